@@ -1,0 +1,152 @@
+/**
+ * Server configuration, read from the environment (and `.env` through Deno's `--env-file`).
+ * Every variable is checked at start; a bad value stops the server with a message that names the
+ * variable, because a typo found at 3 a.m. in production is worse than one found at deploy time.
+ *
+ * @module
+ */
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Config {
+  port: number;
+  host: string;
+  heartbeatMs: number;
+  maxMessageBytes: number;
+  /** Frames per second per session; 0 turns the limit off. Burst is twice the rate. */
+  rateLimit: number;
+  /** `chat` and `dm` frames per second per session; 0 turns the limit off. Burst is twice the rate. */
+  chatRate: number;
+  /** `["*"]` allows every origin; an empty list allows only the server's own. */
+  allowedOrigins: string[];
+  maxBufferedBytes: number;
+  logLevel: LogLevel;
+  /** Seconds without any frame (pong included) before a peer is taken for dead. */
+  idleTimeoutS: number;
+  /** How long an unanswered DM request stays pending. */
+  dmRequestTtlMs: number;
+}
+
+export const DEFAULTS: Config = {
+  port: 8000,
+  host: "0.0.0.0",
+  heartbeatMs: 60_000,
+  maxMessageBytes: 65_536,
+  rateLimit: 5000,
+  chatRate: 20,
+  allowedOrigins: [],
+  maxBufferedBytes: 1_048_576,
+  logLevel: "info",
+  idleTimeoutS: 30,
+  dmRequestTtlMs: 60_000,
+};
+
+/** One documented variable: its name, what it holds, and how to read it. */
+interface Variable<K extends keyof Config> {
+  key: K;
+  env: string;
+  parse(raw: string): Config[K];
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new Error(`expected a whole number, got "${raw}"`);
+    const n = Number(raw.trim());
+    if (n < min || n > max) throw new Error(`expected ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function rate(raw: string): number {
+  const text = raw.trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    throw new Error(`expected a rate per second (0 turns it off), got "${raw}"`);
+  }
+  return Number(text);
+}
+
+function host(raw: string): string {
+  const text = raw.trim();
+  if (text === "" || /\s/.test(text)) throw new Error(`expected a host name or address`);
+  return text;
+}
+
+function origins(raw: string): string[] {
+  const list = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (list.includes("*")) {
+    if (list.length > 1) throw new Error(`"*" cannot be combined with other origins`);
+    return ["*"];
+  }
+  return list.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new Error(`"${item}" is not an origin like https://example.com`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`"${item}" must use http or https`);
+    }
+    if (url.origin !== item.replace(/\/$/, "")) {
+      throw new Error(`"${item}" is not a bare origin; use ${url.origin}`);
+    }
+    return url.origin;
+  });
+}
+
+function logLevel(raw: string): LogLevel {
+  const text = raw.trim().toLowerCase();
+  if (text === "debug" || text === "info" || text === "warn" || text === "error") return text;
+  throw new Error(`expected debug, info, warn or error, got "${raw}"`);
+}
+
+const VARIABLES: { [K in keyof Config]: Variable<K> } = {
+  port: { key: "port", env: "PORT", parse: integer(0, 65535) },
+  host: { key: "host", env: "HOST", parse: host },
+  heartbeatMs: { key: "heartbeatMs", env: "HEARTBEAT_MS", parse: integer(10) },
+  maxMessageBytes: { key: "maxMessageBytes", env: "MAX_MESSAGE_BYTES", parse: integer(64) },
+  rateLimit: { key: "rateLimit", env: "RATE_LIMIT", parse: rate },
+  chatRate: { key: "chatRate", env: "CHAT_RATE", parse: rate },
+  allowedOrigins: { key: "allowedOrigins", env: "ALLOWED_ORIGINS", parse: origins },
+  maxBufferedBytes: { key: "maxBufferedBytes", env: "MAX_BUFFERED_BYTES", parse: integer(1024) },
+  logLevel: { key: "logLevel", env: "LOG_LEVEL", parse: logLevel },
+  idleTimeoutS: { key: "idleTimeoutS", env: "IDLE_TIMEOUT_S", parse: integer(1, 3600) },
+  dmRequestTtlMs: { key: "dmRequestTtlMs", env: "DM_REQUEST_TTL_MS", parse: integer(10) },
+};
+
+/** The environment variable behind each setting, for docs and error messages. */
+export const ENV_NAMES: { [K in keyof Config]: string } = Object.fromEntries(
+  Object.values(VARIABLES).map((v) => [v.key, v.env]),
+) as { [K in keyof Config]: string };
+
+/**
+ * Reads the configuration from `env` (a lookup, so tests pass a plain object).
+ * Unset or empty variables take their default.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig((name) => Deno.env.get(name));
+ * ```
+ * @throws {ConfigError} naming the first variable whose value cannot be used.
+ */
+export function loadConfig(env: (name: string) => string | undefined): Config {
+  const config: Record<string, unknown> = { ...DEFAULTS };
+  for (const variable of Object.values(VARIABLES)) {
+    const raw = env(variable.env);
+    if (raw === undefined || raw.trim() === "") continue;
+    try {
+      config[variable.key] = variable.parse(raw);
+    } catch (err) {
+      throw new ConfigError(variable.env, (err as Error).message);
+    }
+  }
+  return config as unknown as Config;
+}

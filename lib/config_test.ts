@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEFAULTS, loadConfig } from "./config.ts";
+
+const from = (env: Record<string, string>) => loadConfig((name) => env[name]);
+
+function refused(env: Record<string, string>, variable: string): string {
+  try {
+    from(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.variable, variable);
+    assert.ok(err.message.startsWith(`${variable}: `), err.message);
+    return err.message;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+Deno.test("defaults when nothing is set, or set to empty", () => {
+  assert.deepEqual(from({}), DEFAULTS);
+  assert.deepEqual(from({ PORT: "", LOG_LEVEL: "  " }), DEFAULTS);
+  assert.equal(DEFAULTS.port, 8000);
+  assert.equal(DEFAULTS.host, "0.0.0.0");
+  assert.equal(DEFAULTS.heartbeatMs, 60_000);
+  assert.equal(DEFAULTS.maxMessageBytes, 65_536);
+  assert.equal(DEFAULTS.rateLimit, 5000);
+  assert.equal(DEFAULTS.chatRate, 20);
+  assert.equal(DEFAULTS.maxBufferedBytes, 1_048_576);
+});
+
+Deno.test("every variable is read", () => {
+  assert.deepEqual(
+    from({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      HEARTBEAT_MS: "250",
+      MAX_MESSAGE_BYTES: "1024",
+      RATE_LIMIT: "0",
+      CHAT_RATE: "2.5",
+      ALLOWED_ORIGINS: "https://a.example, http://b.example:8080/",
+      MAX_BUFFERED_BYTES: "65536",
+      LOG_LEVEL: "DEBUG",
+      IDLE_TIMEOUT_S: "5",
+      DM_REQUEST_TTL_MS: "1000",
+    }),
+    {
+      port: 0,
+      host: "127.0.0.1",
+      heartbeatMs: 250,
+      maxMessageBytes: 1024,
+      rateLimit: 0,
+      chatRate: 2.5,
+      allowedOrigins: ["https://a.example", "http://b.example:8080"],
+      maxBufferedBytes: 65536,
+      logLevel: "debug",
+      idleTimeoutS: 5,
+      dmRequestTtlMs: 1000,
+    },
+  );
+  assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
+});
+
+Deno.test("bad values name their variable", () => {
+  assert.match(refused({ PORT: "eighty" }, "PORT"), /whole number/);
+  assert.match(refused({ PORT: "70000" }, "PORT"), /0 to 65535/);
+  assert.match(refused({ PORT: "-1" }, "PORT"), /whole number/);
+  refused({ HEARTBEAT_MS: "1.5" }, "HEARTBEAT_MS");
+  refused({ HEARTBEAT_MS: "0" }, "HEARTBEAT_MS");
+  refused({ MAX_MESSAGE_BYTES: "1e6" }, "MAX_MESSAGE_BYTES");
+  refused({ RATE_LIMIT: "-5" }, "RATE_LIMIT");
+  refused({ CHAT_RATE: "fast" }, "CHAT_RATE");
+  refused({ ALLOWED_ORIGINS: "*,https://a.example" }, "ALLOWED_ORIGINS");
+  refused({ ALLOWED_ORIGINS: "a.example" }, "ALLOWED_ORIGINS");
+  refused({ ALLOWED_ORIGINS: "ftp://a.example" }, "ALLOWED_ORIGINS");
+  refused({ ALLOWED_ORIGINS: "https://a.example/path" }, "ALLOWED_ORIGINS");
+  refused({ MAX_BUFFERED_BYTES: "10" }, "MAX_BUFFERED_BYTES");
+  refused({ LOG_LEVEL: "loud" }, "LOG_LEVEL");
+  refused({ HOST: "two words" }, "HOST");
+  refused({ IDLE_TIMEOUT_S: "0" }, "IDLE_TIMEOUT_S");
+});

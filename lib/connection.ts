@@ -1,0 +1,173 @@
+/**
+ * The edge between one WebSocket and the hub. Everything a hostile or broken client can do is
+ * handled here: oversized and binary frames, bad JSON, floods and slow reading. The hub behind it
+ * only ever sees valid requests from live sessions.
+ *
+ * @module
+ */
+
+import type { Config } from "./config.ts";
+import { Hub, HubError, type Session } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import { CLOSE_CODES, type ErrorCode, type RequestId } from "./protocol.ts";
+import { Offence, TokenBucket } from "./rate_limit.ts";
+import { parseFrame } from "./validate.ts";
+
+/** How long a client may stay over its rate limits before it is disconnected. */
+export const FLOOD_GRACE_MS = 5000;
+/** How long a send queue may stay over `maxBufferedBytes` before the client is dropped. */
+export const SLOW_GRACE_MS = 2000;
+/** Past this multiple of `maxBufferedBytes` a client is dropped at once, grace or not. */
+export const SLOW_HARD_FACTOR = 4;
+
+/**
+ * Requests charged to the `CHAT_RATE` bucket: chat and dm, plus every other request that makes the
+ * server notify other sessions, so no request type can amplify one frame into many unmetered.
+ */
+const NOTIFYING = new Set<string>(["chat", "dm", "set_name", "join", "leave", "dm_request"]);
+
+export interface ConnectionContext {
+  hub: Hub;
+  config: Config;
+  log: Logger;
+  /** Open sockets, so shutdown can close them all. */
+  sockets: Set<WebSocket>;
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 size of `text`, computed only when the cheap bounds cannot decide. */
+function overLimit(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return encoder.encode(text).byteLength > limit;
+}
+
+function replyOk(id: RequestId, data: unknown): string {
+  return `{"type":"reply","id":${JSON.stringify(id)},"ok":true,"data":${JSON.stringify(data)}}`;
+}
+
+function replyError(id: RequestId | null, code: ErrorCode, message: string): string {
+  return JSON.stringify({ type: "reply", id, ok: false, error: { code, message } });
+}
+
+/**
+ * Wires an upgraded (not yet open) WebSocket to the hub: the session starts on `open` and ends on
+ * `close`, or earlier when the edge drops the client.
+ */
+export function attachSocket(socket: WebSocket, context: ConnectionContext): void {
+  const { hub, config, log, sockets } = context;
+  const frames = new TokenBucket(config.rateLimit, config.rateLimit * 2);
+  const chats = new TokenBucket(config.chatRate, config.chatRate * 2);
+  const flood = new Offence(FLOOD_GRACE_MS);
+  let session: Session | undefined;
+  let slowSince = -1;
+  let slowTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const drop = (code: number, reason: string) => {
+    clearTimeout(slowTimer);
+    // A peer that reads nothing may never complete the close handshake, so forget it now.
+    sockets.delete(socket);
+    if (session) {
+      log.info("dropping client", { session: session.id, code, reason });
+      hub.disconnect(session.id);
+      session = undefined;
+    }
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+      socket.close(code, reason);
+    }
+  };
+
+  const checkBuffered = () => {
+    const buffered = socket.bufferedAmount;
+    if (buffered <= config.maxBufferedBytes) {
+      slowSince = -1;
+      return;
+    }
+    const now = performance.now();
+    if (slowSince < 0) {
+      slowSince = now;
+      // Sends may stop while the queue is still full; look again after the grace either way.
+      slowTimer = setTimeout(checkBuffered, SLOW_GRACE_MS + 1);
+    }
+    if (
+      buffered > config.maxBufferedBytes * SLOW_HARD_FACTOR || now - slowSince >= SLOW_GRACE_MS
+    ) {
+      drop(CLOSE_CODES.slowConsumer, "Slow consumer: too much unread data");
+    }
+  };
+
+  const send = (frame: string) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(frame);
+    hub.metrics.messagesOut++;
+    if (socket.bufferedAmount > config.maxBufferedBytes) checkBuffered();
+  };
+
+  const refuse = (id: RequestId | null, code: ErrorCode, message: string) => {
+    send(replyError(id, code, message));
+  };
+
+  socket.onopen = () => {
+    sockets.add(socket);
+    session = hub.connect(send);
+    log.debug("connected", { session: session.id });
+  };
+
+  socket.onmessage = (event: MessageEvent) => {
+    if (!session) return;
+    hub.metrics.messagesIn++;
+    const data = event.data;
+    const now = performance.now();
+    if (!frames.take(now)) {
+      if (flood.rejected(now)) return drop(CLOSE_CODES.policyViolation, "Rate limit exceeded");
+      return refuse(null, "rate_limited", `Over ${config.rateLimit} frames per second`);
+    }
+    if (typeof data !== "string") {
+      const size = data instanceof Blob ? data.size : (data as ArrayBuffer).byteLength;
+      if (size > config.maxMessageBytes) return drop(CLOSE_CODES.tooBig, "Frame too large");
+      return refuse(null, "bad_request", "Binary frames are not accepted; send JSON text");
+    }
+    if (overLimit(data, config.maxMessageBytes)) {
+      return drop(CLOSE_CODES.tooBig, `Frame over ${config.maxMessageBytes} bytes`);
+    }
+    const parsed = parseFrame(data);
+    if (!parsed.ok) {
+      const { id, code, message } = parsed.rejection;
+      return refuse(id, code, message);
+    }
+    const request = parsed.request;
+    const id = request.id ?? null;
+    if (NOTIFYING.has(request.type) && !chats.take(now)) {
+      if (flood.rejected(now)) return drop(CLOSE_CODES.policyViolation, "Chat rate exceeded");
+      return refuse(
+        id,
+        "rate_limited",
+        `Over ${config.chatRate} ${request.type} frames per second`,
+      );
+    }
+    let result: unknown;
+    try {
+      result = hub.handle(session.id, request);
+    } catch (err) {
+      if (err instanceof HubError) return refuse(id, err.code, err.message);
+      log.error("request failed", { type: request.type, error: err as Error });
+      return refuse(id, "internal", "Internal error; the request was not completed");
+    }
+    if (request.id !== undefined) send(replyOk(request.id, result));
+  };
+
+  socket.onclose = () => {
+    sockets.delete(socket);
+    clearTimeout(slowTimer);
+    if (session) {
+      log.debug("disconnected", { session: session.id });
+      hub.disconnect(session.id);
+      session = undefined;
+    }
+  };
+
+  socket.onerror = (event) => {
+    log.debug("socket error", { error: (event as ErrorEvent).message });
+  };
+}

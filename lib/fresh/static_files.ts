@@ -1,0 +1,180 @@
+/**
+ * `staticFiles()`: a middleware serving the files in `<root>/static`.
+ *
+ * @module
+ */
+
+import { extname, join, resolve, sep } from "node:path";
+import type { Context } from "./context.ts";
+import type { MiddlewareFn } from "./middleware.ts";
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".webmanifest": "application/manifest+json; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".xml": "application/xml; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".avif": "image/avif",
+  ".ico": "image/x-icon",
+  ".woff": "font/woff",
+  ".woff2": "font/woff2",
+  ".wasm": "application/wasm",
+  ".pdf": "application/pdf",
+};
+
+/** Cache-Control for files whose URL changes whenever their content does. */
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** The Content-Type for a file name, by extension; `application/octet-stream` if unknown. */
+export function contentType(name: string): string {
+  return CONTENT_TYPES[extname(name).toLowerCase()] ?? "application/octet-stream";
+}
+
+/**
+ * Whether a file name carries a content hash: `-` or `.` then 8+ lowercase hex
+ * or uppercase base32/36 characters with at least one digit, before the
+ * extension (`app-3f2a9c1b.js`, `chunk-K4XQ2Z7M.js`). Requiring a digit keeps
+ * words such as `-FAVICONS` from being cached forever by mistake.
+ */
+export function isHashedName(name: string): boolean {
+  const m = /[-.]([0-9a-f]{8,}|[0-9A-Z]{8,})\.[A-Za-z0-9]+$/.exec(name);
+  return m !== null && /[0-9]/.test(m[1]);
+}
+
+/**
+ * The `/`-separated path below a static folder for a raw (still
+ * percent-encoded) URL pathname, or `null` when it must not be served:
+ * encoded `/`, `\` or NUL, `.`/`..` or empty segments, dot-files other than
+ * `.well-known`, undecodable escapes, or a folder path.
+ */
+export function staticPath(rawPathname: string): string | null {
+  if (/%(2f|5c|00)/i.test(rawPathname)) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPathname);
+  } catch {
+    return null;
+  }
+  if (!decoded.startsWith("/") || /[\\\0]/.test(decoded)) return null;
+  const segments = decoded.slice(1).split("/");
+  for (const segment of segments) {
+    if (segment === "" || segment === "." || segment === "..") return null;
+    if (segment.startsWith(".") && segment !== ".well-known") return null;
+  }
+  return segments.join("/");
+}
+
+interface CachedTag {
+  mtime: number;
+  size: number;
+  etag: string;
+}
+
+async function sha1Hex(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", await Deno.readFile(path));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function statFile(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    const info = await Deno.stat(path);
+    return info.isFile ? info : null;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t.replace(/^W\//, "") === etag;
+  });
+}
+
+/**
+ * A middleware serving files from `dirs` (searched in order) for GET and HEAD;
+ * anything else falls through to `ctx.next()`. `dirs` may depend on the
+ * request's context, e.g. on `ctx.config.root`.
+ *
+ * Responses carry a strong ETag (SHA-1 of the content, cached per file until
+ * its size or mtime changes) and answer a matching `If-None-Match` with 304.
+ * Hashed file names and `?__frsh_c=` URLs are `immutable`; others `no-cache`.
+ */
+export function serveStaticDirs<State>(
+  dirs: readonly string[] | ((ctx: Context<State>) => readonly string[]),
+): MiddlewareFn<State> {
+  const tags = new Map<string, CachedTag>();
+
+  const etagFor = async (path: string, info: Deno.FileInfo): Promise<string> => {
+    const mtime = info.mtime?.getTime() ?? 0;
+    const cached = tags.get(path);
+    if (cached && cached.mtime === mtime && cached.size === info.size) return cached.etag;
+    const etag = `"${await sha1Hex(path)}"`;
+    tags.set(path, { mtime, size: info.size, etag });
+    return etag;
+  };
+
+  return async (ctx) => {
+    const method = ctx.req.method;
+    if (method !== "GET" && method !== "HEAD") return ctx.next();
+    const rel = staticPath(ctx.url.pathname);
+    if (rel === null) return ctx.next();
+
+    for (const dir of typeof dirs === "function" ? dirs(ctx) : dirs) {
+      const base = resolve(dir);
+      const path = resolve(join(base, rel));
+      if (!path.startsWith(base + sep)) continue;
+      const info = await statFile(path);
+      if (info === null) continue;
+
+      const etag = await etagFor(path, info);
+      const headers = new Headers({
+        "content-type": contentType(path),
+        "etag": etag,
+        "cache-control": ctx.url.searchParams.has("__frsh_c") || isHashedName(path)
+          ? IMMUTABLE
+          : "no-cache",
+      });
+      if (matchesEtag(ctx.req.headers.get("if-none-match"), etag)) {
+        return new Response(null, { status: 304, headers });
+      }
+      if (method === "HEAD") {
+        headers.set("content-length", String(info.size));
+        return new Response(null, { status: 200, headers });
+      }
+      const file = await Deno.open(path, { read: true });
+      // Length of the file actually opened, in case it was replaced since the stat.
+      headers.set("content-length", String((await file.stat()).size));
+      return new Response(file.readable, { status: 200, headers });
+    }
+    return ctx.next();
+  };
+}
+
+/**
+ * A middleware serving the files in `<root>/static` (root: `ctx.config.root`).
+ *
+ * ```ts
+ * import { App, staticFiles } from "fresh";
+ *
+ * const app = new App().use(staticFiles()).fsRoutes();
+ * ```
+ */
+export function staticFiles<State>(): MiddlewareFn<State> {
+  return serveStaticDirs<State>((ctx) => [join(ctx.config.root, "static")]);
+}

@@ -1,0 +1,3 @@
+export default function AboutIndex() {
+  return <h1>About index</h1>;
+}

@@ -1,0 +1,4 @@
+// Inside a "(_...)" folder: components, not routes.
+export default function Widget() {
+  return <span>widget</span>;
+}

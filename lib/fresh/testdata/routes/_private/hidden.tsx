@@ -1,0 +1,4 @@
+// Inside a "_" folder: ignored by the router.
+export default function Hidden() {
+  return <h1>hidden</h1>;
+}

@@ -1,0 +1,9 @@
+import { define } from "../../utils.ts";
+
+export default define.layout(function BlogLayout({ Component }) {
+  return (
+    <section class="blog-layout">
+      <Component />
+    </section>
+  );
+});

@@ -1,0 +1,24 @@
+/**
+ * The server: a Fresh app with static files, the services middleware and file-system routes
+ * (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs this file.
+ *
+ * @module
+ */
+
+import { App, staticFiles } from "fresh";
+import { runServer } from "./lib/server.ts";
+import type { Services } from "./lib/services.ts";
+import type { State } from "./utils.ts";
+
+/** Builds the app around one set of services, so tests can start as many servers as they need. */
+export function createApp(services: Services): App<State> {
+  return new App<State>()
+    .use(staticFiles())
+    .use((ctx) => {
+      ctx.state.services = services;
+      return ctx.next();
+    })
+    .fsRoutes();
+}
+
+if (import.meta.main) await runServer(createApp);
