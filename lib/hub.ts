@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ulid } from "ulid";
+import { monotonicFactory } from "ulid";
 import {
   type CloseReason,
   type ErrorCode,
@@ -27,6 +27,9 @@ import {
 import type { ValidRequest } from "./validate.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
+
+/** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
+const ulid = monotonicFactory();
 
 /** Hands one serialized frame to a session's transport. Must not throw. */
 export type Send = (frame: string) => void;

@@ -52,5 +52,12 @@ export function createLogger(level: LogLevel): Logger {
   };
 }
 
+const nothing = () => {};
+
 /** A logger that keeps quiet, for tests and tools. */
-export const silentLogger: Logger = createLogger("error");
+export const silentLogger: Logger = {
+  debug: nothing,
+  info: nothing,
+  warn: nothing,
+  error: nothing,
+};
