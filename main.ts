@@ -1,6 +1,8 @@
 /**
  * The server: a Fresh app with static files, the services middleware and file-system routes
- * (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs this file.
+ * (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through the build's
+ * production entry, `_fresh/server.js`, which calls {@link start}; `deno run main.ts` works too
+ * (islands are then bundled in memory).
  *
  * @module
  */
@@ -21,4 +23,9 @@ export function createApp(services: Services): App<State> {
     .fsRoutes();
 }
 
-if (import.meta.main) await runServer(createApp);
+/** Serves the app, configured by the environment, until SIGINT or SIGTERM. */
+export function start(): Promise<void> {
+  return runServer(createApp);
+}
+
+if (import.meta.main) await start();

@@ -25,6 +25,13 @@ export interface Config {
   idleTimeoutS: number;
   /** How long an unanswered DM request stays pending. */
   dmRequestTtlMs: number;
+  /** Empty: the in-memory hub. Set: this process is one node of a deployment joined by Redis. */
+  redisUrl: string;
+  redisPassword: string;
+  /** This node's name in the deployment; empty means one is made up at start. */
+  nodeId: string;
+  /** How soon a node that stopped (even by `kill -9`) disappears from every other node's view. */
+  nodeTtlMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -39,6 +46,10 @@ export const DEFAULTS: Config = {
   logLevel: "info",
   idleTimeoutS: 30,
   dmRequestTtlMs: 60_000,
+  redisUrl: "",
+  redisPassword: "",
+  nodeId: "",
+  nodeTtlMs: 10_000,
 };
 
 /** One documented variable: its name, what it holds, and how to read it. */
@@ -102,6 +113,28 @@ function origins(raw: string): string[] {
   });
 }
 
+function redisUrl(raw: string): string {
+  const text = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`"${raw}" is not a URL like redis://host:6379`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new Error(`"${raw}" must start with redis:// or rediss://`);
+  }
+  return text;
+}
+
+function nodeId(raw: string): string {
+  const text = raw.trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) {
+    throw new Error(`expected 1 to 64 characters of A-Z, a-z, 0-9, "_", "." or "-"`);
+  }
+  return text;
+}
+
 function logLevel(raw: string): LogLevel {
   const text = raw.trim().toLowerCase();
   if (text === "debug" || text === "info" || text === "warn" || text === "error") return text;
@@ -120,6 +153,10 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   logLevel: { key: "logLevel", env: "LOG_LEVEL", parse: logLevel },
   idleTimeoutS: { key: "idleTimeoutS", env: "IDLE_TIMEOUT_S", parse: integer(1, 3600) },
   dmRequestTtlMs: { key: "dmRequestTtlMs", env: "DM_REQUEST_TTL_MS", parse: integer(10) },
+  redisUrl: { key: "redisUrl", env: "REDIS_URL", parse: redisUrl },
+  redisPassword: { key: "redisPassword", env: "REDIS_PASSWORD", parse: (raw) => raw },
+  nodeId: { key: "nodeId", env: "NODE_ID", parse: nodeId },
+  nodeTtlMs: { key: "nodeTtlMs", env: "NODE_TTL_MS", parse: integer(250) },
 };
 
 /** The environment variable behind each setting, for docs and error messages. */

@@ -41,6 +41,10 @@ Deno.test("every variable is read", () => {
       LOG_LEVEL: "DEBUG",
       IDLE_TIMEOUT_S: "5",
       DM_REQUEST_TTL_MS: "1000",
+      REDIS_URL: "redis://127.0.0.1:6390",
+      REDIS_PASSWORD: "s3cret",
+      NODE_ID: "node-a",
+      NODE_TTL_MS: "2000",
     }),
     {
       port: 0,
@@ -54,6 +58,10 @@ Deno.test("every variable is read", () => {
       logLevel: "debug",
       idleTimeoutS: 5,
       dmRequestTtlMs: 1000,
+      redisUrl: "redis://127.0.0.1:6390",
+      redisPassword: "s3cret",
+      nodeId: "node-a",
+      nodeTtlMs: 2000,
     },
   );
   assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
@@ -76,4 +84,8 @@ Deno.test("bad values name their variable", () => {
   refused({ LOG_LEVEL: "loud" }, "LOG_LEVEL");
   refused({ HOST: "two words" }, "HOST");
   refused({ IDLE_TIMEOUT_S: "0" }, "IDLE_TIMEOUT_S");
+  refused({ REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL");
+  refused({ REDIS_URL: "localhost" }, "REDIS_URL");
+  refused({ NODE_ID: "has space" }, "NODE_ID");
+  refused({ NODE_TTL_MS: "100" }, "NODE_TTL_MS");
 });

@@ -103,6 +103,12 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
     send(replyError(id, code, message));
   };
 
+  const failed = (id: RequestId | null, type: string, err: unknown) => {
+    if (err instanceof HubError) return refuse(id, err.code, err.message);
+    log.error("request failed", { type, error: err as Error });
+    refuse(id, "internal", "Internal error; the request was not completed");
+  };
+
   /** Takes a token, or refuses the frame; a client refused for too long is dropped. */
   const admit = (bucket: TokenBucket, now: number, id: RequestId | null, why: string) => {
     if (bucket.take(now)) return true;
@@ -145,11 +151,14 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
     try {
       result = hub.handle(session.id, request);
     } catch (err) {
-      if (err instanceof HubError) return refuse(id, err.code, err.message);
-      log.error("request failed", { type: request.type, error: err as Error });
-      return refuse(id, "internal", "Internal error; the request was not completed");
+      return failed(id, request.type, err);
     }
-    if (request.id !== undefined) send(replyOk(request.id, result));
+    if (result instanceof Promise) {
+      result.then(
+        (data) => request.id !== undefined && send(replyOk(request.id, data)),
+        (err) => failed(id, request.type, err),
+      );
+    } else if (request.id !== undefined) send(replyOk(request.id, result));
   };
 
   socket.onclose = () => {

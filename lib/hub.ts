@@ -1,10 +1,15 @@
 /**
- * The hub: every session, room, connect time and direct-message conversation, with no sockets
- * inside. Each session is given a `send` function that takes one serialized frame, so the hub is
- * testable with plain arrays and the transport (WebSocket today) stays at the edge.
+ * The hub: every session, room, connect time and direct-message conversation of this node, with
+ * no sockets inside. Each session is given a `send` function that takes one serialized frame, so
+ * the hub is testable with plain arrays and the transport (WebSocket today) stays at the edge.
  *
- * Requests reach the hub already validated (see `validate.ts`). A request either returns its reply
- * data or throws a {@link HubError} whose code is one of the protocol's error codes.
+ * Other nodes are reached through a {@link Cluster}; with the default {@link LocalCluster} the hub
+ * is the whole deployment. Every step of a direct-message handshake travels as a {@link Signal}
+ * to the other side's node, even when both sides are here, so one code path serves both cases.
+ *
+ * Requests reach the hub already validated (see `validate.ts`). A request returns its reply data,
+ * or a promise of it when the answer needs the other nodes, or throws a {@link HubError}. Local
+ * state changes before the handler returns, so a client may pipeline `join` and `chat`.
  *
  * Fan-out serializes each event once and hands the same string to every recipient.
  *
@@ -12,6 +17,13 @@
  */
 
 import { monotonicFactory } from "ulid";
+import {
+  type Cluster,
+  type ClusterInbox,
+  type GoneSession,
+  LocalCluster,
+  type Signal,
+} from "./cluster.ts";
 import {
   type CloseReason,
   type ErrorCode,
@@ -49,6 +61,8 @@ export interface HubOptions {
   dmRequestTtlMs: number;
   /** Rooms larger than this get no `presence`/`renamed` events, which would cost O(n²) to fill. */
   presenceLimit?: number;
+  /** The other nodes; a deployment of one by default. */
+  cluster?: Cluster;
   /** Epoch milliseconds; injectable for tests. */
   now?: () => number;
   /** Uniform in [0, 1); injectable for tests. */
@@ -62,12 +76,12 @@ export interface Session {
   readonly connectedAt: number;
   readonly send: Send;
   readonly rooms: Set<string>;
-  /** Accepted conversations, by peer id. */
-  readonly peers: Set<string>;
-  /** DM requests this session sent and that await an answer: target id → expiry timer. */
+  /** Accepted conversations: peer id → peer name. */
+  readonly peers: Map<string, string>;
+  /** DM requests this session sent that await an answer: target id → expiry timer. */
   readonly outgoing: Map<string, Timer>;
-  /** DM requests this session received and has not answered, by requester id. */
-  readonly incoming: Set<string>;
+  /** DM requests this session received and has not answered: requester id → requester name. */
+  readonly incoming: Map<string, string>;
 }
 
 /** Counters for `/api/stats`. The transport counts frames in and out. */
@@ -85,7 +99,7 @@ export interface HubStats extends HubMetrics {
 type Handler<T extends RequestType> = (
   session: Session,
   data: Extract<ValidRequest, { type: T }>["data"],
-) => ReplyData<T>;
+) => ReplyData<T> | Promise<ReplyData<T>>;
 
 /** Serializes a server event frame once, for any number of recipients. */
 export function encodeEvent<E extends EventType>(type: E, data: Events[E]): string {
@@ -93,7 +107,7 @@ export function encodeEvent<E extends EventType>(type: E, data: Events[E]): stri
 }
 
 /**
- * Owns sessions, rooms and conversations.
+ * Owns this node's sessions, rooms and conversations.
  *
  * @example
  * ```ts
@@ -105,41 +119,60 @@ export function encodeEvent<E extends EventType>(type: E, data: Events[E]): stri
  */
 export class Hub {
   readonly metrics: HubMetrics = { messagesIn: 0, messagesOut: 0 };
+  readonly cluster: Cluster;
   readonly #sessions = new Map<string, Session>();
   readonly #rooms = new Map<string, Set<Session>>();
-  readonly #options: Required<HubOptions>;
+  readonly #options: Required<Omit<HubOptions, "cluster">>;
   readonly #startedAt: number;
   #heartbeat: Timer | undefined;
 
   constructor(options: HubOptions) {
-    this.#options = {
-      presenceLimit: 1000,
-      now: Date.now,
-      random: Math.random,
-      ...options,
-    };
+    const { cluster, ...rest } = options;
+    this.#options = { presenceLimit: 1000, now: Date.now, random: Math.random, ...rest };
+    this.cluster = cluster ?? new LocalCluster();
     this.#startedAt = this.#options.now();
   }
 
-  /** Sessions connected to this hub. */
+  /** Connects the hub to its cluster; call once before serving when the cluster is not local. */
+  start(): Promise<void> {
+    return this.cluster.start(this.#inbox);
+  }
+
+  /** Sessions connected to this node. */
   get count(): number {
     return this.#sessions.size;
   }
 
-  /** Looks a session up, for the transport and for tests. */
+  /** Sessions connected to the whole deployment. */
+  async deploymentCount(): Promise<number> {
+    return this.#sessions.size + await this.cluster.remoteCount();
+  }
+
+  /** Looks a local session up, for the transport and for tests. */
   session(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
 
-  /** Room names with at least one member. */
+  /** This node's sessions with their rooms, for a cluster rewriting its state. */
+  snapshot(): GoneSession[] {
+    return [...this.#sessions.values()].map((s) => ({
+      sessionId: s.id,
+      name: s.name,
+      rooms: [...s.rooms],
+    }));
+  }
+
+  /** Names of rooms with at least one member on this node. */
   roomNames(): string[] {
     return [...this.#rooms.keys()];
   }
 
-  stats(): HubStats {
+  /** Figures for `/api/stats`: `count` and `rooms` are deployment-wide. */
+  async stats(): Promise<HubStats> {
+    const [count, rooms] = await Promise.all([this.deploymentCount(), this.#roomSizes()]);
     return {
-      count: this.#sessions.size,
-      rooms: this.#rooms.size,
+      count,
+      rooms: rooms.size,
       uptimeMs: this.#options.now() - this.#startedAt,
       ...this.metrics,
     };
@@ -154,11 +187,12 @@ export class Hub {
       connectedAt: this.#options.now(),
       send,
       rooms: new Set(),
-      peers: new Set(),
+      peers: new Map(),
       outgoing: new Map(),
-      incoming: new Set(),
+      incoming: new Map(),
     };
     this.#sessions.set(id, session);
+    this.cluster.sessionOpened(id, session.name);
     send(encodeEvent("welcome", {
       sessionId: id,
       name: session.name,
@@ -172,7 +206,7 @@ export class Hub {
 
   /**
    * Removes a session and everything that refers to it: room memberships (members are told with
-   * `presence` leave) and conversations (peers are told with `dm_closed` "disconnected").
+   * `presence` leave) and conversations (the other sides get `dm_closed` "disconnected").
    * Safe to call twice.
    */
   disconnect(id: string): void {
@@ -180,44 +214,38 @@ export class Hub {
     if (!session) return;
     this.#sessions.delete(id);
     for (const room of session.rooms) this.#leave(session, room);
-    for (const peerId of session.peers) {
-      const peer = this.#sessions.get(peerId);
-      if (!peer) continue;
-      peer.peers.delete(id);
-      this.#closed(peer, id, "disconnected");
+    const others = new Set([
+      ...session.peers.keys(),
+      ...session.outgoing.keys(),
+      ...session.incoming.keys(),
+    ]);
+    for (const timer of session.outgoing.values()) clearTimeout(timer);
+    for (const other of others) {
+      this.#signal({ kind: "dm_end", to: other, from: id, reason: "disconnected" });
     }
-    for (const [targetId, timer] of session.outgoing) {
-      clearTimeout(timer);
-      const target = this.#sessions.get(targetId);
-      if (!target) continue;
-      target.incoming.delete(id);
-      this.#closed(target, id, "disconnected");
-    }
-    for (const fromId of session.incoming) {
-      const from = this.#sessions.get(fromId);
-      if (!from) continue;
-      clearTimeout(from.outgoing.get(id));
-      from.outgoing.delete(id);
-      this.#closed(from, id, "disconnected");
-    }
+    this.cluster.sessionClosed(id);
   }
 
   /**
-   * Runs one validated request for a session and returns its reply data.
+   * Runs one validated request for a session and returns its reply data, or a promise of it.
    *
-   * @throws {HubError} when the request is refused; the code goes to the client.
+   * @throws {HubError} when the request is refused; the code goes to the client. A returned
+   * promise rejects with a HubError for refusals that needed the other nodes to decide.
    */
-  handle<R extends ValidRequest>(sessionId: string, request: R): ReplyData<R["type"]> {
+  handle<R extends ValidRequest>(
+    sessionId: string,
+    request: R,
+  ): ReplyData<R["type"]> | Promise<ReplyData<R["type"]>> {
     const session = this.#sessions.get(sessionId);
     if (!session) throw new HubError("not_found", "Session is no longer connected");
     const handler = this.#handlers[request.type] as Handler<R["type"]>;
     return handler(session, request.data as never);
   }
 
-  /** Sends the "Connected" heartbeat to every session now. */
+  /** Sends the "Connected" heartbeat to every local session now. */
   heartbeat(): void {
     const frame = encodeEvent("heartbeat", { text: "Connected", serverTime: this.#options.now() });
-    for (const session of this.#sessions.values()) this.#deliver(session, frame);
+    for (const session of this.#sessions.values()) session.send(frame);
   }
 
   /** Sends the heartbeat every `heartbeatMs` until {@link close}. */
@@ -225,8 +253,11 @@ export class Hub {
     this.#heartbeat ??= setInterval(() => this.heartbeat(), this.#options.heartbeatMs);
   }
 
-  /** Stops timers and forgets every session, without telling anyone: the transport closes sockets. */
-  close(): void {
+  /**
+   * Stops timers, leaves the cluster and forgets every session without telling local clients:
+   * the transport closes their sockets.
+   */
+  async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     for (const session of this.#sessions.values()) {
@@ -234,6 +265,7 @@ export class Hub {
     }
     this.#sessions.clear();
     this.#rooms.clear();
+    await this.cluster.close();
   }
 
   readonly #handlers: { [T in RequestType]: Handler<T> } = {
@@ -243,7 +275,7 @@ export class Hub {
       connectedAt: s.connectedAt,
       elapsedMs: this.#options.now() - s.connectedAt,
     }),
-    num_clients: () => ({ count: this.#sessions.size }),
+    num_clients: async () => ({ count: await this.deploymentCount() }),
     random: (_s, { text }) => {
       const n = Math.floor(this.#options.random() * 100) + 1;
       return { text: `${text} ${n}`, n };
@@ -251,11 +283,13 @@ export class Hub {
     set_name: (s, { name }) => {
       if (s.name !== name) {
         s.name = name;
-        this.#toRoommates(s, encodeEvent("renamed", { sessionId: s.id, name }));
+        const rooms = [...s.rooms];
+        this.#toRoommates(rooms, encodeEvent("renamed", { sessionId: s.id, name }), s);
+        this.cluster.sessionRenamed(s.id, name, rooms);
       }
       return { name };
     },
-    join: (s, { room }) => {
+    join: async (s, { room }) => {
       if (!s.rooms.has(room)) {
         if (s.rooms.size >= LIMITS.maxRoomsPerSession) {
           throw new HubError(
@@ -263,33 +297,30 @@ export class Hub {
             `A session can be in at most ${LIMITS.maxRoomsPerSession} rooms`,
           );
         }
-        this.#join(s, room);
+        await this.#join(s, room);
       }
-      return { room, members: this.#members(room) };
+      return { room, members: await this.#members(room) };
     },
-    leave: (s, { room }) => {
+    leave: async (s, { room }) => {
       if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
       this.#leave(s, room);
-      return { room, members: this.#members(room) };
+      return { room, members: await this.#members(room) };
     },
-    rooms: () => ({ rooms: this.#roomList() }),
+    rooms: async () => ({ rooms: await this.#roomList() }),
     chat: (s, { room, text }) => {
-      const members = this.#rooms.get(room);
-      if (!members || !s.rooms.has(room)) {
-        throw new HubError("not_member", `Not a member of room "${room}"`);
-      }
+      if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
       const msgId = ulid();
       const ts = this.#options.now();
       const frame = encodeEvent("chat", { room, msgId, from: s.id, name: s.name, text, ts });
-      for (const member of members) this.#deliver(member, frame);
+      this.#toRoom(room, frame);
       return { msgId, ts };
     },
-    dm_request: (s, { to }) => {
-      const target = this.#other(s, to, "data.to");
+    dm_request: async (s, { to }) => {
+      this.#notSelf(s, to, "data.to");
       if (s.peers.has(to)) return { to, status: "accepted" };
       // Both asked each other: that is consent on both sides.
       if (s.incoming.has(to)) {
-        this.#accept(s, target);
+        this.#accept(s, to);
         return { to, status: "accepted" };
       }
       if (s.outgoing.has(to)) return { to, status: "pending" };
@@ -299,139 +330,273 @@ export class Hub {
           `At most ${LIMITS.maxPendingDmRequests} DM requests may wait for an answer at once`,
         );
       }
-      const timer = setTimeout(() => this.#expire(s.id, to), this.#options.dmRequestTtlMs);
-      s.outgoing.set(to, timer);
-      target.incoming.add(s.id);
-      this.#deliver(target, encodeEvent("dm_request", { from: s.id, name: s.name }));
+      await this.#mustExist(to);
+      // The session may have gone, or the state changed, while the other nodes were asked.
+      if (!this.#sessions.has(s.id)) {
+        throw new HubError("not_found", "Session is no longer connected");
+      }
+      if (s.peers.has(to)) return { to, status: "accepted" };
+      if (!s.outgoing.has(to)) {
+        s.outgoing.set(to, setTimeout(() => this.#expire(s, to), this.#options.dmRequestTtlMs));
+        this.#signal({ kind: "dm_request", to, from: s.id, name: s.name });
+      }
       return { to, status: "pending" };
     },
     dm_accept: (s, { from }) => {
-      const requester = this.#other(s, from, "data.from");
-      if (s.peers.has(from)) return { with: from, name: requester.name };
-      if (!s.incoming.has(from)) throw new HubError("no_request", `No DM request from ${from}`);
-      this.#accept(s, requester);
-      return { with: from, name: requester.name };
+      this.#notSelf(s, from, "data.from");
+      const known = s.peers.get(from);
+      if (known !== undefined) return { with: from, name: known };
+      const name = s.incoming.get(from);
+      if (name === undefined) return this.#noRequest(from);
+      this.#accept(s, from);
+      return { with: from, name };
     },
     dm_decline: (s, { from }) => {
-      const requester = this.#other(s, from, "data.from");
-      if (!s.incoming.has(from)) throw new HubError("no_request", `No DM request from ${from}`);
-      this.#dropRequest(requester, s);
-      this.#deliver(requester, encodeEvent("dm_declined", { with: s.id, reason: "declined" }));
+      this.#notSelf(s, from, "data.from");
+      if (!s.incoming.delete(from)) return this.#noRequest(from);
+      this.#signal({ kind: "dm_declined", to: from, from: s.id });
       return { with: from };
     },
     dm: (s, { to, text }) => {
-      const peer = this.#other(s, to, "data.to");
+      this.#notSelf(s, to, "data.to");
       if (!s.peers.has(to)) {
-        throw new HubError("not_connected", `No accepted conversation with ${to}`);
+        return this.#mustExist(to).then(() => {
+          throw new HubError("not_connected", `No accepted conversation with ${to}`);
+        });
       }
       const msgId = ulid();
       const ts = this.#options.now();
-      this.#deliver(peer, encodeEvent("dm", { from: s.id, name: s.name, text, msgId, ts }));
+      this.#signal({ kind: "dm", to, from: s.id, name: s.name, text, msgId, ts });
       return { msgId, ts };
     },
     dm_close: (s, { with: other }) => {
-      const peer = this.#other(s, other, "data.with");
-      if (s.peers.has(other)) {
-        s.peers.delete(other);
-        peer.peers.delete(s.id);
-      } else if (s.outgoing.has(other)) {
-        this.#dropRequest(s, peer);
-      } else if (s.incoming.has(other)) {
-        this.#dropRequest(peer, s);
-      } else {
-        throw new HubError("not_connected", `No conversation with ${other}`);
+      this.#notSelf(s, other, "data.with");
+      if (!this.#forget(s, other)) {
+        return this.#mustExist(other).then(() => {
+          throw new HubError("not_connected", `No conversation with ${other}`);
+        });
       }
       this.#closed(s, other, "closed");
-      this.#closed(peer, s.id, "closed");
+      this.#signal({ kind: "dm_end", to: other, from: s.id, reason: "closed" });
       return { with: other };
     },
   };
 
-  #deliver(session: Session, frame: string): void {
-    session.send(frame);
-  }
+  /** What the cluster delivers to this node. */
+  readonly #inbox: ClusterInbox = {
+    room: (room, frame) => {
+      const members = this.#rooms.get(room);
+      if (members) { for (const member of members) member.send(frame); }
+    },
+    signal: (signal) => this.#apply(signal),
+    renamed: (sessionId, name, rooms) => {
+      this.#toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
+    },
+    gone: (sessions) => this.#gone(sessions),
+  };
 
-  /** The other party of a DM operation, which must exist and not be the caller. */
-  #other(self: Session, id: string, field: string): Session {
+  /** Refuses an operation on one's own session id. */
+  #notSelf(self: Session, id: string, field: string): void {
     if (id === self.id) throw new HubError("bad_request", `${field} is your own session id`);
-    const other = this.#sessions.get(id);
-    if (!other) throw new HubError("not_found", `No session ${id} is connected`);
-    return other;
   }
 
-  #join(session: Session, room: string): void {
+  /** Resolves when `id` is connected somewhere in the deployment; `not_found` otherwise. */
+  async #mustExist(id: string): Promise<void> {
+    if (this.#sessions.has(id) || await this.cluster.locate(id)) return;
+    throw new HubError("not_found", `No session ${id} is connected`);
+  }
+
+  /** Refuses an answer to a request that is not there: `not_found` if the asker is gone too. */
+  #noRequest(from: string): Promise<never> {
+    return this.#mustExist(from).then(() => {
+      throw new HubError("no_request", `No DM request from ${from}`);
+    });
+  }
+
+  /** Delivers a signal here when its target is local, or hands it to the cluster. */
+  #signal(signal: Signal): void {
+    if (this.#sessions.has(signal.to)) this.#apply(signal);
+    else this.cluster.signal(signal);
+  }
+
+  /** The receiving side of every DM step; each side changes only its own session's state. */
+  #apply(signal: Signal): void {
+    const target = this.#sessions.get(signal.to);
+    if (!target) {
+      // The target left while the signal travelled; only a request needs an answer.
+      if (signal.kind === "dm_request") {
+        this.#signal({ kind: "dm_end", to: signal.from, from: signal.to, reason: "disconnected" });
+      }
+      return;
+    }
+    const from = signal.from;
+    switch (signal.kind) {
+      case "dm_request":
+        if (target.peers.has(from) || target.incoming.has(from)) return;
+        if (target.outgoing.has(from)) {
+          // The two requests crossed between nodes: both sides have consented.
+          clearTimeout(target.outgoing.get(from));
+          target.outgoing.delete(from);
+          target.peers.set(from, signal.name);
+          target.send(encodeEvent("dm_accepted", { with: from, name: signal.name }));
+          this.#signal({ kind: "dm_accepted", to: from, from: target.id, name: target.name });
+          return;
+        }
+        target.incoming.set(from, signal.name);
+        target.send(encodeEvent("dm_request", { from, name: signal.name }));
+        return;
+      case "dm_accepted":
+        if (target.peers.has(from)) return;
+        if (!target.outgoing.has(from)) {
+          // Accepted after the request expired or was withdrawn: the conversation is off.
+          this.#signal({ kind: "dm_end", to: from, from: target.id, reason: "closed" });
+          return;
+        }
+        clearTimeout(target.outgoing.get(from));
+        target.outgoing.delete(from);
+        target.peers.set(from, signal.name);
+        target.send(encodeEvent("dm_accepted", { with: from, name: signal.name }));
+        return;
+      case "dm_declined":
+        if (!target.outgoing.has(from)) return;
+        clearTimeout(target.outgoing.get(from));
+        target.outgoing.delete(from);
+        target.send(encodeEvent("dm_declined", { with: from, reason: "declined" }));
+        return;
+      case "dm":
+        if (!target.peers.has(from)) return;
+        target.send(encodeEvent("dm", {
+          from,
+          name: signal.name,
+          text: signal.text,
+          msgId: signal.msgId,
+          ts: signal.ts,
+        }));
+        return;
+      case "dm_end":
+        if (this.#forget(target, from)) this.#closed(target, from, signal.reason);
+        return;
+    }
+  }
+
+  #accept(target: Session, requester: string): void {
+    const name = target.incoming.get(requester)!;
+    target.incoming.delete(requester);
+    target.peers.set(requester, name);
+    this.#signal({ kind: "dm_accepted", to: requester, from: target.id, name: target.name });
+  }
+
+  /** Drops any conversation or request between `session` and `other`; false if there was none. */
+  #forget(session: Session, other: string): boolean {
+    const timer = session.outgoing.get(other);
+    clearTimeout(timer);
+    const outgoing = session.outgoing.delete(other);
+    const peer = session.peers.delete(other);
+    const incoming = session.incoming.delete(other);
+    return outgoing || peer || incoming;
+  }
+
+  #expire(requester: Session, target: string): void {
+    if (!requester.outgoing.delete(target)) return;
+    requester.send(encodeEvent("dm_declined", { with: target, reason: "expired" }));
+    this.#signal({ kind: "dm_end", to: target, from: requester.id, reason: "expired" });
+  }
+
+  #closed(session: Session, other: string, reason: CloseReason): void {
+    session.send(encodeEvent("dm_closed", { with: other, reason }));
+  }
+
+  /** Sessions of another node vanished: their roommates and conversation partners here learn it. */
+  #gone(sessions: GoneSession[]): void {
+    for (const gone of sessions) {
+      for (const room of gone.rooms) {
+        const members = this.#rooms.get(room);
+        if (!members || members.size > this.#options.presenceLimit) continue;
+        const frame = encodeEvent("presence", {
+          room,
+          sessionId: gone.sessionId,
+          name: gone.name,
+          action: "leave",
+        });
+        for (const member of members) member.send(frame);
+      }
+    }
+    const ids = new Set(sessions.map((g) => g.sessionId));
+    for (const session of this.#sessions.values()) {
+      if (session.peers.size + session.outgoing.size + session.incoming.size === 0) continue;
+      for (const id of ids) {
+        if (this.#forget(session, id)) this.#closed(session, id, "disconnected");
+      }
+    }
+  }
+
+  /** A frame for every member of `room`: local ones now, the other nodes' through the cluster. */
+  #toRoom(room: string, frame: string): void {
+    const members = this.#rooms.get(room);
+    if (members) { for (const member of members) member.send(frame); }
+    this.cluster.publish(room, frame);
+  }
+
+  #join(session: Session, room: string): Promise<void> {
     let members = this.#rooms.get(room);
     if (!members) this.#rooms.set(room, members = new Set());
     members.add(session);
     session.rooms.add(room);
     this.#presence(members, session, room, "join");
+    return this.cluster.joined(room, session.id, session.name);
   }
 
   #leave(session: Session, room: string): void {
     const members = this.#rooms.get(room);
     session.rooms.delete(room);
+    this.cluster.left(room, session.id);
     if (!members) return;
     members.delete(session);
     if (members.size === 0) this.#rooms.delete(room);
-    else this.#presence(members, session, room, "leave");
+    this.#presence(members, session, room, "leave");
   }
 
   #presence(members: Set<Session>, who: Session, room: string, action: "join" | "leave"): void {
     if (members.size > this.#options.presenceLimit) return;
     const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
-    for (const member of members) if (member !== who) this.#deliver(member, frame);
+    for (const member of members) if (member !== who) member.send(frame);
+    this.cluster.publish(room, frame);
   }
 
-  /** Everyone who shares a room of presence-limited size with `session`, each once. */
-  #toRoommates(session: Session, frame: string): void {
-    const seen = new Set<Session>([session]);
-    for (const room of session.rooms) {
-      const members = this.#rooms.get(room)!;
-      if (members.size > this.#options.presenceLimit) continue;
+  /** Every local member of presence-sized `rooms`, each once, except `skip`. */
+  #toRoommates(rooms: string[], frame: string, skip?: Session): void {
+    const seen = new Set<Session>();
+    if (skip) seen.add(skip);
+    for (const room of rooms) {
+      const members = this.#rooms.get(room);
+      if (!members || members.size > this.#options.presenceLimit) continue;
       for (const member of members) {
         if (seen.has(member)) continue;
         seen.add(member);
-        this.#deliver(member, frame);
+        member.send(frame);
       }
     }
   }
 
-  #members(room: string): Member[] {
-    const members = this.#rooms.get(room);
-    if (!members) return [];
-    return [...members].map((m) => ({ sessionId: m.id, name: m.name }));
+  async #members(room: string): Promise<Member[]> {
+    const local = [...this.#rooms.get(room) ?? []].map((m) => ({ sessionId: m.id, name: m.name }));
+    const remote = await this.cluster.remoteMembers(room);
+    return remote.length === 0 ? local : local.concat(remote);
   }
 
-  #roomList(): RoomInfo[] {
-    return [...this.#rooms].map(([room, members]) => ({ room, size: members.size }))
+  /** Member counts of every room in the deployment. */
+  async #roomSizes(): Promise<Map<string, number>> {
+    const sizes = await this.cluster.remoteRooms();
+    for (const [room, members] of this.#rooms) {
+      sizes.set(room, (sizes.get(room) ?? 0) + members.size);
+    }
+    return sizes;
+  }
+
+  async #roomList(): Promise<RoomInfo[]> {
+    return [...await this.#roomSizes()].map(([room, size]) => ({ room, size }))
       .sort((a, b) => b.size - a.size || (a.room < b.room ? -1 : 1))
       .slice(0, MAX_ROOMS_LISTED);
-  }
-
-  #accept(target: Session, requester: Session): void {
-    this.#dropRequest(requester, target);
-    target.peers.add(requester.id);
-    requester.peers.add(target.id);
-    this.#deliver(requester, encodeEvent("dm_accepted", { with: target.id, name: target.name }));
-  }
-
-  #dropRequest(requester: Session, target: Session): void {
-    clearTimeout(requester.outgoing.get(target.id));
-    requester.outgoing.delete(target.id);
-    target.incoming.delete(requester.id);
-  }
-
-  #expire(requesterId: string, targetId: string): void {
-    const requester = this.#sessions.get(requesterId);
-    const target = this.#sessions.get(targetId);
-    if (!requester || !target || !requester.outgoing.has(targetId)) return;
-    this.#dropRequest(requester, target);
-    this.#deliver(requester, encodeEvent("dm_declined", { with: targetId, reason: "expired" }));
-    this.#closed(target, requesterId, "expired");
-  }
-
-  #closed(session: Session, other: string, reason: CloseReason): void {
-    this.#deliver(session, encodeEvent("dm_closed", { with: other, reason }));
   }
 }
 

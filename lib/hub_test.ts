@@ -42,14 +42,19 @@ function setup(
       },
     };
   };
-  const call = <T extends RequestType>(
+  const call = async <T extends RequestType>(
     probe: Probe,
     type: T,
     data: Record<string, unknown> = {},
-  ): ReplyData<T> => hub.handle(probe.id, { type, id: 1, data } as ValidRequest) as ReplyData<T>;
-  const refused = (probe: Probe, type: RequestType, data: Record<string, unknown>): string => {
+  ): Promise<ReplyData<T>> =>
+    await hub.handle(probe.id, { type, id: 1, data } as ValidRequest) as ReplyData<T>;
+  const refused = async (
+    probe: Probe,
+    type: RequestType,
+    data: Record<string, unknown>,
+  ): Promise<string> => {
     try {
-      call(probe, type, data);
+      await call(probe, type, data);
     } catch (err) {
       assert.ok(err instanceof HubError, `expected a HubError, got ${err}`);
       return err.code;
@@ -83,26 +88,26 @@ Deno.test("connect sends welcome with a ULID, default name and times; lobby memb
   assert.equal(hub.count, 2);
 });
 
-Deno.test("time, count, ping and random requests", () => {
+Deno.test("time, count, ping and random requests", async () => {
   let clock = 5000;
   const { connect, call, hub } = setup({ now: () => clock });
   const a = connect();
   clock = 7500;
-  assert.deepEqual(call(a, "server_time"), { serverTime: 7500 });
-  assert.deepEqual(call(a, "ping"), { serverTime: 7500 });
-  assert.deepEqual(call(a, "client_time"), { connectedAt: 5000, elapsedMs: 2500 });
+  assert.deepEqual(await call(a, "server_time"), { serverTime: 7500 });
+  assert.deepEqual(await call(a, "ping"), { serverTime: 7500 });
+  assert.deepEqual(await call(a, "client_time"), { connectedAt: 5000, elapsedMs: 2500 });
   connect();
-  assert.deepEqual(call(a, "num_clients"), { count: 2 });
+  assert.deepEqual(await call(a, "num_clients"), { count: 2 });
   const seen = new Set<number>();
   for (let i = 0; i < 2000; i++) {
-    const { text, n } = call(a, "random", { text: "hello" });
+    const { text, n } = await call(a, "random", { text: "hello" });
     assert.ok(Number.isInteger(n) && n >= 1 && n <= 100, `n out of range: ${n}`);
     assert.equal(text, `hello ${n}`);
     seen.add(n);
   }
   // 2000 uniform draws from 100 values leave none out with overwhelming probability.
   assert.equal(seen.size, 100);
-  assert.equal(hub.stats().count, 2);
+  assert.equal((await hub.stats()).count, 2);
 });
 
 Deno.test("random maps the edges of [0, 1) to 1 and 100", () => {
@@ -116,31 +121,31 @@ Deno.test("random maps the edges of [0, 1) to 1 and 100", () => {
   }
 });
 
-Deno.test("set_name renames and tells roommates once, not the renamer", () => {
+Deno.test("set_name renames and tells roommates once, not the renamer", async () => {
   const { connect, call } = setup();
   const a = connect(), b = connect(), c = connect();
-  call(a, "join", { room: "x" });
-  call(b, "join", { room: "x" });
+  await call(a, "join", { room: "x" });
+  await call(b, "join", { room: "x" });
   for (const p of [a, b, c]) p.frames.length = 0;
-  assert.deepEqual(call(a, "set_name", { name: "Ada" }), { name: "Ada" });
+  assert.deepEqual(await call(a, "set_name", { name: "Ada" }), { name: "Ada" });
   assert.deepEqual(b.take("renamed"), [{ sessionId: a.id, name: "Ada" }]);
   assert.deepEqual(c.take("renamed"), [{ sessionId: a.id, name: "Ada" }]);
   assert.deepEqual(a.take("renamed"), []);
   // Renaming to the same name tells nobody.
-  call(a, "set_name", { name: "Ada" });
+  await call(a, "set_name", { name: "Ada" });
   assert.deepEqual(b.take("renamed"), []);
 });
 
-Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms", () => {
+Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms", async () => {
   const { hub, connect, call, refused } = setup();
   const a = connect(), b = connect();
   a.frames.length = 0;
   b.frames.length = 0;
-  assert.deepEqual(call(a, "join", { room: "dev" }), {
+  assert.deepEqual(await call(a, "join", { room: "dev" }), {
     room: "dev",
     members: [{ sessionId: a.id, name: defaultName(a.id) }],
   });
-  const joined = call(b, "join", { room: "dev" });
+  const joined = await call(b, "join", { room: "dev" });
   assert.deepEqual(joined.members.map((m) => m.sessionId).sort(), [a.id, b.id].sort());
   assert.deepEqual(a.take("presence"), [{
     room: "dev",
@@ -150,90 +155,93 @@ Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms",
   }]);
   assert.deepEqual(b.take("presence"), [], "the joiner gets no presence about itself");
   // Joining twice changes nothing and tells nobody.
-  call(b, "join", { room: "dev" });
+  await call(b, "join", { room: "dev" });
   assert.deepEqual(a.take("presence"), []);
 
-  assert.deepEqual(call(a, "rooms"), {
+  assert.deepEqual(await call(a, "rooms"), {
     rooms: [{ room: "dev", size: 2 }, { room: "lobby", size: 2 }],
   });
-  assert.deepEqual(call(b, "leave", { room: "dev" }), {
+  assert.deepEqual(await call(b, "leave", { room: "dev" }), {
     room: "dev",
     members: [{ sessionId: a.id, name: defaultName(a.id) }],
   });
   assert.deepEqual(a.take("presence").map((p) => p.action), ["leave"]);
-  assert.equal(refused(b, "leave", { room: "dev" }), "not_member");
-  call(a, "leave", { room: "dev" });
+  assert.equal(await refused(b, "leave", { room: "dev" }), "not_member");
+  await call(a, "leave", { room: "dev" });
   assert.deepEqual(hub.roomNames(), ["lobby"], "an empty room is forgotten");
 });
 
-Deno.test("a session can be in at most maxRoomsPerSession rooms", () => {
+Deno.test("a session can be in at most maxRoomsPerSession rooms", async () => {
   const { connect, call, refused } = setup();
   const a = connect();
-  for (let i = 1; i < LIMITS.maxRoomsPerSession; i++) call(a, "join", { room: `r${i}` });
-  assert.equal(refused(a, "join", { room: "one-too-many" }), "too_many");
-  call(a, "leave", { room: "r1" });
-  call(a, "join", { room: "one-too-many" });
+  for (let i = 1; i < LIMITS.maxRoomsPerSession; i++) await call(a, "join", { room: `r${i}` });
+  assert.equal(await refused(a, "join", { room: "one-too-many" }), "too_many");
+  await call(a, "leave", { room: "r1" });
+  await call(a, "join", { room: "one-too-many" });
 });
 
-Deno.test("rooms lists the largest rooms first, capped", () => {
+Deno.test("rooms lists the largest rooms first, capped", async () => {
   const { connect, call } = setup();
   const sessions = Array.from({ length: 11 }, () => connect());
   for (let i = 0; i < MAX_ROOMS_LISTED + 10; i++) {
-    call(sessions[i % 11], "join", { room: `room-${i}` });
+    await call(sessions[i % 11], "join", { room: `room-${i}` });
   }
-  call(sessions[1], "join", { room: "room-0" });
-  const { rooms } = call(sessions[0], "rooms");
+  await call(sessions[1], "join", { room: "room-0" });
+  const { rooms } = await call(sessions[0], "rooms");
   assert.equal(rooms.length, MAX_ROOMS_LISTED);
   assert.deepEqual(rooms.slice(0, 2), [{ room: "lobby", size: 11 }, { room: "room-0", size: 2 }]);
 });
 
-Deno.test("presence is not sent in rooms over the presence limit", () => {
+Deno.test("presence is not sent in rooms over the presence limit", async () => {
   const { connect, call } = setup({ presenceLimit: 2 });
   const a = connect(), b = connect();
   assert.equal(a.take("presence").length, 1, "lobby of 2 is within the limit");
   const c = connect();
   assert.equal(a.take("presence").length, 0, "lobby of 3 is over the limit");
   assert.equal(b.take("presence").length, 0);
-  call(c, "set_name", { name: "Quiet" });
+  await call(c, "set_name", { name: "Quiet" });
   assert.equal(a.take("renamed").length, 0);
 });
 
-Deno.test("chat reaches every member including the sender; non-members refused", () => {
+Deno.test("chat reaches every member including the sender; non-members refused", async () => {
   let clock = 42;
   const { connect, call, refused } = setup({ now: () => clock });
   const a = connect(), b = connect(), c = connect();
-  call(a, "join", { room: "r" });
-  call(b, "join", { room: "r" });
+  await call(a, "join", { room: "r" });
+  await call(b, "join", { room: "r" });
   clock = 99;
-  const { msgId, ts } = call(a, "chat", { room: "r", text: "hi <b>" });
+  const { msgId, ts } = await call(a, "chat", { room: "r", text: "hi <b>" });
   assert.match(msgId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
   assert.equal(ts, 99);
   const expected = { room: "r", msgId, from: a.id, name: defaultName(a.id), text: "hi <b>", ts };
   assert.deepEqual(a.take("chat"), [expected]);
   assert.deepEqual(b.take("chat"), [expected]);
   assert.deepEqual(c.take("chat"), []);
-  assert.equal(refused(c, "chat", { room: "r", text: "x" }), "not_member");
-  assert.equal(refused(c, "chat", { room: "nowhere", text: "x" }), "not_member");
+  assert.equal(await refused(c, "chat", { room: "r", text: "x" }), "not_member");
+  assert.equal(await refused(c, "chat", { room: "nowhere", text: "x" }), "not_member");
   // Lobby chat reaches everyone.
-  call(c, "chat", { room: "lobby", text: "all" });
+  await call(c, "chat", { room: "lobby", text: "all" });
   for (const p of [a, b, c]) assert.equal(p.take("chat").length, 1);
 });
 
-Deno.test("dm: request, accept, messages both ways, close", () => {
+Deno.test("dm: request, accept, messages both ways, close", async () => {
   const { connect, call, refused } = setup();
   const a = connect(), b = connect();
-  assert.equal(refused(a, "dm", { to: b.id, text: "too early" }), "not_connected");
-  assert.deepEqual(call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
+  assert.equal(await refused(a, "dm", { to: b.id, text: "too early" }), "not_connected");
+  assert.deepEqual(await call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
   assert.deepEqual(b.take("dm_request"), [{ from: a.id, name: defaultName(a.id) }]);
   // Asking again while pending does not notify twice.
-  assert.deepEqual(call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
+  assert.deepEqual(await call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
   assert.deepEqual(b.take("dm_request"), []);
-  assert.equal(refused(a, "dm", { to: b.id, text: "still early" }), "not_connected");
+  assert.equal(await refused(a, "dm", { to: b.id, text: "still early" }), "not_connected");
 
-  assert.deepEqual(call(b, "dm_accept", { from: a.id }), { with: a.id, name: defaultName(a.id) });
+  assert.deepEqual(await call(b, "dm_accept", { from: a.id }), {
+    with: a.id,
+    name: defaultName(a.id),
+  });
   assert.deepEqual(a.take("dm_accepted"), [{ with: b.id, name: defaultName(b.id) }]);
 
-  const sent = call(a, "dm", { to: b.id, text: "hello b" });
+  const sent = await call(a, "dm", { to: b.id, text: "hello b" });
   assert.deepEqual(b.take("dm"), [{
     from: a.id,
     name: defaultName(a.id),
@@ -241,7 +249,7 @@ Deno.test("dm: request, accept, messages both ways, close", () => {
     ...sent,
   }]);
   assert.deepEqual(a.take("dm"), [], "the sender gets a reply, not an event");
-  const back = call(b, "dm", { to: a.id, text: "hello a" });
+  const back = await call(b, "dm", { to: a.id, text: "hello a" });
   assert.deepEqual(a.take("dm"), [{
     from: b.id,
     name: defaultName(b.id),
@@ -249,76 +257,79 @@ Deno.test("dm: request, accept, messages both ways, close", () => {
     ...back,
   }]);
 
-  assert.deepEqual(call(b, "dm_close", { with: a.id }), { with: a.id });
+  assert.deepEqual(await call(b, "dm_close", { with: a.id }), { with: a.id });
   assert.deepEqual(a.take("dm_closed"), [{ with: b.id, reason: "closed" }]);
   assert.deepEqual(b.take("dm_closed"), [{ with: a.id, reason: "closed" }]);
-  assert.equal(refused(a, "dm", { to: b.id, text: "after close" }), "not_connected");
-  assert.equal(refused(a, "dm_close", { with: b.id }), "not_connected");
+  assert.equal(await refused(a, "dm", { to: b.id, text: "after close" }), "not_connected");
+  assert.equal(await refused(a, "dm_close", { with: b.id }), "not_connected");
 });
 
-Deno.test("dm: decline, self, unknown, no request, and mutual requests", () => {
+Deno.test("dm: decline, self, unknown, no request, and mutual requests", async () => {
   const { connect, call, refused } = setup();
   const a = connect(), b = connect();
-  assert.equal(refused(a, "dm_request", { to: a.id }), "bad_request");
-  assert.equal(refused(a, "dm_request", { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }), "not_found");
-  assert.equal(refused(a, "dm", { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV", text: "x" }), "not_found");
-  assert.equal(refused(b, "dm_accept", { from: a.id }), "no_request");
-  assert.equal(refused(b, "dm_decline", { from: a.id }), "no_request");
+  assert.equal(await refused(a, "dm_request", { to: a.id }), "bad_request");
+  assert.equal(await refused(a, "dm_request", { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }), "not_found");
+  assert.equal(
+    await refused(a, "dm", { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV", text: "x" }),
+    "not_found",
+  );
+  assert.equal(await refused(b, "dm_accept", { from: a.id }), "no_request");
+  assert.equal(await refused(b, "dm_decline", { from: a.id }), "no_request");
 
-  call(a, "dm_request", { to: b.id });
-  assert.deepEqual(call(b, "dm_decline", { from: a.id }), { with: a.id });
+  await call(a, "dm_request", { to: b.id });
+  assert.deepEqual(await call(b, "dm_decline", { from: a.id }), { with: a.id });
   assert.deepEqual(a.take("dm_declined"), [{ with: b.id, reason: "declined" }]);
-  assert.equal(refused(b, "dm_accept", { from: a.id }), "no_request");
+  assert.equal(await refused(b, "dm_accept", { from: a.id }), "no_request");
 
   // b asks a while a's request to b is pending: both have consented.
-  call(a, "dm_request", { to: b.id });
-  assert.deepEqual(call(b, "dm_request", { to: a.id }), { to: a.id, status: "accepted" });
+  await call(a, "dm_request", { to: b.id });
+  assert.deepEqual(await call(b, "dm_request", { to: a.id }), { to: a.id, status: "accepted" });
   assert.deepEqual(a.take("dm_accepted"), [{ with: b.id, name: defaultName(b.id) }]);
-  call(a, "dm", { to: b.id, text: "works" });
+  await call(a, "dm", { to: b.id, text: "works" });
   assert.equal(b.take("dm").length, 1);
 });
 
-Deno.test("dm: a pending request can be cancelled by either side with dm_close", () => {
+Deno.test("dm: a pending request can be cancelled by either side with dm_close", async () => {
   const { connect, call } = setup();
   const a = connect(), b = connect();
-  call(a, "dm_request", { to: b.id });
-  call(a, "dm_close", { with: b.id });
+  await call(a, "dm_request", { to: b.id });
+  await call(a, "dm_close", { with: b.id });
   assert.deepEqual(b.take("dm_closed"), [{ with: a.id, reason: "closed" }]);
   assert.deepEqual(a.take("dm_closed"), [{ with: b.id, reason: "closed" }]);
-  call(a, "dm_request", { to: b.id });
-  call(b, "dm_close", { with: a.id });
+  await call(a, "dm_request", { to: b.id });
+  await call(b, "dm_close", { with: a.id });
   assert.deepEqual(a.take("dm_closed"), [{ with: b.id, reason: "closed" }]);
 });
 
-Deno.test("dm: at most maxPendingDmRequests requests wait at once", () => {
+Deno.test("dm: at most maxPendingDmRequests requests wait at once", async () => {
   const { connect, call, refused } = setup();
   const a = connect();
   const targets = Array.from({ length: LIMITS.maxPendingDmRequests + 1 }, () => connect());
-  for (const t of targets.slice(0, -1)) call(a, "dm_request", { to: t.id });
-  assert.equal(refused(a, "dm_request", { to: targets.at(-1)!.id }), "too_many");
+  for (const t of targets.slice(0, -1)) await call(a, "dm_request", { to: t.id });
+  assert.equal(await refused(a, "dm_request", { to: targets.at(-1)!.id }), "too_many");
 });
 
 Deno.test("dm: an unanswered request expires for both sides", async () => {
   const { hub, connect, call, refused } = setup({ dmRequestTtlMs: 30 });
   const a = connect(), b = connect();
-  call(a, "dm_request", { to: b.id });
+  await call(a, "dm_request", { to: b.id });
   await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(a.take("dm_declined"), [{ with: b.id, reason: "expired" }]);
   assert.deepEqual(b.take("dm_closed"), [{ with: a.id, reason: "expired" }]);
-  assert.equal(refused(b, "dm_accept", { from: a.id }), "no_request");
+  assert.equal(await refused(b, "dm_accept", { from: a.id }), "no_request");
   assert.equal(hub.session(a.id)!.outgoing.size, 0);
   assert.equal(hub.session(b.id)!.incoming.size, 0);
 });
 
-Deno.test("disconnect leaves no session, member or conversation behind", () => {
+Deno.test("disconnect leaves no session, member or conversation behind", async () => {
   const { hub, connect, call, refused } = setup();
   const a = connect(), b = connect(), c = connect(), d = connect();
-  call(a, "join", { room: "r" });
-  call(b, "join", { room: "r" });
-  call(a, "dm_request", { to: b.id });
-  call(b, "dm_accept", { from: a.id });
-  call(a, "dm_request", { to: c.id }); // pending, a is the requester
-  call(d, "dm_request", { to: a.id }); // pending, a is the target
+  await call(a, "join", { room: "r" });
+  await call(b, "join", { room: "r" });
+  await call(a, "dm_request", { to: b.id });
+  await call(b, "dm_accept", { from: a.id });
+  await call(a, "dm_request", { to: c.id }); // pending, a is the requester
+  await call(d, "dm_request", { to: a.id }); // pending, a is the target
   for (const p of [a, b, c, d]) p.frames.length = 0;
 
   hub.disconnect(a.id);
@@ -337,8 +348,8 @@ Deno.test("disconnect leaves no session, member or conversation behind", () => {
     const s = hub.session(id)!;
     assert.ok(!s.peers.has(a.id) && !s.incoming.has(a.id) && !s.outgoing.has(a.id));
   }
-  assert.equal(refused(b, "dm", { to: a.id, text: "gone?" }), "not_found");
-  const { members } = call(b, "join", { room: "r" });
+  assert.equal(await refused(b, "dm", { to: a.id, text: "gone?" }), "not_found");
+  const { members } = await call(b, "join", { room: "r" });
   assert.deepEqual(members.map((m) => m.sessionId), [b.id]);
 });
 

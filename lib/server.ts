@@ -44,6 +44,7 @@ export async function startServer<S>(
 ): Promise<RunningServer> {
   const full: Config = { ...DEFAULTS, ...config };
   const services = createServices(full, log ?? createLogger(full.logLevel));
+  await services.hub.start();
   const app = createApp(services);
   const abort = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
@@ -62,7 +63,7 @@ export async function startServer<S>(
     origin: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
     shutdown() {
       stopping ??= (async () => {
-        services.close();
+        await services.close();
         abort.abort();
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
@@ -91,7 +92,7 @@ export async function runServer<S>(createApp: AppFactory<S>): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const server = await startServer(createApp, config, log);
-  log.info("listening", { url: `http://${config.host}:${server.port}`, ws: "/ws" });
+  // Listeners go in before "listening" is printed: a supervisor may signal as soon as it reads it.
   const stop = async (signal: string) => {
     log.info("shutting down", { signal, sessions: server.services.hub.count });
     await server.shutdown();
@@ -100,4 +101,5 @@ export async function runServer<S>(createApp: AppFactory<S>): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => void stop(signal));
   }
+  log.info("listening", { url: `http://${config.host}:${server.port}`, ws: "/ws" });
 }

@@ -8,21 +8,41 @@
 
 import type { Config } from "./config.ts";
 import type { ConnectionContext } from "./connection.ts";
+import type { Cluster, GoneSession } from "./cluster.ts";
+import { RedisCluster } from "./cluster_redis.ts";
 import { Hub } from "./hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "./protocol.ts";
 
 export interface Services extends ConnectionContext {
-  /** Closes every socket with 1001 and stops the hub's timers. */
-  close(): void;
+  /** Closes every socket with 1001, stops the hub's timers and leaves the cluster. */
+  close(): Promise<void>;
 }
 
-/** Builds the hub and its companions for `config`; the heartbeat starts at once. */
+/**
+ * Builds the hub and its companions for `config`; the heartbeat starts at once. With `redisUrl`
+ * set the hub is one node of a Redis-joined deployment; call `hub.start()` before serving.
+ */
 export function createServices(
   config: Config,
   log: Logger = createLogger(config.logLevel),
 ): Services {
-  const hub = new Hub({ heartbeatMs: config.heartbeatMs, dmRequestTtlMs: config.dmRequestTtlMs });
+  const cluster: Cluster | undefined = config.redisUrl
+    ? new RedisCluster({
+      url: config.redisUrl,
+      password: config.redisPassword || undefined,
+      nodeId: config.nodeId || `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`
+        .replace(/[^A-Za-z0-9_.-]/g, "-"),
+      nodeTtlMs: config.nodeTtlMs,
+      log,
+      snapshot: (): GoneSession[] => hub.snapshot(),
+    })
+    : undefined;
+  const hub: Hub = new Hub({
+    heartbeatMs: config.heartbeatMs,
+    dmRequestTtlMs: config.dmRequestTtlMs,
+    cluster,
+  });
   hub.startHeartbeat();
   const sockets = new Set<WebSocket>();
   return {
@@ -31,6 +51,9 @@ export function createServices(
     hub,
     sockets,
     close() {
+      // The hub goes first, so that closing sockets does not announce each departure one by one:
+      // the cluster announces the whole node's departure at once.
+      const closing = hub.close();
       for (const socket of sockets) {
         try {
           socket.close(CLOSE_CODES.goingAway, "Server shutting down");
@@ -39,7 +62,7 @@ export function createServices(
         }
       }
       sockets.clear();
-      hub.close();
+      return closing;
     },
   };
 }

@@ -5,63 +5,7 @@
 
 import assert from "node:assert/strict";
 import { HubClient } from "../lib/client.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-interface Process {
-  child: Deno.ChildProcess;
-  port: number;
-  output: Promise<string>;
-}
-
-/** Starts `main.ts` as `deno task start` does, with `env`, and waits for its "listening" line. */
-async function spawnServer(env: Record<string, string>, envFile?: string): Promise<Process> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      envFile ? `--env-file=${envFile}` : "--env-file",
-      `${ROOT}main.ts`,
-    ],
-    cwd: ROOT,
-    env: { PORT: "0", HOST: "127.0.0.1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const { promise: listening, resolve, reject } = Promise.withResolvers<number>();
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      const match = text.match(/listening url="http:\/\/[^"]*:(\d+)"/);
-      if (match) resolve(Number(match[1]));
-    }
-  };
-  const output = Promise.all([read(child.stdout), read(child.stderr)]).then(() => text);
-  child.status.then((s) =>
-    reject(new Error(`server exited with ${s.code} before listening:\n${text}`))
-  );
-  const timer = setTimeout(() => reject(new Error(`server did not start:\n${text}`)), 20_000);
-  try {
-    return { child, port: await listening, output };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function runToExit(env: Record<string, string>) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", `${ROOT}main.ts`],
-    cwd: ROOT,
-    env: { PORT: "0", HOST: "127.0.0.1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code, text: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
-}
+import { runToExit, spawnServer } from "./server_process.ts";
 
 Deno.test("an invalid value stops the server with a message naming the variable", async () => {
   for (const [name, value] of [["PORT", "http"], ["RATE_LIMIT", "-1"], ["LOG_LEVEL", "chatty"]]) {

@@ -89,7 +89,7 @@ Deno.test("abrupt disconnects leave no session, member or conversation behind", 
     ids.push((await raw.readJson()).data?.sessionId as string);
     await raw.sendText(JSON.stringify({ type: "join", id: 1, data: { room: "den" } }));
   }
-  await eventually(() => assert.equal(hub.stats().count, 4));
+  await eventually(() => assert.equal(hub.count, 4));
   await raws[0].sendText(JSON.stringify({ type: "dm_request", id: 2, data: { to: stayerId } }));
   await stayer.event("dm_request");
   await stayer.request("dm_accept", { from: ids[0] });

@@ -7,6 +7,7 @@
 
 import { join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installedRoot, loadAppBuild } from "./build_cache.ts";
 import { Context, type ResolvedFreshConfig } from "./context.ts";
 import { type FsPage, type FsRoute, loadFsRoutes } from "./fs_routes.ts";
 import { handlerFor, isPageResponse } from "./handlers.ts";
@@ -20,7 +21,8 @@ export interface FreshConfig {
   /**
    * The project folder holding `routes/` and `static/`: a path (relative
    * paths resolve against the working directory) or a `file:` URL.
-   * Defaults to `Deno.cwd()`.
+   * Defaults to the project of the production build (`_fresh/server.js`
+   * knows its own location), else `Deno.cwd()`.
    */
   root?: string | URL;
 }
@@ -73,7 +75,7 @@ export class App<State = unknown> {
   #pages: ErrorPages = { error: null, notFound: null };
 
   constructor(config: FreshConfig = {}) {
-    const root = config.root ?? Deno.cwd();
+    const root = config.root ?? installedRoot() ?? Deno.cwd();
     const path = root instanceof URL || root.startsWith("file:") ? fileURLToPath(root) : root;
     this.config = { root: resolvePath(path) };
   }
@@ -226,13 +228,18 @@ export class App<State = unknown> {
   }
 
   async #build(): Promise<void> {
+    const build = await loadAppBuild(this.config.root);
     const items: Item<State>[] = [];
     for (const command of this.#commands) {
       if (command.kind !== "fsRoutes") {
         items.push(command);
         continue;
       }
-      const fs = await loadFsRoutes<State>(join(this.config.root, "routes"));
+      const fs = await loadFsRoutes<State>(
+        join(this.config.root, "routes"),
+        build.routes?.load,
+        build.routes?.files,
+      );
       this.#appWrapper = fs.app;
       this.#pages = { error: fs.errorPage, notFound: fs.notFoundPage };
       if (fs.middlewares.length > 0) items.push(middlewareItem(null, fs.middlewares));

@@ -90,7 +90,8 @@ export type ModuleLoader = (url: string) => Promise<Record<string, unknown>>;
 const importModule: ModuleLoader = (url) => import(url);
 
 /**
- * Loads the routes below `routesDir` (an absolute path).
+ * Loads the routes below `routesDir` (an absolute path): the `files` given (paths below it, as
+ * a production build lists them), else every route file found there.
  *
  * ```ts ignore
  * const fs = await loadFsRoutes(`${Deno.cwd()}/routes`);
@@ -100,8 +101,9 @@ const importModule: ModuleLoader = (url) => import(url);
 export async function loadFsRoutes<State>(
   routesDir: string,
   load: ModuleLoader = importModule,
+  files?: readonly string[],
 ): Promise<FsRoutes<State>> {
-  const files = await scanRoutesDir(routesDir);
+  files ??= await scanRoutesDir(routesDir);
   const modules = await Promise.all(
     files.map((file) => load(pathToFileURL(join(routesDir, file)).href)),
   );

@@ -2,15 +2,17 @@
  * Server-side rendering: composes a page (or a vnode) with its layouts and the
  * `_app` wrapper and turns it into an HTML `Response`.
  *
- * This module is the seam for islands: the later build step adds the island
- * markers and the client boot script here, and nowhere else.
+ * Islands rendered on the page are marked (see `islands.ts`), and their props
+ * and the module script that revives them go before `</body>`.
  *
  * @module
  */
 
 import { type ComponentType, type FunctionComponent, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { appBuildFor } from "./build_cache.ts";
 import type { Context, ResolvedFreshConfig } from "./context.ts";
+import { collectIslands, injectBeforeBodyEnd, islandScripts } from "./islands.ts";
 
 /** Props of page, layout, `_app`, `_404` and `_error` components. */
 export interface PageProps<Data = unknown, State = unknown> {
@@ -65,8 +67,18 @@ export interface RenderOptions {
 
 const Empty: FunctionComponent = () => null;
 
-/** Renders the options to a complete HTML document string, `<!DOCTYPE html>` first. */
+/**
+ * Renders the options to a complete HTML document string, `<!DOCTYPE html>` first, with the
+ * scripts that revive its islands before `</body>`. Throws if an island's props cannot be
+ * serialized (e.g. a function), naming the island and the prop.
+ */
 export function renderHtml<State>(ctx: Context<State>, options: RenderOptions): string {
+  const { result, islands } = collectIslands(() => renderDocument(ctx, options));
+  const assets = appBuildFor(ctx.config.root)?.assets ?? null;
+  return injectBeforeBodyEnd(result, islandScripts(islands, assets));
+}
+
+function renderDocument<State>(ctx: Context<State>, options: RenderOptions): string {
   const { ui, vnode, data, config } = options;
   const base = {
     data,

@@ -1,12 +1,15 @@
 /**
- * Code shared by the server and (later) the browser, as `fresh/runtime`.
+ * Code shared by the server and the browser, as `fresh/runtime`.
  *
  * @module
  */
 
+import { getBuildId } from "./build_id.ts";
+
 /**
- * `true` when running in a browser, `false` on the server. Use it to guard
- * code that touches browser-only globals.
+ * `true` when running in a browser (island code after hydration), `false` on the server,
+ * including while the server renders an island. Use it to guard code that touches browser-only
+ * globals.
  *
  * ```ts
  * import { IS_BROWSER } from "fresh/runtime";
@@ -17,18 +20,23 @@
 export const IS_BROWSER: boolean = typeof document !== "undefined";
 
 /**
- * Returns the URL to use for a file in `static/`.
- *
- * In Fresh 2 this appends a build-id cache-bust query (`?__frsh_c=…`) so the
- * file may be cached for a year. Until the build step exists this returns the
- * path unchanged; `staticFiles()` already treats `?__frsh_c=` URLs as immutable.
+ * Returns the URL to use for a file in `static/`: with a production build, the path plus
+ * `?__frsh_c=<build id>`, which `staticFiles()` serves with a one-year immutable cache header.
+ * The build id changes whenever a static file or a client bundle does. Without a build (tests,
+ * running `main.ts` directly), the path is returned unchanged. External URLs (`//host/…`,
+ * `https:…`) and relative paths are returned unchanged too.
  *
  * ```ts
  * import { asset } from "fresh/runtime";
  *
- * asset("/styles.css"); // "/styles.css"
+ * asset("/styles.css"); // "/styles.css?__frsh_c=3f2a9c1b…" after `deno task build`
  * ```
  */
 export function asset(path: string): string {
-  return path;
+  const id = getBuildId();
+  if (id === null || !path.startsWith("/") || path.startsWith("//")) return path;
+  const hash = path.indexOf("#");
+  const [base, fragment] = hash === -1 ? [path, ""] : [path.slice(0, hash), path.slice(hash)];
+  if (/[?&]__frsh_c=/.test(base)) return path;
+  return `${base}${base.includes("?") ? "&" : "?"}__frsh_c=${encodeURIComponent(id)}${fragment}`;
 }

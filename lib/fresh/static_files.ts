@@ -5,6 +5,7 @@
  */
 
 import { extname, join, resolve, sep } from "node:path";
+import { appBuildFor } from "./build_cache.ts";
 import type { Context } from "./context.ts";
 import type { MiddlewareFn } from "./middleware.ts";
 
@@ -106,6 +107,9 @@ function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
   });
 }
 
+/** A folder to serve; `immutable`: every file in it has a content-addressed name. */
+export type StaticDir = string | { path: string; immutable: boolean };
+
 /**
  * A middleware serving files from `dirs` (searched in order) for GET and HEAD;
  * anything else falls through to `ctx.next()`. `dirs` may depend on the
@@ -113,10 +117,11 @@ function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
  *
  * Responses carry a strong ETag (SHA-1 of the content, cached per file until
  * its size or mtime changes) and answer a matching `If-None-Match` with 304.
- * Hashed file names and `?__frsh_c=` URLs are `immutable`; others `no-cache`.
+ * Hashed file names, `?__frsh_c=` URLs and files of `immutable` folders are
+ * `immutable`; others `no-cache`.
  */
 export function serveStaticDirs<State>(
-  dirs: readonly string[] | ((ctx: Context<State>) => readonly string[]),
+  dirs: readonly StaticDir[] | ((ctx: Context<State>) => readonly StaticDir[]),
 ): MiddlewareFn<State> {
   const tags = new Map<string, CachedTag>();
 
@@ -136,7 +141,8 @@ export function serveStaticDirs<State>(
     if (rel === null) return ctx.next();
 
     for (const dir of typeof dirs === "function" ? dirs(ctx) : dirs) {
-      const base = resolve(dir);
+      const base = resolve(typeof dir === "string" ? dir : dir.path);
+      const immutableDir = typeof dir !== "string" && dir.immutable;
       const path = resolve(join(base, rel));
       if (!path.startsWith(base + sep)) continue;
       const info = await statFile(path);
@@ -146,7 +152,7 @@ export function serveStaticDirs<State>(
       const headers = new Headers({
         "content-type": contentType(path),
         "etag": etag,
-        "cache-control": ctx.url.searchParams.has("__frsh_c") || isHashedName(path)
+        "cache-control": immutableDir || ctx.url.searchParams.has("__frsh_c") || isHashedName(path)
           ? IMMUTABLE
           : "no-cache",
       });
@@ -167,7 +173,9 @@ export function serveStaticDirs<State>(
 }
 
 /**
- * A middleware serving the files in `<root>/static` (root: `ctx.config.root`).
+ * A middleware serving the files in `<root>/static` (root: `ctx.config.root`)
+ * and the built browser code under `/_fresh/js/`: from `_fresh/static` after
+ * `deno task build` (all immutable), else bundled in memory on first request.
  *
  * ```ts
  * import { App, staticFiles } from "fresh";
@@ -176,5 +184,40 @@ export function serveStaticDirs<State>(
  * ```
  */
 export function staticFiles<State>(): MiddlewareFn<State> {
-  return serveStaticDirs<State>((ctx) => [join(ctx.config.root, "static")]);
+  const fromDirs = serveStaticDirs<State>((ctx) => {
+    const dirs: StaticDir[] = [join(ctx.config.root, "static")];
+    const staticDir = appBuildFor(ctx.config.root)?.staticDir;
+    if (staticDir) dirs.push({ path: staticDir, immutable: true });
+    return dirs;
+  });
+  const tags = new WeakMap<Uint8Array, string>();
+  return async (ctx) => {
+    const method = ctx.req.method;
+    const build = appBuildFor(ctx.config.root);
+    const file = build && (method === "GET" || method === "HEAD")
+      ? await build.devFile(ctx.url.pathname)
+      : null;
+    if (file === null) return fromDirs(ctx);
+    let etag = tags.get(file.contents);
+    if (etag === undefined) {
+      const digest = await crypto.subtle.digest("SHA-1", file.contents as Uint8Array<ArrayBuffer>);
+      etag = `"${
+        Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")
+      }"`;
+      tags.set(file.contents, etag);
+    }
+    const headers = new Headers({
+      "content-type": contentType(ctx.url.pathname),
+      "etag": etag,
+      "cache-control": file.immutable ? IMMUTABLE : "no-cache",
+    });
+    if (matchesEtag(ctx.req.headers.get("if-none-match"), etag)) {
+      return new Response(null, { status: 304, headers });
+    }
+    headers.set("content-length", String(file.contents.byteLength));
+    return new Response(method === "HEAD" ? null : file.contents as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers,
+    });
+  };
 }

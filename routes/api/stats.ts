@@ -7,8 +7,9 @@
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({
-  GET(ctx) {
-    const { count, rooms, uptimeMs, messagesIn, messagesOut } = ctx.state.services.hub.stats();
+  async GET(ctx) {
+    const { count, rooms, uptimeMs, messagesIn, messagesOut } = await ctx.state.services.hub
+      .stats();
     return Response.json({ count, rooms, uptimeMs, messagesIn, messagesOut }, {
       headers: { "cache-control": "no-store" },
     });

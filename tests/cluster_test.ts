@@ -1,0 +1,412 @@
+/**
+ * Scale-out over a real Redis: each test starts its own `redis-server` on a random loopback port
+ * and two or three hub processes joined by it, then checks that they behave as one hub: exact
+ * counts, rooms and DMs across nodes, a killed node vanishing within NODE_TTL_MS, a Redis outage
+ * survived, and 1,000 messages delivered exactly once.
+ *
+ * Outside CI the tests skip, saying why, when `redis-server` is missing; in CI they fail instead.
+ */
+
+import assert from "node:assert/strict";
+import { HubClient } from "../lib/client.ts";
+import type { Events, EventType } from "../lib/protocol.ts";
+import { delay, eventually } from "./helpers.ts";
+import { type ServerProcess, spawnServer } from "./server_process.ts";
+
+const NODE_TTL_MS = 1500;
+
+function hasRedis(): boolean {
+  try {
+    new Deno.Command("redis-server", { args: ["--version"], stdout: "null" }).outputSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const redisMissing = !hasRedis();
+if (redisMissing) {
+  if (Deno.env.get("CI") === "true") {
+    throw new Error("redis-server is required in CI (apt-get install redis-server)");
+  }
+  console.log(
+    "cluster_test: skipped, redis-server is not installed (apt-get install redis-server)",
+  );
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** A throwaway redis-server with no persistence, restartable on the same port. */
+class Redis implements AsyncDisposable {
+  readonly port = freePort();
+  #child: Deno.ChildProcess | undefined;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#child = new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await eventually(async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
+      try {
+        await conn.write(new TextEncoder().encode("PING\r\n"));
+        const buf = new Uint8Array(16);
+        const n = await conn.read(buf);
+        assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "+PONG\r\n");
+      } finally {
+        conn.close();
+      }
+    }, 10_000);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#child) return;
+    this.#child.kill("SIGKILL");
+    await this.#child.status;
+    this.#child = undefined;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+interface Cluster extends AsyncDisposable {
+  redis: Redis;
+  nodes: ServerProcess[];
+}
+
+async function startCluster(size: number, env: Record<string, string> = {}): Promise<Cluster> {
+  const redis = new Redis();
+  await redis.start();
+  const nodes = await Promise.all(
+    Array.from({ length: size }, (_, i) =>
+      spawnServer({
+        REDIS_URL: redis.url,
+        NODE_ID: `node-${i}`,
+        NODE_TTL_MS: String(NODE_TTL_MS),
+        CHAT_RATE: "0",
+        LOG_LEVEL: "info",
+        ...env,
+      })),
+  );
+  return {
+    redis,
+    nodes,
+    async [Symbol.asyncDispose]() {
+      await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
+      await redis.stop();
+    },
+  };
+}
+
+/** A client that records every event, so tests can wait for one that may already have come. */
+class Recorder implements AsyncDisposable {
+  readonly events: { type: EventType; data: Record<string, unknown> }[] = [];
+  readonly client: HubClient;
+  id = "";
+
+  private constructor(url: string) {
+    this.client = new HubClient(url, { reconnect: false, requestTimeoutMs: 5000 });
+    for (
+      const type of [
+        "presence",
+        "chat",
+        "renamed",
+        "dm_request",
+        "dm_accepted",
+        "dm_declined",
+        "dm",
+        "dm_closed",
+      ] as const
+    ) {
+      this.client.on(type, (data) => this.events.push({ type, data: data as never }));
+    }
+  }
+
+  static async open(node: ServerProcess): Promise<Recorder> {
+    const recorder = new Recorder(node.wsUrl);
+    recorder.id = (await recorder.client.ready()).sessionId;
+    return recorder;
+  }
+
+  /** Waits for an event of `type` whose data includes `fields`. */
+  async expect<E extends EventType>(
+    type: E,
+    fields: Partial<Events[E]>,
+    timeoutMs = 5000,
+  ): Promise<Events[E]> {
+    let found: Events[E] | undefined;
+    await eventually(() => {
+      const match = this.events.find((e) =>
+        e.type === type &&
+        Object.entries(fields).every(([k, v]) => e.data[k] === v)
+      );
+      assert.ok(match, `no ${type} ${JSON.stringify(fields)} among ${this.events.length} events`);
+      found = match.data as Events[E];
+    }, timeoutMs);
+    return found!;
+  }
+
+  count(type: EventType, fields: Record<string, unknown> = {}): number {
+    return this.events.filter((e) =>
+      e.type === type && Object.entries(fields).every(([k, v]) => e.data[k] === v)
+    ).length;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.client.close();
+  }
+}
+
+async function statsCount(node: ServerProcess): Promise<number> {
+  const response = await fetch(`${node.origin}/api/stats`);
+  return (await response.json()).count;
+}
+
+const test = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: redisMissing, fn });
+
+test("clients spread across nodes: exact counts, rooms and chat that span nodes", async () => {
+  await using cluster = await startCluster(3);
+  const [n0, n1, n2] = cluster.nodes;
+  await using a = await Recorder.open(n0);
+  await using b = await Recorder.open(n1);
+  await using c = await Recorder.open(n2);
+  await using d = await Recorder.open(n2);
+
+  for (const client of [a, b, c, d]) {
+    assert.equal((await client.client.request("num_clients")).count, 4);
+  }
+  for (const node of cluster.nodes) assert.equal(await statsCount(node), 4);
+
+  // Lobby presence crosses nodes: a (node 0) heard d (node 2) arrive.
+  await a.expect("presence", { room: "lobby", sessionId: d.id, action: "join" });
+
+  await a.client.request("join", { room: "ops" });
+  await b.client.request("join", { room: "ops" });
+  const joined = await c.client.request("join", { room: "ops" });
+  assert.deepEqual(joined.members.map((m) => m.sessionId).sort(), [a.id, b.id, c.id].sort());
+  await a.expect("presence", { room: "ops", sessionId: c.id, action: "join" });
+
+  const { rooms } = await d.client.request("rooms");
+  assert.deepEqual(rooms, [{ room: "lobby", size: 4 }, { room: "ops", size: 3 }]);
+
+  const sent = await a.client.request("chat", { room: "ops", text: "across nodes" });
+  for (const member of [a, b, c]) {
+    await member.expect("chat", { room: "ops", msgId: sent.msgId, text: "across nodes" });
+  }
+  await delay(150);
+  for (const member of [a, b, c]) assert.equal(member.count("chat", { msgId: sent.msgId }), 1);
+  assert.equal(d.count("chat", { room: "ops" }), 0, "d is not in ops");
+
+  // Renames reach roommates on other nodes; leaving is announced across nodes.
+  await b.client.request("set_name", { name: "Bea" });
+  await c.expect("renamed", { sessionId: b.id, name: "Bea" });
+  const left = await b.client.request("leave", { room: "ops" });
+  assert.deepEqual(left.members.map((m) => m.sessionId).sort(), [a.id, c.id].sort());
+  await c.expect("presence", { room: "ops", sessionId: b.id, name: "Bea", action: "leave" });
+
+  // A client that closes is gone from every node's count.
+  await d.client.close();
+  await eventually(async () => {
+    for (const node of cluster.nodes) assert.equal(await statsCount(node), 3);
+  });
+  assert.equal((await a.client.request("num_clients")).count, 3);
+});
+
+test("direct messages across nodes: consent, both ways, decline, expiry, close", async () => {
+  await using cluster = await startCluster(2, { DM_REQUEST_TTL_MS: "400" });
+  const [n0, n1] = cluster.nodes;
+  await using a = await Recorder.open(n0);
+  await using b = await Recorder.open(n1);
+  await using c = await Recorder.open(n1);
+
+  await assert.rejects(
+    a.client.request("dm_request", { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
+    (err: { code: string }) => err.code === "not_found",
+  );
+  await assert.rejects(
+    a.client.request("dm", { to: b.id, text: "too early" }),
+    (err: { code: string }) => err.code === "not_connected",
+  );
+
+  assert.equal((await a.client.request("dm_request", { to: b.id })).status, "pending");
+  await b.expect("dm_request", { from: a.id });
+  assert.equal((await b.client.request("dm_accept", { from: a.id })).with, a.id);
+  await a.expect("dm_accepted", { with: b.id, name: b.client.session!.name });
+
+  const toB = await a.client.request("dm", { to: b.id, text: "hello b" });
+  await b.expect("dm", { from: a.id, text: "hello b", msgId: toB.msgId });
+  const toA = await b.client.request("dm", { to: a.id, text: "hello a" });
+  await a.expect("dm", { from: b.id, text: "hello a", msgId: toA.msgId });
+  assert.equal(c.count("dm"), 0);
+
+  // Decline across nodes.
+  await a.client.request("dm_request", { to: c.id });
+  await c.expect("dm_request", { from: a.id });
+  await c.client.request("dm_decline", { from: a.id });
+  await a.expect("dm_declined", { with: c.id, reason: "declined" });
+
+  // Expiry across nodes.
+  await c.client.request("dm_request", { to: a.id });
+  await a.expect("dm_request", { from: c.id });
+  await c.expect("dm_declined", { with: a.id, reason: "expired" }, 3000);
+  await a.expect("dm_closed", { with: c.id, reason: "expired" });
+  await assert.rejects(
+    a.client.request("dm_accept", { from: c.id }),
+    (err: { code: string }) => err.code === "no_request",
+  );
+
+  // Close across nodes.
+  await b.client.request("dm_close", { with: a.id });
+  await a.expect("dm_closed", { with: b.id, reason: "closed" });
+  await assert.rejects(
+    a.client.request("dm", { to: b.id, text: "after close" }),
+    (err: { code: string }) => err.code === "not_connected",
+  );
+
+  // A clean disconnect on one node closes the conversation on the other.
+  await a.client.request("dm_request", { to: b.id });
+  await b.expect("dm_request", { from: a.id });
+  await b.client.request("dm_accept", { from: a.id });
+  await a.expect("dm_accepted", { with: b.id });
+  await b.client.close();
+  await a.expect("dm_closed", { with: b.id, reason: "disconnected" });
+  await assert.rejects(
+    a.client.request("dm", { to: b.id, text: "gone" }),
+    (err: { code: string }) => err.code === "not_found",
+  );
+});
+
+test("kill -9 of a node: its sessions vanish everywhere within NODE_TTL_MS", async () => {
+  await using cluster = await startCluster(3);
+  const [n0, n1, n2] = cluster.nodes;
+  await using a = await Recorder.open(n0);
+  await using b = await Recorder.open(n1);
+  const doomed = await Recorder.open(n2);
+  const doomed2 = await Recorder.open(n2);
+  await doomed.client.request("join", { room: "ops" });
+  await a.client.request("join", { room: "ops" });
+  await doomed.client.request("dm_request", { to: a.id });
+  await a.expect("dm_request", { from: doomed.id });
+  await a.client.request("dm_accept", { from: doomed.id });
+  await doomed.expect("dm_accepted", { with: a.id });
+  assert.equal((await b.client.request("num_clients")).count, 4);
+
+  const killedAt = Date.now();
+  cluster.nodes[2].child.kill("SIGKILL");
+  await cluster.nodes[2].child.status;
+  await a.expect("dm_closed", { with: doomed.id, reason: "disconnected" }, NODE_TTL_MS + 1000);
+  await a.expect("presence", { room: "ops", sessionId: doomed.id, action: "leave" });
+  await b.expect("presence", { room: "lobby", sessionId: doomed2.id, action: "leave" });
+  const elapsed = Date.now() - killedAt;
+  assert.ok(elapsed <= NODE_TTL_MS + 250, `took ${elapsed} ms, NODE_TTL_MS is ${NODE_TTL_MS}`);
+  assert.equal((await a.client.request("num_clients")).count, 2);
+  assert.equal(await statsCount(n1), 2);
+  const { rooms } = await b.client.request("rooms");
+  assert.deepEqual(rooms, [{ room: "lobby", size: 2 }, { room: "ops", size: 1 }]);
+  await doomed.client.close();
+  await doomed2.client.close();
+});
+
+test("SIGTERM: a node's sessions leave every view at once", async () => {
+  await using cluster = await startCluster(2);
+  await using a = await Recorder.open(cluster.nodes[0]);
+  const leaving = await Recorder.open(cluster.nodes[1]);
+  assert.equal((await a.client.request("num_clients")).count, 2);
+  const started = Date.now();
+  cluster.nodes[1].child.kill("SIGTERM");
+  await a.expect("presence", { room: "lobby", sessionId: leaving.id, action: "leave" });
+  assert.equal((await a.client.request("num_clients")).count, 1);
+  assert.ok(Date.now() - started < NODE_TTL_MS / 2, "announced before any TTL could run out");
+  assert.equal((await cluster.nodes[1].child.status).code, 0);
+  await leaving.client.close();
+});
+
+test("Redis outage: local traffic goes on; cross-node traffic and counts come back", async () => {
+  await using cluster = await startCluster(2);
+  const [n0, n1] = cluster.nodes;
+  await using a = await Recorder.open(n0);
+  await using a2 = await Recorder.open(n0);
+  await using b = await Recorder.open(n1);
+  assert.equal((await a.client.request("num_clients")).count, 3);
+
+  await cluster.redis.stop();
+  // Local rooms and DMs keep working on each node, and no request fails.
+  await a.client.request("join", { room: "local" });
+  await a2.client.request("join", { room: "local" });
+  const sent = await a.client.request("chat", { room: "local", text: "during outage" });
+  await a2.expect("chat", { msgId: sent.msgId });
+  await a.client.request("dm_request", { to: a2.id });
+  await a2.expect("dm_request", { from: a.id });
+  await a2.client.request("dm_accept", { from: a.id });
+  await a.client.request("dm", { to: a2.id, text: "still here" });
+  await a2.expect("dm", { text: "still here" });
+  assert.equal((await a.client.request("num_clients")).count, 2, "this node alone");
+  assert.equal((await b.client.request("num_clients")).count, 1);
+
+  await cluster.redis.start();
+  await eventually(async () => {
+    assert.equal((await a.client.request("num_clients")).count, 3);
+    assert.equal((await b.client.request("num_clients")).count, 3);
+  }, NODE_TTL_MS + 8000);
+  await b.client.request("join", { room: "local" });
+  const across = await b.client.request("chat", { room: "local", text: "after outage" });
+  await a.expect("chat", { msgId: across.msgId }, 5000);
+  await a2.expect("chat", { msgId: across.msgId });
+  const output = n0.printed();
+  assert.equal(output.match(/redis unavailable/g)?.length, 1, "the outage is logged once");
+  assert.match(output, /redis back/);
+});
+
+test("1,000 chat messages across nodes: none lost, none duplicated, in order", async () => {
+  await using cluster = await startCluster(3);
+  const [n0, n1, n2] = cluster.nodes;
+  await using sender = await Recorder.open(n0);
+  await using b = await Recorder.open(n1);
+  await using c = await Recorder.open(n2);
+  for (const member of [sender, b, c]) await member.client.request("join", { room: "flood" });
+  await sender.expect("presence", { room: "flood", sessionId: c.id, action: "join" });
+  const ids: string[] = [];
+  for (let i = 0; i < 1000; i += 100) {
+    const batch = await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, j) => sender.client.request("chat", { room: "flood", text: `m${i + j}` }),
+      ),
+    );
+    ids.push(...batch.map((r) => r.msgId));
+  }
+  for (const member of [sender, b, c]) {
+    await eventually(() => assert.equal(member.count("chat", { room: "flood" }), 1000), 10_000);
+    const texts = member.events.filter((e) => e.type === "chat" && e.data.room === "flood")
+      .map((e) => e.data.text);
+    assert.deepEqual(texts, Array.from({ length: 1000 }, (_, i) => `m${i}`));
+  }
+  await delay(200);
+  for (const member of [b, c]) {
+    const seen = member.events.filter((e) => e.type === "chat").map((e) => e.data.msgId);
+    assert.equal(new Set(seen).size, seen.length, "no duplicates");
+    assert.deepEqual(seen, ids);
+  }
+});
