@@ -1,0 +1,243 @@
+/**
+ * Direct messages: start a conversation with someone online (or by pasted session id), answer
+ * requests, and talk in one pane per conversation. Ended conversations stay readable and say
+ * plainly why they ended.
+ *
+ * @module
+ */
+
+import { useState } from "preact/hooks";
+import { Composer } from "../components/Composer.tsx";
+import { Stream } from "../components/Stream.tsx";
+import { LOBBY } from "../lib/protocol.ts";
+import { hubStore } from "../lib/ui/shared.ts";
+import type { Conversation, DmStatus } from "../lib/ui/store.ts";
+
+const STATUS: Record<DmStatus, string> = {
+  outgoing: "Waiting for an answer",
+  incoming: "Wants to talk",
+  open: "Connected",
+  declined: "Declined your request",
+  refused: "You declined",
+  expired: "Request expired",
+  closed: "Closed",
+  gone: "Went offline",
+  ended: "Ended (you reconnected)",
+};
+
+export default function DirectMessages() {
+  const store = hubStore();
+  const conversations = store.conversations.value;
+  const active = conversations.find((c) => c.peer === store.activeDm.value) ?? null;
+  const connected = store.state.value === "connected";
+
+  return (
+    <section class="panel dms" aria-labelledby="dms-title">
+      <header class="panel-head">
+        <h2 id="dms-title">Direct messages</h2>
+      </header>
+      <StartForm disabled={!connected} />
+      {conversations.length === 0
+        ? (
+          <p class="empty">
+            No conversations yet. Pick someone online, or paste a session id.
+          </p>
+        )
+        : (
+          <ul class="conversations" aria-label="Conversations">
+            {conversations.map((c) => (
+              <li key={c.peer}>
+                <button
+                  type="button"
+                  class={c.peer === active?.peer ? "conversation active" : "conversation"}
+                  aria-pressed={c.peer === active?.peer}
+                  onClick={() => store.showDm(c.peer === active?.peer ? null : c.peer)}
+                >
+                  <span class="conversation-name">{c.name}</span>
+                  <span class={`pill status-${c.status}`}>{STATUS[c.status]}</span>
+                  {c.unread > 0 && (
+                    <span class="count" aria-label={`${c.unread} unread`}>{c.unread}</span>
+                  )}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      {active !== null && <Pane conversation={active} connected={connected} />}
+    </section>
+  );
+}
+
+function StartForm({ disabled }: { disabled: boolean }) {
+  const store = hubStore();
+  const [peer, setPeer] = useState("");
+  const [error, setError] = useState("");
+  const me = store.session.value?.sessionId;
+  const busy = new Set(
+    store.conversations.value
+      .filter((c) => c.status === "open" || c.status === "outgoing")
+      .map((c) => c.peer),
+  );
+  const online = (store.rooms.value.find((r) => r.room === LOBBY)?.members ?? [])
+    .filter((m) => m.sessionId !== me && !busy.has(m.sessionId))
+    .slice(0, 12);
+
+  const start = async (to: string) => {
+    try {
+      await store.requestDm(to);
+      setPeer("");
+      setError("");
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  return (
+    <div class="dm-start">
+      {online.length > 0 && (
+        <div class="online">
+          <span class="muted" id="online-label">Online in the lobby:</span>
+          <ul class="chips" aria-labelledby="online-label">
+            {online.map((m) => (
+              <li key={m.sessionId}>
+                <button
+                  type="button"
+                  class="chip"
+                  disabled={disabled}
+                  title={m.sessionId}
+                  aria-label={`Request a conversation with ${m.name}`}
+                  onClick={() => start(m.sessionId)}
+                >
+                  {m.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start(peer);
+        }}
+      >
+        <label htmlFor="dm-peer">Session id</label>
+        <input
+          id="dm-peer"
+          type="text"
+          placeholder="paste a session id"
+          value={peer}
+          maxLength={64}
+          spellcheck={false}
+          autoComplete="off"
+          disabled={disabled}
+          onInput={(e) => setPeer(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={disabled || peer.trim() === ""}>Request</button>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+function Pane({ conversation: c, connected }: { conversation: Conversation; connected: boolean }) {
+  const store = hubStore();
+  const [error, setError] = useState("");
+  const act = (fn: () => Promise<void>) => () => {
+    fn().then(() => setError(""), (err: Error) => setError(err.message));
+  };
+  const finished = c.status !== "open" && c.status !== "incoming" && c.status !== "outgoing";
+
+  return (
+    <section class="pane" aria-label={`Conversation with ${c.name}`}>
+      <div class="pane-head">
+        <strong class="conversation-name">{c.name}</strong>
+        <code class="muted peer-id" title={c.peer}>{c.peer.slice(-6)}</code>
+        <span class="actions">
+          {c.status === "incoming" && (
+            <>
+              <button type="button" onClick={act(() => store.acceptDm(c.peer))}>Accept</button>
+              <button type="button" class="danger" onClick={act(() => store.declineDm(c.peer))}>
+                Decline
+              </button>
+            </>
+          )}
+          {c.status === "outgoing" && (
+            <button
+              type="button"
+              class="ghost"
+              onClick={act(() => store.closeDm(c.peer))}
+            >
+              Withdraw
+            </button>
+          )}
+          {c.status === "open" && (
+            <button
+              type="button"
+              class="ghost"
+              onClick={act(() => store.closeDm(c.peer))}
+            >
+              Close
+            </button>
+          )}
+          {finished && c.status !== "gone" && c.status !== "ended" && (
+            <button
+              type="button"
+              class="ghost"
+              disabled={!connected}
+              onClick={act(() => store.requestDm(c.peer))}
+            >
+              Ask again
+            </button>
+          )}
+          {finished && (
+            <button type="button" class="ghost" onClick={() => store.dismissDm(c.peer)}>
+              Dismiss
+            </button>
+          )}
+        </span>
+      </div>
+      <p class={`pane-status status-${c.status}`} role="status">{describe(c)}</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <Stream
+        items={c.items}
+        label={`Messages with ${c.name}`}
+        empty="No messages yet."
+        streamKey={c.peer}
+      />
+      {c.status === "open" && (
+        <Composer
+          key={c.peer}
+          label={`Direct message to ${c.name}`}
+          placeholder={`Message ${c.name}`}
+          disabled={!connected}
+          onSend={(text) => store.sendDm(c.peer, text)}
+        />
+      )}
+    </section>
+  );
+}
+
+function describe(c: Conversation): string {
+  switch (c.status) {
+    case "outgoing":
+      return `Request sent. Waiting for ${c.name} to accept.`;
+    case "incoming":
+      return `${c.name} wants to start a conversation with you.`;
+    case "open":
+      return `You and ${c.name} are connected.`;
+    case "declined":
+      return `${c.name} declined your request.`;
+    case "refused":
+      return `You declined ${c.name}'s request.`;
+    case "expired":
+      return "The request expired before anyone answered.";
+    case "closed":
+      return c.closedByMe ? "You closed this conversation." : `${c.name} closed this conversation.`;
+    case "gone":
+      return `${c.name} went offline. This conversation has ended.`;
+    case "ended":
+      return "Your connection dropped, so this conversation ended.";
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Shared pieces for the browser tests and `tools/screenshot.ts`: Debian's Chromium driven by
+ * Playwright (never a downloaded browser), pages that record console errors and dialogs, and the
+ * few interactions every scenario repeats.
+ */
+
+import { existsSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Debian's Chromium; `.ci/run` installs it with apt when missing. */
+export const CHROMIUM = "/usr/bin/chromium";
+
+const LAUNCH_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Where test screenshots go (git-ignored). */
+export const RESULTS_DIR = new URL("../test-results/", import.meta.url);
+
+/**
+ * Why browser tests cannot run here, or `null` when they can. In CI (`CI=true`) a missing browser
+ * is an error, so a green CI run means the browser tests ran.
+ */
+export function browserSkipReason(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  const reason = `${CHROMIUM} is missing (apt-get install chromium)`;
+  if (Deno.env.get("CI") === "true") {
+    throw new Error(`Browser tests cannot run in CI: ${reason}`);
+  }
+  console.warn(`Skipping browser tests: ${reason}`);
+  return reason;
+}
+
+/** Launches Debian's Chromium headless. Playwright never downloads a browser here. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+}
+
+/** A page in its own browser context (its own cookies, storage and WebSocket). */
+export interface Visitor extends AsyncDisposable {
+  page: Page;
+  /** Console errors, uncaught exceptions and failed requests, as text. */
+  errors: string[];
+  /** Messages of dialogs (alert, confirm, prompt) that opened; each is dismissed. */
+  dialogs: string[];
+  /** Saves a full-page screenshot to `test-results/<name>.png`. */
+  screenshot(name: string): Promise<void>;
+}
+
+export interface VisitorOptions {
+  width?: number;
+  height?: number;
+}
+
+/** Opens `url` in a fresh context and waits until the islands report a connection. */
+export async function visit(
+  browser: Browser,
+  url: string,
+  options: VisitorOptions = {},
+): Promise<Visitor> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    colorScheme: "light",
+    reducedMotion: "reduce",
+  });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => errors.push(`uncaught: ${err.message}`));
+  page.on("dialog", (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    dialog.dismiss().catch(() => {});
+  });
+  await page.goto(url);
+  return {
+    page,
+    errors,
+    dialogs,
+    async screenshot(name: string) {
+      await Deno.mkdir(RESULTS_DIR, { recursive: true });
+      await page.screenshot({ path: new URL(`${name}.png`, RESULTS_DIR).pathname, fullPage: true });
+    },
+    async [Symbol.asyncDispose]() {
+      await context.close();
+    },
+  };
+}
+
+/** The connection badge of the stats island. */
+export function stateBadge(page: Page) {
+  return page.locator(".stats .badge");
+}
+
+/** Waits for "Connected" and returns the session id shown. */
+export async function connected(page: Page): Promise<string> {
+  await stateBadge(page).and(page.locator("[data-state=connected]")).waitFor();
+  const id = page.getByTestId("session-id");
+  await id.waitFor();
+  return (await id.textContent()) ?? "";
+}
+
+/** Sets the display name through the stats island and waits until the server agreed. */
+export async function setName(page: Page, name: string): Promise<void> {
+  await page.getByLabel("Display name").fill(name);
+  await page.getByLabel("Display name").press("Enter");
+  await page.locator(".stats").getByRole("button", { name: "Save" }).and(
+    page.locator(":disabled"),
+  ).waitFor();
+}
+
+/** Types into the current room's message box, presses Enter and waits until it was sent. */
+export async function say(page: Page, room: string, text: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: `Message #${room}` });
+  await box.fill(text);
+  await box.press("Enter");
+  await until(async () => (await box.inputValue()) === "", `"${text}" to be sent in #${room}`);
+}
+
+/** Polls `check` every 25 ms until it returns true, failing after `timeoutMs` with `what`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The messages (not notices) of the chat stream shown, as `name: text`. */
+export function chatMessages(page: Page) {
+  return page.locator(".chat .stream .message");
+}
+
+/** Joins `room` by typing its name into the room box. */
+export async function joinRoom(page: Page, room: string): Promise<void> {
+  await page.getByLabel("Room to join").fill(room);
+  await page.getByLabel("Room to join").press("Enter");
+  await page.getByRole("textbox", { name: `Message #${room}` }).waitFor();
+}
+
+/** The conversation pane with `name`. */
+export function dmPane(page: Page, name: string) {
+  return page.getByRole("region", { name: `Conversation with ${name}` });
+}
+
+/** Sends a direct message in the open pane with `name` and waits until it was sent. */
+export async function sayDirect(page: Page, name: string, text: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: `Direct message to ${name}` });
+  await box.fill(text);
+  await box.press("Enter");
+  await until(async () => (await box.inputValue()) === "", `"${text}" to be sent to ${name}`);
+}
