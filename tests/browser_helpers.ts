@@ -4,43 +4,16 @@
  * few interactions every scenario repeats.
  */
 
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { chromiumSkipReason, launchChromium } from "../tools/chromium.ts";
 
-/** Debian's Chromium; `.ci/run` installs it with apt when missing. */
-export const CHROMIUM = "/usr/bin/chromium";
+export { launchChromium };
 
-const LAUNCH_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+/** Why browser tests cannot run here, or `null` when they can (in CI, a throw instead). */
+export const browserSkipReason = chromiumSkipReason;
 
 /** Where test screenshots go (git-ignored). */
 export const RESULTS_DIR = new URL("../test-results/", import.meta.url);
-
-/**
- * Why browser tests cannot run here, or `null` when they can. In CI (`CI=true`) a missing browser
- * is an error, so a green CI run means the browser tests ran.
- */
-export function browserSkipReason(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  const reason = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`Browser tests cannot run in CI: ${reason}`);
-  }
-  console.warn(`Skipping browser tests: ${reason}`);
-  return reason;
-}
-
-/** Launches Debian's Chromium headless. Playwright never downloads a browser here. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-}
 
 /** A page in its own browser context (its own cookies, storage and WebSocket). */
 export interface Visitor extends AsyncDisposable {

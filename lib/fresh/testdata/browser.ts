@@ -4,38 +4,17 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { chromiumSkipReason, launchChromium } from "../../../tools/chromium.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
-
-/** Why browser tests cannot run here, or `null` when they can. In CI they must run. */
-export function browserSkipReason(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-    return null;
-  } catch {
-    if (Deno.env.get("CI") === "true") return null; // let the test fail loudly
-    return `${CHROMIUM} is missing (apt-get install chromium)`;
-  }
-}
+/** Why browser tests cannot run here, or `null` when they can; in CI a missing browser throws. */
+export const browserSkipReason = chromiumSkipReason;
 
 /** The text `routes/islands.tsx` passes to the Echo island. */
 export const TRICKY = "</script><script>alert(1)</script><!-- -->\u2028'\"&";
 
 /** Opens `${origin}/islands`, checks that every island revived with its props, and clicks. */
 export async function checkIslandsPage(origin: string): Promise<void> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const problems: string[] = [];
