@@ -5,13 +5,10 @@
  * rate limits, slow consumers, origins, heartbeats and load are in `limits_test.ts` and
  * `scenario_test.ts`.
  *
- * Waits are event-driven. To prove that something did *not* arrive, a test uses a barrier: the
- * server handles one socket's frames in order and writes each socket's frames in order, so once a
- * probe has the reply to a `ping` it sent after an action was acknowledged, every frame that
- * action caused for it has already arrived.
- *
- * Tests that pin a known mismatch between the docs and the server run only with
- * `SHOW_KNOWN_BUGS=1`, so they document the problem without failing everyone's run.
+ * Waits are event-driven. To prove that something did *not* arrive, a test uses a barrier rather
+ * than a sleep: the server writes the events a request causes before that request's reply, and
+ * writes each socket's frames in order, so once a probe has the reply to a `ping` it sent after
+ * another request was answered, every frame that request caused for the probe has arrived.
  */
 
 import assert from "node:assert/strict";
@@ -27,7 +24,6 @@ import {
   type TestServer,
 } from "./helpers.ts";
 
-const SHOW_KNOWN_BUGS = Deno.env.get("SHOW_KNOWN_BUGS") === "1";
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -120,7 +116,7 @@ Deno.test("welcome: ULID session id, guest name, connect time and the configured
   const wb = welcomeOf(b);
   assert.notEqual(wb.sessionId, w.sessionId, "each connection is a new session");
   assert.notEqual(wb.name, w.name);
-  assert.ok(wb.sessionId.slice(0, 10) >= w.sessionId.slice(0, 10), "ids are time-ordered");
+  assert.ok(wb.sessionId > w.sessionId, "session ids are time-ordered");
 });
 
 Deno.test("every session is in the lobby from the start and its arrival is announced there", async () => {
@@ -257,7 +253,9 @@ Deno.test("set_name trims, tells roommates with renamed, and the new name shows 
     sessionId: idOf(a),
     name: "Ada Lovelace",
   });
-  const joined = await a.next(isEvent("presence", (d) => d.sessionId === idOf(loner)));
+  const joined = await a.next(
+    isEvent("presence", (d) => d.action === "join" && d.sessionId === idOf(loner)),
+  );
   assert.equal(joined.data?.name, welcomeOf(loner).name);
 
   // b shared two rooms with a but heard of the rename once; loner was in no room with a.
@@ -291,6 +289,8 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   await using a = await open(server);
   await using b = await open(server);
   await using c = await open(server);
+  // Made before r-1, so that only sorting puts it after r-1 in the list.
+  ok(await c.request("join", { room: "solo" }));
 
   assert.deepEqual(ok(await a.request("join", { room: "r-1" })), {
     room: "r-1",
@@ -308,7 +308,6 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   });
 
   // Largest first: lobby (3), r-1 (2), solo (1).
-  ok(await c.request("join", { room: "solo" }));
   assert.deepEqual(ok(await c.request("rooms")), {
     rooms: [{ room: "lobby", size: 3 }, { room: "r-1", size: 2 }, { room: "solo", size: 1 }],
   });
@@ -376,6 +375,34 @@ Deno.test("a session can be in 100 rooms, lobby included; the 101st join is too_
   // Leaving one makes room for another.
   ok(await a.request("leave", { room: "room-1" }));
   assert.equal(ok(await a.request("join", { room: "room-100" })).room, "room-100");
+});
+
+Deno.test("rooms lists at most 1,000 rooms, largest first", async () => {
+  await using server = await startTestServer({ chatRate: 0 });
+  const probes: Probe[] = [];
+  try {
+    // 11 sessions in lobby and "big", each with 91 rooms of its own: 1,003 rooms in all.
+    for (let i = 0; i < 11; i++) probes.push(await open(server));
+    for (const [i, probe] of probes.entries()) {
+      probe.send({ type: "join", id: "big", data: { room: "big" } });
+      for (let j = 0; j < 91; j++) {
+        probe.send({ type: "join", id: j, data: { room: `r${i}-${j}` } });
+      }
+    }
+    for (const probe of probes) {
+      ok(await probe.reply("big"));
+      for (let j = 0; j < 91; j++) ok(await probe.reply(j));
+    }
+    assert.equal((await stats(server)).rooms, 1003);
+    const { rooms } = ok(await probes[0].request("rooms")) as {
+      rooms: { room: string; size: number }[];
+    };
+    assert.equal(rooms.length, 1000);
+    assert.deepEqual(rooms.slice(0, 2), [{ room: "big", size: 11 }, { room: "lobby", size: 11 }]);
+    assert.ok(rooms.slice(2).every((r) => r.size === 1));
+  } finally {
+    for (const probe of probes) await probe[Symbol.asyncDispose]();
+  }
 });
 
 // ---- chat -------------------------------------------------------------------------------------
@@ -479,44 +506,35 @@ Deno.test("100 chat messages from one sender arrive in order at every member", a
     assert.deepEqual(list.map((m) => m.msgId), replies.map((r) => r.msgId), `msgIds at ${label}`);
     for (let i = 1; i < count; i++) assert.ok(list[i].ts >= list[i - 1].ts, "ts went back");
   }
-  assert.equal(new Set(replies.map((r) => r.msgId)).size, count, "msgIds are unique");
+  // ULIDs are time-ordered: one sender's ids sort in send order, even within a millisecond.
+  const ids = replies.map((r) => r.msgId);
+  const wrong = ids.findIndex((id, i) => i > 0 && id <= ids[i - 1]);
+  assert.equal(
+    wrong,
+    -1,
+    `msgId #${wrong} ${ids[wrong]} sorts before #${wrong - 1} ${ids[wrong - 1]}`,
+  );
 });
 
-Deno.test({
-  name: "KNOWN BUG: msgIds of one sender's burst are not in send order within a millisecond",
-  ignore: !SHOW_KNOWN_BUGS,
-  async fn() {
-    // docs/protocol.md: message ids are ULIDs, "time-ordered". The hub uses `ulid()`, whose random
-    // part is not monotonic, so ids made in the same millisecond sort in random order.
-    await using server = await startTestServer({ chatRate: 0 });
-    await using a = await open(server);
-    for (let i = 0; i < 100; i++) {
-      a.send({ type: "chat", id: i, data: { room: "lobby", text: "x" } });
-    }
-    const ids: string[] = [];
-    for (let i = 0; i < 100; i++) ids.push(ok(await a.reply(i)).msgId as string);
-    const wrong = ids.findIndex((id, i) => i > 0 && id <= ids[i - 1]);
-    assert.equal(
-      wrong,
-      -1,
-      `msgId #${wrong} ${ids[wrong]} sorts before #${wrong - 1} ${ids[wrong - 1]}`,
-    );
-  },
-});
-
-Deno.test({
-  name: "KNOWN DOC MISMATCH: text limits count UTF-16 code units, the docs say characters",
-  ignore: !SHOW_KNOWN_BUGS,
-  async fn() {
-    // docs/protocol.md: "`text` is a string of at most 4,000 characters". 2,001 emoji are 2,001
-    // characters but 4,002 UTF-16 code units, and the server refuses them (lib/protocol.ts says
-    // code units). Names ("1 to 32 characters") are counted the same way.
-    await using server = await startTestServer();
-    await using a = await open(server);
-    const text = "\u{1F600}".repeat(2001);
-    assert.equal([...text].length, 2001);
-    ok(await a.request("chat", { room: "lobby", text }));
-  },
+Deno.test("text and name limits count UTF-16 code units: an emoji counts as two", async () => {
+  await using server = await startTestServer();
+  await using a = await open(server);
+  const emoji = "\u{1F600}";
+  const { msgId } = ok(await a.request("chat", { room: "lobby", text: emoji.repeat(2000) }));
+  assert.equal(
+    (await a.next(isEvent("chat", (d) => d.msgId === msgId))).data?.text,
+    emoji.repeat(2000),
+  );
+  refused(
+    await a.request("chat", { room: "lobby", text: emoji.repeat(2001) }),
+    "bad_request",
+    "data.text",
+  );
+  refused(await a.request("random", { text: emoji.repeat(2001) }), "bad_request", "data.text");
+  assert.deepEqual(ok(await a.request("set_name", { name: emoji.repeat(16) })), {
+    name: emoji.repeat(16),
+  });
+  refused(await a.request("set_name", { name: emoji.repeat(17) }), "bad_request", "data.name");
 });
 
 // ---- replies ----------------------------------------------------------------------------------
@@ -836,6 +854,7 @@ Deno.test("bad input is refused with its code, the connection stays usable, othe
   const markOther = other.frames.length;
   for (const bad of BAD_INPUT) {
     await t.step(bad.what, async () => {
+      assert.equal(a.socket.readyState, WebSocket.OPEN, "an earlier bad frame closed the socket");
       const mark = a.frames.length;
       a.send(bad.frame);
       const reply = await a.next((f) => f.type === "reply" && f.id === bad.id);
