@@ -25,6 +25,8 @@ export interface Config {
   idleTimeoutS: number;
   /** How long an unanswered DM request stays pending. */
   dmRequestTtlMs: number;
+  /** Rooms with more members than this get no `presence`/`renamed` events. */
+  presenceLimit: number;
   /** Empty: the in-memory hub. Set: this process is one node of a deployment joined by Redis. */
   redisUrl: string;
   redisPassword: string;
@@ -46,6 +48,7 @@ export const DEFAULTS: Config = {
   logLevel: "info",
   idleTimeoutS: 30,
   dmRequestTtlMs: 60_000,
+  presenceLimit: 1000,
   redisUrl: "",
   redisPassword: "",
   nodeId: "",
@@ -153,6 +156,7 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   logLevel: { key: "logLevel", env: "LOG_LEVEL", parse: logLevel },
   idleTimeoutS: { key: "idleTimeoutS", env: "IDLE_TIMEOUT_S", parse: integer(1, 3600) },
   dmRequestTtlMs: { key: "dmRequestTtlMs", env: "DM_REQUEST_TTL_MS", parse: integer(10) },
+  presenceLimit: { key: "presenceLimit", env: "PRESENCE_LIMIT", parse: integer(0) },
   redisUrl: { key: "redisUrl", env: "REDIS_URL", parse: redisUrl },
   redisPassword: { key: "redisPassword", env: "REDIS_PASSWORD", parse: (raw) => raw },
   nodeId: { key: "nodeId", env: "NODE_ID", parse: nodeId },

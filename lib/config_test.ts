@@ -41,6 +41,7 @@ Deno.test("every variable is read", () => {
       LOG_LEVEL: "DEBUG",
       IDLE_TIMEOUT_S: "5",
       DM_REQUEST_TTL_MS: "1000",
+      PRESENCE_LIMIT: "50",
       REDIS_URL: "redis://127.0.0.1:6390",
       REDIS_PASSWORD: "s3cret",
       NODE_ID: "node-a",
@@ -58,6 +59,7 @@ Deno.test("every variable is read", () => {
       logLevel: "debug",
       idleTimeoutS: 5,
       dmRequestTtlMs: 1000,
+      presenceLimit: 50,
       redisUrl: "redis://127.0.0.1:6390",
       redisPassword: "s3cret",
       nodeId: "node-a",
@@ -87,5 +89,6 @@ Deno.test("bad values name their variable", () => {
   refused({ REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL");
   refused({ REDIS_URL: "localhost" }, "REDIS_URL");
   refused({ NODE_ID: "has space" }, "NODE_ID");
+  refused({ PRESENCE_LIMIT: "lots" }, "PRESENCE_LIMIT");
   refused({ NODE_TTL_MS: "100" }, "NODE_TTL_MS");
 });

@@ -41,6 +41,7 @@ export function createServices(
   const hub: Hub = new Hub({
     heartbeatMs: config.heartbeatMs,
     dmRequestTtlMs: config.dmRequestTtlMs,
+    presenceLimit: config.presenceLimit,
     cluster,
   });
   hub.startHeartbeat();

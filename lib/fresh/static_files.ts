@@ -99,6 +99,28 @@ async function statFile(path: string): Promise<Deno.FileInfo | null> {
   }
 }
 
+/**
+ * Every file below `base`, as `/`-separated relative paths; an empty set when `base` is missing.
+ * Read once per folder, so a request for a path that is not there (every `/ws` upgrade, every
+ * route) costs a set lookup rather than a failed `stat` with its error and stack trace. The files
+ * of a running app do not change: `deno task dev` restarts the process when they do.
+ */
+async function listFiles(base: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  const visit = async (dir: string, prefix: string) => {
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (entry.isDirectory) await visit(join(dir, entry.name), `${prefix}${entry.name}/`);
+        else if (entry.isFile) files.add(`${prefix}${entry.name}`);
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  };
+  await visit(base, "");
+  return files;
+}
+
 function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
   if (ifNoneMatch === null) return false;
   return ifNoneMatch.split(",").some((tag) => {
@@ -124,6 +146,12 @@ export function serveStaticDirs<State>(
   dirs: readonly StaticDir[] | ((ctx: Context<State>) => readonly StaticDir[]),
 ): MiddlewareFn<State> {
   const tags = new Map<string, CachedTag>();
+  const listings = new Map<string, Promise<Set<string>>>();
+  const listing = (base: string) => {
+    let files = listings.get(base);
+    if (!files) listings.set(base, files = listFiles(base));
+    return files;
+  };
 
   const etagFor = async (path: string, info: Deno.FileInfo): Promise<string> => {
     const mtime = info.mtime?.getTime() ?? 0;
@@ -143,6 +171,7 @@ export function serveStaticDirs<State>(
     for (const dir of typeof dirs === "function" ? dirs(ctx) : dirs) {
       const base = resolve(typeof dir === "string" ? dir : dir.path);
       const immutableDir = typeof dir !== "string" && dir.immutable;
+      if (!(await listing(base)).has(rel)) continue;
       const path = resolve(join(base, rel));
       if (!path.startsWith(base + sep)) continue;
       const info = await statFile(path);
