@@ -1,0 +1,195 @@
+/**
+ * The chart of a benchmark run: RPC and fan-out figures as horizontal bar panels in one SVG,
+ * drawn here without a chart library, then screenshot to PNG by Debian's Chromium through
+ * playwright-core (`tools/chromium.ts`; no browser is downloaded).
+ *
+ * @module
+ */
+
+import { launchChromium } from "../tools/chromium.ts";
+import type { PeerResult, Results } from "./main.ts";
+import type { PeerName } from "./peers.ts";
+
+const COLORS: Record<PeerName, string> = {
+  hub: "#2563eb",
+  echo: "#64748b",
+  "socket.io": "#16a34a",
+  "flask-socketio": "#d97706",
+};
+const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
+
+interface Panel {
+  title: string;
+  /** Groups of bars, one bar per server. */
+  groups: { label: string; pick: (p: PeerResult) => number | undefined }[];
+  unit: string;
+  /** Log scale for figures spanning orders of magnitude. */
+  log?: boolean;
+  digits?: number;
+}
+
+const PANELS: Panel[] = [
+  {
+    title: "RPC throughput (req/s, higher is better)",
+    unit: "",
+    digits: 0,
+    groups: [
+      { label: "1 × 10k sequential", pick: (p) => p.rpc.seq?.reqPerSec },
+      { label: "100 conns × 1", pick: (p) => p.rpc.c100x1?.reqPerSec },
+      { label: "100 conns × 16", pick: (p) => p.rpc.c100x16?.reqPerSec },
+    ],
+  },
+  {
+    title: "Server CPU per request (µs, log scale, lower is better)",
+    unit: " µs",
+    log: true,
+    groups: [
+      { label: "1 × 10k sequential", pick: (p) => p.rpc.seq?.serverCpuPerReqUs },
+      { label: "100 conns × 1", pick: (p) => p.rpc.c100x1?.serverCpuPerReqUs },
+      { label: "100 conns × 16", pick: (p) => p.rpc.c100x16?.serverCpuPerReqUs },
+    ],
+  },
+  {
+    title: "Fan-out to 1,000 at 20 msg/s: latency (ms, log scale)",
+    unit: " ms",
+    log: true,
+    digits: 2,
+    groups: [
+      { label: "p50", pick: (p) => p.fanout?.p50Ms },
+      { label: "p99", pick: (p) => p.fanout?.p99Ms },
+    ],
+  },
+  {
+    title: "Fan-out: CPU µs/delivery, k deliveries/s at saturation",
+    unit: "",
+    digits: 1,
+    groups: [
+      { label: "µs/delivery, 20/s", pick: (p) => p.fanout?.serverCpuPerDeliveryUs },
+      { label: "µs/delivery, saturated", pick: (p) => p.fanout?.saturation.serverCpuPerDeliveryUs },
+      {
+        label: "k deliveries/s, saturated",
+        pick: (p) => {
+          const v = p.fanout?.saturation.deliveriesPerSec;
+          return v === undefined ? undefined : v / 1000;
+        },
+      },
+    ],
+  },
+];
+
+const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function panelSvg(
+  panel: Panel,
+  results: Results,
+  x: number,
+  y: number,
+  width: number,
+): [string, number] {
+  const peers = ORDER.filter((n) => results.peers[n] !== undefined);
+  const bar = 16, gap = 4, groupGap = 14, labelWidth = 170, valueWidth = 90;
+  const plot = width - labelWidth - valueWidth;
+  const values = panel.groups.flatMap((g) => peers.map((n) => g.pick(results.peers[n]!) ?? 0));
+  const max = Math.max(...values, 1e-9);
+  const min = Math.min(...values.filter((v) => v > 0), max);
+  // One decade below the smallest value, so the smallest bar stays visible.
+  const lo = panel.log ? Math.floor(Math.log10(min)) - 1 : 0;
+  const hi = panel.log ? Math.ceil(Math.log10(max)) + (Math.log10(max) % 1 === 0 ? 1 : 0) : max;
+  const scale = (v: number) => {
+    if (v <= 0) return 0;
+    if (!panel.log) return (v / hi) * plot;
+    return Math.max(2, ((Math.log10(v) - lo) / (hi - lo)) * plot);
+  };
+  const nf = new Intl.NumberFormat("en-US", { maximumFractionDigits: panel.digits ?? 1 });
+  const parts: string[] = [
+    `<text x="${x}" y="${y + 16}" class="title">${escape(panel.title)}</text>`,
+  ];
+  let cy = y + 30;
+  for (const group of panel.groups) {
+    const top = cy;
+    for (const name of peers) {
+      const v = group.pick(results.peers[name]!);
+      const w = v === undefined ? 0 : scale(v);
+      parts.push(
+        `<rect x="${x + labelWidth}" y="${cy}" width="${w.toFixed(1)}" height="${bar}" fill="${
+          COLORS[name]
+        }"/>`,
+        `<text x="${x + labelWidth + w + 6}" y="${cy + 12}" class="value">${
+          v === undefined ? "n/a" : nf.format(v) + panel.unit
+        }</text>`,
+      );
+      cy += bar + gap;
+    }
+    parts.push(
+      `<text x="${x + labelWidth - 8}" y="${
+        (top + cy - gap) / 2 + 4
+      }" class="label" text-anchor="end">${escape(group.label)}</text>`,
+    );
+    cy += groupGap;
+  }
+  parts.push(
+    `<line x1="${x + labelWidth}" y1="${y + 26}" x2="${x + labelWidth}" y2="${
+      cy - groupGap
+    }" stroke="#334155"/>`,
+  );
+  return [parts.join("\n"), cy - y];
+}
+
+/** The chart as a standalone SVG document. */
+export function chartSvg(results: Results): string {
+  const width = 1100, colWidth = 530, margin = 20;
+  const peers = ORDER.filter((n) => results.peers[n] !== undefined);
+  const body: string[] = [];
+  let rowY = 70, rowHeight = 0;
+  PANELS.forEach((panel, i) => {
+    const col = i % 2;
+    if (col === 0 && i > 0) {
+      rowY += rowHeight + 20;
+      rowHeight = 0;
+    }
+    const [svg, h] = panelSvg(panel, results, margin + col * (colWidth + 20), rowY, colWidth);
+    body.push(svg);
+    rowHeight = Math.max(rowHeight, h);
+  });
+  const height = rowY + rowHeight + 20;
+  const legend = peers.map((n, i) =>
+    `<rect x="${margin + i * 125}" y="40" width="14" height="14" fill="${COLORS[n]}"/>` +
+    `<text x="${margin + i * 125 + 20}" y="52" class="label">${n}</text>`
+  ).join("\n");
+  const m = results.machine;
+  const subtitle =
+    `${results.mode} run, ${results.timestamp.slice(0, 16).replace("T", " ")} UTC · ` +
+    `${m.cores} cores, ${m.cpuModel} · loadavg before ${m.loadavgBefore.split(" ")[0]}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<style>
+  text { font-family: "DejaVu Sans", Arial, sans-serif; fill: #0f172a; }
+  .title { font-size: 15px; font-weight: bold; }
+  .label { font-size: 12px; }
+  .value { font-size: 11px; fill: #334155; }
+  .head { font-size: 20px; font-weight: bold; }
+  .sub { font-size: 12px; fill: #475569; }
+</style>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="${margin}" y="26" class="head">Hub vs bare Deno echo, Socket.IO 4.8, Flask-SocketIO</text>
+<text x="${width - margin}" y="52" class="sub" text-anchor="end">${escape(subtitle)}</text>
+${legend}
+${body.join("\n")}
+</svg>`;
+}
+
+/** Renders the chart to a PNG at `path` with Debian's Chromium. */
+export async function renderChart(results: Results, path: string): Promise<void> {
+  const svg = chartSvg(results);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ deviceScaleFactor: 1 });
+    await page.setContent(
+      `<!doctype html><html><body style="margin:0;background:#fff">${svg}</body></html>`,
+    );
+    const element = await page.$("svg");
+    if (!element) throw new Error("The chart SVG did not render");
+    await element.screenshot({ path });
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The floor for any Deno server in `deno task bench`: bare `Deno.upgradeWebSocket`, no hub logic.
+ * It speaks the hub's JSON frames for the two services the benchmark uses: `random` (the same
+ * reply shape as the hub) and a room broadcast (`join`, then `chat` to every member, the frame
+ * serialized once). It sends a minimal `welcome` so the same clients work against it.
+ * Listens on 127.0.0.1:$PORT.
+ *
+ * @module
+ */
+
+const port = Number(Deno.env.get("PORT"));
+const rooms = new Map<string, Set<WebSocket>>();
+
+interface Frame {
+  type: string;
+  id?: number | string;
+  data?: { text?: string; room?: string };
+}
+
+function reply(socket: WebSocket, id: Frame["id"], data: unknown): void {
+  if (id === undefined) return;
+  socket.send(
+    `{"type":"reply","id":${JSON.stringify(id)},"ok":true,"data":${JSON.stringify(data)}}`,
+  );
+}
+
+function handle(socket: WebSocket, joined: Set<string>, frame: Frame): void {
+  const data = frame.data ?? {};
+  switch (frame.type) {
+    case "random": {
+      const n = Math.floor(Math.random() * 100) + 1;
+      return reply(socket, frame.id, { text: `${data.text} ${n}`, n });
+    }
+    case "join": {
+      const room = String(data.room);
+      let members = rooms.get(room);
+      if (!members) rooms.set(room, members = new Set());
+      members.add(socket);
+      joined.add(room);
+      return reply(socket, frame.id, { room });
+    }
+    case "chat": {
+      const room = String(data.room);
+      const ts = Date.now();
+      const event = JSON.stringify({ type: "chat", data: { room, text: data.text, ts } });
+      for (const member of rooms.get(room) ?? []) {
+        if (member.readyState === WebSocket.OPEN) member.send(event);
+      }
+      return reply(socket, frame.id, { ts });
+    }
+  }
+}
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: () => console.log(`listening on 127.0.0.1:${port}`),
+}, (req) => {
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  const joined = new Set<string>();
+  socket.onopen = () => {
+    const now = Date.now();
+    socket.send(JSON.stringify({
+      type: "welcome",
+      data: {
+        sessionId: "echo",
+        name: "echo",
+        connectedAt: now,
+        serverTime: now,
+        heartbeatMs: 60_000,
+      },
+    }));
+  };
+  socket.onmessage = (event) => handle(socket, joined, JSON.parse(event.data));
+  socket.onclose = () => {
+    for (const room of joined) {
+      const members = rooms.get(room);
+      members?.delete(socket);
+      if (members?.size === 0) rooms.delete(room);
+    }
+  };
+  return response;
+});

@@ -1,0 +1,480 @@
+/**
+ * Turns one results file into `docs/benchmarks.md` (tables, ratios, targets) and
+ * `docs/benchmarks.png` (the RPC and fan-out figures as a chart). `deno task bench` calls
+ * {@link writeReport} after a run; to redo the report from an older run:
+ *
+ * ```sh
+ * deno run --allow-all bench/report.ts bench/results/<timestamp>.json
+ * ```
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { renderChart } from "./chart.ts";
+import type { PeerResult, Results } from "./main.ts";
+import type { PeerName } from "./peers.ts";
+
+const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
+const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
+
+type Pick = (p: PeerResult) => number | undefined;
+
+const num = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const fmt = (n: number | undefined, digits = 1) =>
+  n === undefined || !Number.isFinite(n)
+    ? "–"
+    : new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(n);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? undefined : a / b;
+const fmtRatio = (r: number | undefined) =>
+  r === undefined ? "–" : `${r >= 10 ? num.format(r) : r.toFixed(r < 0.1 ? 3 : 2)}×`;
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** One target: the hub's figure against a limit derived from the same run. */
+export interface Target {
+  name: string;
+  hub: number | undefined;
+  limit: number | undefined;
+  /** How the limit was made, e.g. "1.15 × echo 9.1". */
+  basis: string;
+  /** `max`: the hub must be at most the limit; `min`: at least. */
+  kind: "max" | "min";
+  met: boolean | undefined;
+}
+
+function target(
+  name: string,
+  hub: number | undefined,
+  kind: "max" | "min",
+  factor: number,
+  base: number | undefined,
+  baseName: string,
+  unit: string,
+): Target {
+  const limit = base === undefined ? undefined : base * factor;
+  const met = hub === undefined || limit === undefined
+    ? undefined
+    : kind === "max"
+    ? hub <= limit
+    : hub >= limit;
+  const f = factor === 1 ? "" : `${factor < 0.1 ? `1/${Math.round(1 / factor)}` : factor} × `;
+  return {
+    name,
+    hub,
+    limit,
+    basis: base === undefined
+      ? `${baseName}: not measured`
+      : `${f}${baseName} ${fmt(base, 2)}${unit}`,
+    kind,
+    met,
+  };
+}
+
+/** The issue's targets, evaluated on one run. */
+export function targets(results: Results): Target[] {
+  const p = results.peers;
+  const get = (peer: PeerName, pick: Pick) => {
+    const r = p[peer];
+    return r ? pick(r) : undefined;
+  };
+  const cpu16: Pick = (r) => r.rpc.c100x16?.serverCpuPerReqUs;
+  const cpu1: Pick = (r) => r.rpc.c100x1?.serverCpuPerReqUs;
+  const list: Target[] = [];
+  for (const [label, pick] of [["100 × 16", cpu16], ["100 × 1", cpu1]] as const) {
+    const hub = get("hub", pick);
+    list.push(
+      target(
+        `server CPU/request (${label}) ≤ 1.15 × echo`,
+        hub,
+        "max",
+        1.15,
+        get("echo", pick),
+        "echo",
+        " µs",
+      ),
+      target(
+        `server CPU/request (${label}) ≤ 0.6 × Socket.IO`,
+        hub,
+        "max",
+        0.6,
+        get("socket.io", pick),
+        "socket.io",
+        " µs",
+      ),
+      target(
+        `server CPU/request (${label}) ≤ 1/25 × Flask-SocketIO`,
+        hub,
+        "max",
+        1 / 25,
+        get("flask-socketio", pick),
+        "flask-socketio",
+        " µs",
+      ),
+    );
+  }
+  for (
+    const [label, pick] of [
+      ["100 × 1", (r: PeerResult) => r.rpc.c100x1?.reqPerSec],
+      ["100 × 16", (r: PeerResult) => r.rpc.c100x16?.reqPerSec],
+      ["1 × 10,000 sequential", (r: PeerResult) => r.rpc.seq?.reqPerSec],
+    ] as const
+  ) {
+    list.push(
+      target(
+        `throughput (${label}) ≥ 0.85 × echo`,
+        get("hub", pick),
+        "min",
+        0.85,
+        get("echo", pick),
+        "echo",
+        " req/s",
+      ),
+    );
+  }
+  list.push(
+    target(
+      "fan-out p99 ≤ 50 ms at 1,000 members",
+      get("hub", (r) => r.fanout?.p99Ms),
+      "max",
+      1,
+      50,
+      "limit",
+      " ms",
+    ),
+    target(
+      "fan-out CPU/delivery (saturation) ≤ Socket.IO",
+      get("hub", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      "max",
+      1,
+      get("socket.io", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      "socket.io",
+      " µs",
+    ),
+    target(
+      "fan-out CPU/delivery (20/s) ≤ Socket.IO",
+      get("hub", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      "max",
+      1,
+      get("socket.io", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      "socket.io",
+      " µs",
+    ),
+    target(
+      "RSS per idle connection ≤ Socket.IO",
+      get("hub", (r) => r.connections?.rssPerConnBytes),
+      "max",
+      1,
+      get("socket.io", (r) => r.connections?.rssPerConnBytes),
+      "socket.io",
+      " B",
+    ),
+  );
+  return list;
+}
+
+/** The markdown page. */
+export function markdown(results: Results, file: string, chart: string | undefined): string {
+  const peers = ORDER.filter((name) => results.peers[name] !== undefined);
+  const r = (name: PeerName) => results.peers[name]!;
+  const m = results.machine;
+  const s = results.settings;
+  const out: string[] = [];
+  out.push(
+    "# Benchmarks",
+    "",
+    `Generated by \`deno task bench${results.mode === "quick" ? " --quick" : ""}\` from ` +
+      `[\`${file}\`](../${file}) on ${results.timestamp}; rerun it rather than editing this page. ` +
+      "The harness is in [`bench/`](../bench/); what it measures and how is at the end of this page.",
+    "",
+    "## Machine",
+    "",
+    table(["cores", "CPU", "memory", "kernel", "loadavg before", "loadavg after", "run"], [[
+      m.cores,
+      m.cpuModel,
+      `${m.memGiB} GiB`,
+      m.kernel,
+      m.loadavgBefore.split(" ").slice(0, 3).join(" "),
+      m.loadavgAfter.split(" ").slice(0, 3).join(" "),
+      `${results.mode}, ${results.durationS} s`,
+    ]]),
+    "",
+    "Server, generator and anything else running share the same cores: CPU time per operation is the",
+    "fair comparison between servers; throughput and latency also depend on how busy the machine was.",
+    "",
+    "## Versions",
+    "",
+    table(["component", "version"], Object.entries(results.versions).map(([k, v]) => [k, v])),
+    "",
+  );
+  if (chart) out.push(`![RPC and fan-out figures](${chart})`, "");
+
+  out.push(
+    "## Correctness checks",
+    "",
+    "Each server is first driven once by its official client; no timing happens if this fails.",
+    "",
+    table(
+      ["server", "client", "result"],
+      peers.map((
+        n,
+      ) => [
+        n,
+        r(n).check?.client ?? "–",
+        r(n).check ? (r(n).check!.ok ? "ok: " : "FAILED: ") + r(n).check!.detail : "–",
+      ]),
+    ),
+    "",
+  );
+
+  out.push("## RPC: `random` request and reply", "");
+  for (
+    const [key, title] of [
+      ["seq", `1 connection, ${fmt(s.seqRequests, 0)} sequential requests`],
+      ["c100x1", `100 connections × 1 in flight, ${s.rpcDurationMs / 1000} s`],
+      ["c100x16", `100 connections × 16 in flight, ${s.rpcDurationMs / 1000} s`],
+    ] as const
+  ) {
+    out.push(
+      `### ${title}`,
+      "",
+      table(
+        [
+          "server",
+          "req/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "server CPU µs/req",
+          "server CPU %",
+          "generator CPU %",
+          "× echo req/s",
+          "× echo CPU/req",
+        ],
+        peers.map((n) => {
+          const f = r(n).rpc[key];
+          const e = results.peers.echo?.rpc[key];
+          return [
+            n,
+            fmt(f?.reqPerSec, 0),
+            fmt(f?.p50Ms, 2),
+            fmt(f?.p99Ms, 2),
+            fmt(f?.maxMs, 1),
+            fmt(f?.serverCpuPerReqUs, 1),
+            fmt(f?.serverCpuPct, 0),
+            fmt(f?.generatorCpuPct, 0),
+            fmtRatio(ratio(f?.reqPerSec, e?.reqPerSec)),
+            fmtRatio(ratio(f?.serverCpuPerReqUs, e?.serverCpuPerReqUs)),
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+
+  const fo = s.fanout;
+  out.push(
+    "## Fan-out: one room",
+    "",
+    `${
+      fmt(fo.members, 0)
+    } subscribers and the publisher in one room. The publisher sends ${fo.rate} ` +
+      `messages/s for ${
+        fo.durationMs / 1000
+      } s on a fixed schedule (open loop); each carries its send ` +
+      "time, and latency is receipt time minus send time (same machine, same clock). Then it sends " +
+      `with ${fo.window} messages in flight for ${
+        fo.saturationMs / 1000
+      } s: peak deliveries/s is what the ` +
+      "subscribers received over the time from the first send to the last receipt. CPU per delivery " +
+      "divides the server's CPU by messages × room size (publisher included, as every server here " +
+      "sends it its own message).",
+    "",
+    table(
+      [
+        "server",
+        "reach",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "CPU µs/delivery (20/s)",
+        "peak deliveries/s",
+        "CPU µs/delivery (saturation)",
+        "p99 ms (saturation)",
+        "generator CPU % (saturation)",
+      ],
+      peers.map((n) => {
+        const f = r(n).fanout;
+        return [
+          n,
+          f ? `${fmt(f.reach * 100, 2)} %` : "–",
+          fmt(f?.p50Ms, 2),
+          fmt(f?.p99Ms, 2),
+          fmt(f?.maxMs, 1),
+          fmt(f?.serverCpuPerDeliveryUs, 2),
+          fmt(f?.saturation.deliveriesPerSec, 0),
+          fmt(f?.saturation.serverCpuPerDeliveryUs, 2),
+          fmt(f?.saturation.p99Ms, 1),
+          fmt(f?.saturation.generatorCpuPct, 0),
+        ];
+      }),
+    ),
+    "",
+    "## Idle connections",
+    "",
+    `Connections opened in steps (${s.connectionSteps.map((n) => fmt(n, 0)).join(", ")}), each ` +
+      `followed by a ${
+        s.settleMs / 1000
+      } s settle; RSS per connection is the least-squares slope of ` +
+      "the server's RSS (process tree) over the steps from 1,000 connections up.",
+    "",
+    table(
+      [
+        "server",
+        "connections",
+        "RSS/connection KiB",
+        "r²",
+        "connects/s",
+        "server CPU µs/connect",
+        "RSS at start MiB",
+        "RSS at the end MiB",
+      ],
+      peers.map((n) => {
+        const c = r(n).connections;
+        return [
+          n,
+          fmt(c?.opened, 0),
+          fmt(c ? c.rssPerConnBytes / 1024 : undefined, 2),
+          fmt(c?.r2, 3),
+          fmt(c?.connectsPerSec, 0),
+          fmt(c?.serverCpuPerConnectUs, 0),
+          fmt(c ? c.baseRssBytes / 2 ** 20 : undefined, 1),
+          fmt(c ? c.points.at(-1)![1] / 2 ** 20 : undefined, 1),
+        ];
+      }),
+    ),
+    "",
+  );
+
+  const hub = results.peers.hub;
+  if (hub) {
+    const others = peers.filter((n) => n !== "hub");
+    const rows: [string, Pick, "lower" | "higher"][] = [
+      ["req/s, 1 × 10,000 sequential", (p) => p.rpc.seq?.reqPerSec, "higher"],
+      ["req/s, 100 × 1", (p) => p.rpc.c100x1?.reqPerSec, "higher"],
+      ["req/s, 100 × 16", (p) => p.rpc.c100x16?.reqPerSec, "higher"],
+      ["server CPU µs/req, sequential", (p) => p.rpc.seq?.serverCpuPerReqUs, "lower"],
+      ["server CPU µs/req, 100 × 1", (p) => p.rpc.c100x1?.serverCpuPerReqUs, "lower"],
+      ["server CPU µs/req, 100 × 16", (p) => p.rpc.c100x16?.serverCpuPerReqUs, "lower"],
+      ["RTT p99 ms, 100 × 16", (p) => p.rpc.c100x16?.p99Ms, "lower"],
+      ["fan-out p99 ms (20/s)", (p) => p.fanout?.p99Ms, "lower"],
+      ["fan-out CPU µs/delivery (20/s)", (p) => p.fanout?.serverCpuPerDeliveryUs, "lower"],
+      [
+        "fan-out CPU µs/delivery (saturation)",
+        (p) => p.fanout?.saturation.serverCpuPerDeliveryUs,
+        "lower",
+      ],
+      ["peak deliveries/s", (p) => p.fanout?.saturation.deliveriesPerSec, "higher"],
+      ["RSS bytes/idle connection", (p) => p.connections?.rssPerConnBytes, "lower"],
+      ["connects/s", (p) => p.connections?.connectsPerSec, "higher"],
+    ];
+    out.push(
+      "## The hub against each server",
+      "",
+      "Hub's figure divided by the other server's, from the same run.",
+      "",
+      table(
+        ["figure", "better", "hub", ...others.map((n) => `hub ÷ ${n}`)],
+        rows.map(([label, pick, better]) => [
+          label,
+          better,
+          fmt(pick(hub), 2),
+          ...others.map((n) => fmtRatio(ratio(pick(hub), pick(r(n))))),
+        ]),
+      ),
+      "",
+      "## Targets (issue 4)",
+      "",
+      table(
+        ["target", "hub", "limit", "from", "met"],
+        targets(results).map((t) => [
+          t.name,
+          fmt(t.hub, 2),
+          fmt(t.limit, 2),
+          t.basis,
+          t.met === undefined ? "not measured" : t.met ? "yes" : "**no**",
+        ]),
+      ),
+      "",
+    );
+  }
+
+  // Hand-written analysis (hot spots, caveats) survives reruns: it lives in bench/findings.md.
+  try {
+    const findings = Deno.readTextFileSync(
+      fileURLToPath(new URL("./findings.md", import.meta.url)),
+    );
+    out.push(findings.trim(), "");
+  } catch {
+    // no findings written yet
+  }
+
+  const errors = peers.flatMap((n) => r(n).errors.map((e) => `- ${n}: ${e}`));
+  if (errors.length > 0) out.push("## Errors in this run", "", ...errors, "");
+
+  out.push(
+    "## How it is measured",
+    "",
+    "- **Servers.** `hub` is this project (`deno run main.ts`, `RATE_LIMIT=0 CHAT_RATE=0` so flood",
+    "  control does not refuse the benchmark's traffic); `echo` is `bench/peers/echo.ts`, bare",
+    "  `Deno.upgradeWebSocket` answering `random` and broadcasting to a room with the hub's frame shapes;",
+    "  `socket.io` is `bench/peers/socketio/server.mjs` (Socket.IO 4.8 on Node, ack for request/reply,",
+    "  `io.to(room).emit` for fan-out); `flask-socketio` is `bench/peers/flask/app.py` (Debian's",
+    "  Flask-SocketIO, eventlet mode). Each workload gets a freshly started server on a loopback port.",
+    "- **Generator.** `bench/generator.ts` processes speak each server's wire format over raw",
+    "  WebSocket (the hub's JSON, or Engine.IO v4 + Socket.IO v5 packets with acks), so the client",
+    `  costs the same whatever the server. RPC and fan-out use ${s.generators} generator processes`,
+    "  (plus one publisher process for fan-out); the sequential run uses one connection in one process.",
+    "- **CPU.** utime + stime of the server's process tree from `/proc/<pid>/stat`, read just before",
+    "  and just after the timed part (warm-up excluded), divided by requests served or by deliveries.",
+    "  Generator CPU is reported beside it (in % of one core, all generator processes together).",
+    "- **Latency.** Recorded in a log-linear histogram (within 0.8 %), not a stored array; percentiles",
+    "  are nearest-rank.",
+    "- **Memory.** RSS (resident set) of the server's process tree, the mean of three samples after",
+    "  each step settled; the slope is a least-squares fit.",
+    "",
+  );
+  return out.join("\n");
+}
+
+/** Writes `docs/benchmarks.md` and the chart for `results`, read from `file`. */
+export async function writeReport(results: Results, file: string): Promise<void> {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const relative = file.startsWith(root) ? file.slice(root.length) : file;
+  let chart: string | undefined;
+  try {
+    await renderChart(results, `${DOCS}benchmarks.png`);
+    chart = "benchmarks.png";
+  } catch (err) {
+    console.error(`bench: chart not rendered: ${(err as Error).message}`);
+  }
+  await Deno.writeTextFile(`${DOCS}benchmarks.md`, markdown(results, relative, chart));
+  // The generated page follows the repository's formatting, so `deno fmt --check` stays clean.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", `${DOCS}benchmarks.md`], stderr: "null" })
+    .output();
+  console.error(`bench: wrote ${DOCS}benchmarks.md${chart ? " and benchmarks.png" : ""}`);
+}
+
+if (import.meta.main) {
+  const file = Deno.args[0];
+  if (!file) {
+    console.error("Usage: deno run --allow-all bench/report.ts bench/results/<timestamp>.json");
+    Deno.exit(2);
+  }
+  const path = await Deno.realPath(file);
+  await writeReport(JSON.parse(await Deno.readTextFile(path)), path);
+}
