@@ -56,13 +56,23 @@ export interface Cluster {
   /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */
   close(): Promise<void>;
 
-  // Writes of this node's own state. Fire and forget: failures are the cluster's to handle.
-  sessionOpened(sessionId: string, name: string): void;
+  // Writes of this node's own state. Failures are the cluster's to handle: the promises some of
+  // them return always resolve, and soon, outage or not.
+  /**
+   * Registers a session. A promise, when returned, resolves once other nodes count the session;
+   * the hub holds the session's `welcome` until then, so a client that has been welcomed is
+   * counted everywhere.
+   */
+  sessionOpened(sessionId: string, name: string): Promise<void> | void;
   sessionRenamed(sessionId: string, name: string, rooms: string[]): void;
   sessionClosed(sessionId: string): void;
-  /** Resolves when frames published to `room` by other nodes will reach this node. */
+  /**
+   * Resolves when other nodes list the member and frames they publish to `room` will reach this
+   * node.
+   */
   joined(room: string, sessionId: string, name: string): Promise<void>;
-  left(room: string, sessionId: string): void;
+  /** Resolves when other nodes no longer list the member. */
+  left(room: string, sessionId: string): Promise<void>;
 
   // Delivery to other nodes.
   /** Hands a serialized event to the other nodes' members of `room`. */
@@ -96,7 +106,9 @@ export class LocalCluster implements Cluster {
   joined(): Promise<void> {
     return Promise.resolve();
   }
-  left(): void {}
+  left(): Promise<void> {
+    return Promise.resolve();
+  }
   publish(): void {}
   signal(): void {}
   remoteCount(): Promise<number> {

@@ -149,6 +149,9 @@ function parseGone(flat: string[]): GoneSession[] {
   return sessions;
 }
 
+/** The longest a caller waits on a write, e.g. a `welcome` held until the session is counted. */
+const WRITE_WAIT_MS = 1000;
+
 /** How many session-to-node answers to remember; sessions never move, so entries never go stale. */
 const LOCATION_CACHE = 10_000;
 
@@ -246,8 +249,8 @@ export class RedisCluster implements Cluster {
     await Promise.allSettled([this.#subscriber.close(), this.#client.close()]);
   }
 
-  sessionOpened(sessionId: string, name: string): void {
-    this.#write(() =>
+  sessionOpened(sessionId: string, name: string): Promise<void> {
+    return this.#write(() =>
       this.#client.multi()
         .hSet(SESSIONS, sessionId, this.nodeId)
         .hSet(nodeSessions(this.nodeId), sessionId, name)
@@ -273,14 +276,14 @@ export class RedisCluster implements Cluster {
     );
   }
 
-  joined(room: string, sessionId: string, name: string): Promise<void> {
-    this.#write(() => this.#joinScript(room, sessionId, name));
+  async joined(room: string, sessionId: string, name: string): Promise<void> {
+    const written = this.#write(() => this.#joinScript(room, sessionId, name));
     this.#localRooms.set(room, (this.#localRooms.get(room) ?? 0) + 1);
-    return this.#subscribe(room);
+    await Promise.all([written, this.#subscribe(room)]);
   }
 
-  left(room: string, sessionId: string): void {
-    this.#write(() =>
+  left(room: string, sessionId: string): Promise<void> {
+    const written = this.#write(() =>
       this.#client.eval(LEAVE_SCRIPT, {
         keys: [roomKey(room), ROOMS, nodeMembers(this.nodeId)],
         arguments: [sessionId, room],
@@ -289,12 +292,13 @@ export class RedisCluster implements Cluster {
     const count = (this.#localRooms.get(room) ?? 1) - 1;
     if (count > 0) {
       this.#localRooms.set(room, count);
-      return;
+      return written;
     }
     this.#localRooms.delete(room);
     if (this.#subscribed.delete(room)) {
       this.#subscriber.unsubscribe(roomChannel(room)).catch((err: Error) => this.#outage(err));
     }
+    return written;
   }
 
   /** Subscribes to a room's channel once, however many local members it has. */
@@ -470,10 +474,20 @@ export class RedisCluster implements Cluster {
     });
   }
 
-  /** Runs a write; while Redis is down the write is dropped and the resync makes up for it. */
-  #write(command: () => Promise<unknown>): void {
-    if (this.#down) return;
-    command().catch((err: Error) => this.#outage(err));
+  /**
+   * Runs a write; while Redis is down the write is dropped and the resync makes up for it. The
+   * promise resolves when the write is done, failed, or has taken {@link WRITE_WAIT_MS}, so a
+   * caller that waits on it is never held up by Redis for long.
+   */
+  #write(command: () => Promise<unknown>): Promise<void> {
+    if (this.#down) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = setTimeout(resolve, WRITE_WAIT_MS);
+    command().catch((err: Error) => this.#outage(err)).finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    return promise;
   }
 
   /** Runs a read; while Redis is down it answers `fallback`. */

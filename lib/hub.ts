@@ -178,28 +178,47 @@ export class Hub {
     };
   }
 
-  /** Registers a new session, sends it `welcome` and puts it in the lobby. */
+  /**
+   * Registers a new session, sends it `welcome` and puts it in the lobby. When the cluster needs
+   * time to register the session with the other nodes, `welcome` waits for it, and frames for the
+   * session wait behind `welcome`, so a welcomed client is already counted everywhere.
+   */
   connect(send: Send): Session {
     const id = ulid();
+    const name = defaultName(id);
+    const connectedAt = this.#options.now();
+    const welcome = () =>
+      encodeEvent("welcome", {
+        sessionId: id,
+        name,
+        connectedAt,
+        serverTime: this.#options.now(),
+        heartbeatMs: this.#options.heartbeatMs,
+      });
+    const registered = this.cluster.sessionOpened(id, name);
+    let held: string[] | undefined;
+    if (registered) {
+      held = [];
+      registered.then(() => {
+        const frames = held!;
+        held = undefined;
+        send(welcome());
+        for (const frame of frames) send(frame);
+      });
+    } else {
+      send(welcome());
+    }
     const session: Session = {
       id,
-      name: defaultName(id),
-      connectedAt: this.#options.now(),
-      send,
+      name,
+      connectedAt,
+      send: registered ? (frame) => held ? held.push(frame) : send(frame) : send,
       rooms: new Set(),
       peers: new Map(),
       outgoing: new Map(),
       incoming: new Map(),
     };
     this.#sessions.set(id, session);
-    this.cluster.sessionOpened(id, session.name);
-    send(encodeEvent("welcome", {
-      sessionId: id,
-      name: session.name,
-      connectedAt: session.connectedAt,
-      serverTime: this.#options.now(),
-      heartbeatMs: this.#options.heartbeatMs,
-    }));
     this.#join(session, LOBBY);
     return session;
   }
@@ -303,7 +322,7 @@ export class Hub {
     },
     leave: async (s, { room }) => {
       if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
-      this.#leave(s, room);
+      await this.#leave(s, room);
       return { room, members: await this.#members(room) };
     },
     rooms: async () => ({ rooms: await this.#roomList() }),
@@ -546,14 +565,16 @@ export class Hub {
     return this.cluster.joined(room, session.id, session.name);
   }
 
-  #leave(session: Session, room: string): void {
+  #leave(session: Session, room: string): Promise<void> {
     const members = this.#rooms.get(room);
     session.rooms.delete(room);
-    this.cluster.left(room, session.id);
-    if (!members) return;
-    members.delete(session);
-    if (members.size === 0) this.#rooms.delete(room);
-    this.#presence(members, session, room, "leave");
+    const left = this.cluster.left(room, session.id);
+    if (members) {
+      members.delete(session);
+      if (members.size === 0) this.#rooms.delete(room);
+      this.#presence(members, session, room, "leave");
+    }
+    return left;
   }
 
   #presence(members: Set<Session>, who: Session, room: string, action: "join" | "leave"): void {
