@@ -45,6 +45,11 @@ export interface ClusterInbox {
   renamed(sessionId: string, name: string, rooms: string[]): void;
   /** Sessions of another node are gone: tell roommates and end their conversations. */
   gone(sessions: GoneSession[]): void;
+  /**
+   * This node's state was rewritten after an outage. Signals may have been lost meanwhile; when
+   * `reaped`, the other nodes were told this node's sessions are gone.
+   */
+  resynced(reaped: boolean): void;
 }
 
 export interface Cluster {

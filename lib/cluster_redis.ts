@@ -39,7 +39,8 @@ const CONTROL = `${PREFIX}ctl`;
 const nodeSessions = (node: string) => `${PREFIX}node:${node}:sessions`;
 const nodeMembers = (node: string) => `${PREFIX}node:${node}:members`;
 const roomKey = (room: string) => `${PREFIX}room:${room}`;
-const roomChannel = (room: string) => `${PREFIX}room:${room}`;
+const ROOM_CHANNEL_PREFIX = `${PREFIX}room:`;
+const roomChannel = (room: string) => `${ROOM_CHANNEL_PREFIX}${room}`;
 const nodeChannel = (node: string) => `${PREFIX}node:${node}`;
 
 /** Control messages every node hears. */
@@ -84,6 +85,11 @@ local seen = redis.call('ZSCORE', KEYS[2], node)
 if seen and tonumber(seen) >= tonumber(ARGV[3]) then return 1 end
 return 0`;
 
+/** KEYS: room. ARGV: session, value. Renames a listed member; never adds one. */
+const RENAME_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+
 /** KEYS: room, rooms, members-of-node. ARGV: session, node, name, room. */
 const JOIN_SCRIPT = `
 if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '\\n' .. ARGV[3]) == 1 then
@@ -101,15 +107,19 @@ redis.call('SREM', KEYS[3], ARGV[2] .. '\\n' .. ARGV[1])
 return 1`;
 
 /**
- * KEYS: nodes, sessions, rooms. ARGV: node, claim (1: only if it is still listed, as the reaper
- * of a dead node does; 0: unconditionally, as a node wiping its own entries does).
+ * KEYS: nodes, sessions, rooms. ARGV: node, claim (1: only if it is still listed with a heartbeat
+ * older than ARGV[3], as the reaper of a dead node does, so a node that refreshed in the meantime
+ * is spared; 0: unconditionally, as a node wiping its own entries does), alive-since.
  * Removes everything the node owns and returns it as a flat list of
  * [id, name, room-count, room...] per session.
  */
 const REAP_SCRIPT = `
 local node = ARGV[1]
-if ARGV[2] == '1' and redis.call('ZREM', KEYS[1], node) == 0 then return {} end
-if ARGV[2] == '0' then redis.call('ZREM', KEYS[1], node) end
+if ARGV[2] == '1' then
+  local seen = redis.call('ZSCORE', KEYS[1], node)
+  if not seen or tonumber(seen) >= tonumber(ARGV[3]) then return {} end
+end
+redis.call('ZREM', KEYS[1], node)
 local sessionsKey = '${PREFIX}node:' .. node .. ':sessions'
 local membersKey = '${PREFIX}node:' .. node .. ':members'
 local names = redis.call('HGETALL', sessionsKey)
@@ -147,6 +157,20 @@ function parseGone(flat: string[]): GoneSession[] {
     i += count;
   }
   return sessions;
+}
+
+/** How long a start waits for Redis before serving local clients alone. */
+const START_WAIT_MS = 3000;
+/** How long a clean stop may spend telling the deployment. */
+const CLOSE_WAIT_MS = 1000;
+
+/** Rejects when `promise` takes longer than `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error("timed out")), ms)),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** The longest a caller waits on a write, e.g. a `welcome` held until the session is counted. */
@@ -197,11 +221,11 @@ export class RedisCluster implements Cluster {
       const [name, client] of [["client", this.#client], ["subscriber", this.#subscriber]] as const
     ) {
       client.on("ready", () => this.#health(name, true));
-      client.on("error", (err: Error) => {
-        this.#health(name, false);
-        this.#outage(err);
-      });
+      // Errors also come from listeners and single commands on a healthy connection, so only
+      // the connection's own events decide whether it is up.
+      client.on("error", (err: Error) => this.#outage(err));
       client.on("reconnecting", () => this.#health(name, false));
+      client.on("end", () => this.#health(name, false));
     }
   }
 
@@ -221,32 +245,89 @@ export class RedisCluster implements Cluster {
     void this.#resync();
   }
 
+  /**
+   * Connects and joins the deployment. When Redis cannot be reached, the node starts anyway after
+   * {@link START_WAIT_MS}, serving its own clients, and joins as soon as Redis answers.
+   */
   async start(inbox: ClusterInbox): Promise<void> {
     this.#inbox = inbox;
-    await this.#client.connect();
-    await this.#subscriber.connect();
-    await this.#subscriber.subscribe(nodeChannel(this.nodeId), (message: string) => {
-      this.#inbox!.signal(JSON.parse(message) as Signal);
-    });
-    await this.#subscriber.subscribe(CONTROL, (message: string) => this.#control(message));
-    await this.#client.zAdd(NODES, { score: Date.now(), value: this.nodeId });
     this.#started = true;
+    const joining = (async () => {
+      await Promise.all([this.#client.connect(), this.#subscriber.connect()]);
+      await this.#subscriber.subscribe(nodeChannel(this.nodeId), this.#onSignal);
+      await this.#subscriber.subscribe(CONTROL, this.#onControl);
+      await this.#resync();
+      this.#options.log.info("joined cluster", { node: this.nodeId });
+    })();
+    joining.catch((err: Error) => this.#outage(err));
     const tick = Math.max(50, Math.round(this.#options.nodeTtlMs / 5));
     this.#timer = setInterval(() => void this.#tick(), tick);
-    this.#options.log.info("joined cluster", { node: this.nodeId });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      joining.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, START_WAIT_MS)),
+    ]);
+    clearTimeout(timer);
   }
+
+  /** Messages from other nodes are input like any other: a bad one is logged and dropped. */
+  #guard(what: string, handle: (message: string, channel: string) => void) {
+    return (message: string, channel: string) => {
+      try {
+        handle(message, channel);
+      } catch (err) {
+        this.#options.log.warn("dropped a malformed cluster message", {
+          channel,
+          what,
+          error: err as Error,
+        });
+      }
+    };
+  }
+
+  readonly #onSignal = this.#guard("signal", (message) => {
+    const signal = JSON.parse(message) as Signal;
+    if (typeof signal?.to !== "string" || typeof signal.from !== "string") {
+      throw new Error("a signal needs string to and from");
+    }
+    this.#inbox!.signal(signal);
+  });
+
+  readonly #onControl = this.#guard("control", (message) => this.#control(message));
+
+  /** One listener for every room channel, so no channel can end up with two of them. */
+  readonly #onRoom = this.#guard("room frame", (message, channel) => {
+    const room = channel.slice(ROOM_CHANNEL_PREFIX.length);
+    const cut = message.indexOf("\n");
+    if (cut < 0) throw new Error("a room frame needs a node id line");
+    // Frames this node published were delivered locally already; a room with no local member
+    // left may still be subscribed after an outage.
+    if (message.slice(0, cut) === this.nodeId || !this.#localRooms.has(room)) return;
+    this.#inbox!.room(room, message.slice(cut + 1));
+  });
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    try {
-      // Leaving at once, rather than waiting to be reaped: peers hear of it now.
-      await this.#reap(this.nodeId, false);
-    } catch {
-      // Redis is down: the other nodes will reap this one when they can.
+    const clients = [this.#client, this.#subscriber];
+    if (!this.#down) {
+      try {
+        // Leaving at once, rather than waiting to be reaped: peers hear of it now.
+        await withTimeout(this.#reap(this.nodeId, false), CLOSE_WAIT_MS);
+        await withTimeout(Promise.allSettled(clients.map((c) => c.close())), CLOSE_WAIT_MS);
+      } catch {
+        // Redis went away meanwhile: the other nodes will reap this one when they can.
+      }
     }
-    await Promise.allSettled([this.#subscriber.close(), this.#client.close()]);
+    // Whatever is still queued (e.g. an unsubscribe from an outage) must not keep us running.
+    for (const client of clients) {
+      try {
+        if (client.isOpen) client.destroy();
+      } catch {
+        // Already gone.
+      }
+    }
   }
 
   sessionOpened(sessionId: string, name: string): Promise<void> {
@@ -261,7 +342,13 @@ export class RedisCluster implements Cluster {
   sessionRenamed(sessionId: string, name: string, rooms: string[]): void {
     this.#write(() => {
       const multi = this.#client.multi().hSet(nodeSessions(this.nodeId), sessionId, name);
-      for (const room of rooms) multi.hSet(roomKey(room), sessionId, `${this.nodeId}\n${name}`);
+      for (const room of rooms) {
+        // Only where the membership is listed: a bare HSET would list it without counting it.
+        multi.eval(RENAME_SCRIPT, {
+          keys: [roomKey(room)],
+          arguments: [sessionId, `${this.nodeId}\n${name}`],
+        });
+      }
       const control: Control = { kind: "renamed", node: this.nodeId, sessionId, name, rooms };
       return multi.publish(CONTROL, JSON.stringify(control)).exec();
     });
@@ -306,11 +393,7 @@ export class RedisCluster implements Cluster {
     if (this.#subscribed.has(room) || this.#down) return;
     this.#subscribed.add(room);
     try {
-      await this.#subscriber.subscribe(roomChannel(room), (message: string) => {
-        const cut = message.indexOf("\n");
-        // Frames this node published were delivered locally already.
-        if (message.slice(0, cut) !== this.nodeId) this.#inbox!.room(room, message.slice(cut + 1));
-      });
+      await this.#subscriber.subscribe(roomChannel(room), this.#onRoom);
     } catch (err) {
       // Not subscribed after all; the resync after the outage tries again.
       this.#subscribed.delete(room);
@@ -403,20 +486,32 @@ export class RedisCluster implements Cluster {
   #control(message: string): void {
     const control = JSON.parse(message) as Control;
     if (control.kind === "gone") {
+      if (!Array.isArray(control.sessions)) throw new Error("gone needs a sessions list");
       for (const gone of control.sessions) this.#locations.delete(gone.sessionId);
       if (control.node !== this.nodeId) this.#inbox!.gone(control.sessions);
-    } else if (control.node !== this.nodeId) {
-      this.#inbox!.renamed(control.sessionId, control.name, control.rooms);
+    } else if (control.kind === "renamed") {
+      if (!Array.isArray(control.rooms) || typeof control.name !== "string") {
+        throw new Error("renamed needs a name and a rooms list");
+      }
+      if (control.node !== this.nodeId) {
+        this.#inbox!.renamed(control.sessionId, control.name, control.rooms);
+      }
+    } else {
+      throw new Error(`unknown control kind`);
     }
   }
 
   /** Heartbeat, and reaping of nodes whose heartbeat stopped. */
   async #tick(): Promise<void> {
-    if (this.#down || this.#closed) return;
+    // The heartbeat needs only the command connection: a node that can still write stays alive.
+    if (!this.#ready.client || this.#closed) return;
     try {
       const added = await this.#client.zAdd(NODES, { score: Date.now(), value: this.nodeId });
       // Listed anew: this node was reaped (a long pause) or Redis lost its data.
-      if (added === 1) await this.#resync();
+      if (added === 1) {
+        await this.#client.zRem(NODES, this.nodeId);
+        await this.#resync();
+      }
       const dead = await this.#client.zRangeByScore(NODES, "-inf", this.#aliveSince() - 1);
       for (const node of dead) if (node !== this.nodeId) await this.#reap(node, true);
     } catch (err) {
@@ -428,7 +523,7 @@ export class RedisCluster implements Cluster {
   async #reap(node: string, claim: boolean): Promise<void> {
     const flat = await this.#client.eval(REAP_SCRIPT, {
       keys: [NODES, SESSIONS, ROOMS],
-      arguments: [node, claim ? "1" : "0"],
+      arguments: [node, claim ? "1" : "0", String(this.#aliveSince())],
     }) as string[];
     const sessions = parseGone(flat);
     if (claim) this.#options.log.warn("reaped silent node", { node, sessions: sessions.length });
@@ -440,10 +535,13 @@ export class RedisCluster implements Cluster {
   /** Rewrites this node's whole state, after an outage or after being reaped. */
   async #resync(): Promise<void> {
     try {
+      // Missing from the node list: reaped, or Redis lost its data. Either way other nodes may
+      // have been told this node's sessions are gone.
+      const reaped = await this.#client.zScore(NODES, this.nodeId) === null;
       // Entries from before the outage may be stale; start from nothing, without telling anyone.
       await this.#client.eval(REAP_SCRIPT, {
         keys: [NODES, SESSIONS, ROOMS],
-        arguments: [this.nodeId, "0"],
+        arguments: [this.nodeId, "0", "0"],
       });
       const multi = this.#client.multi();
       multi.zAdd(NODES, { score: Date.now(), value: this.nodeId });
@@ -459,6 +557,7 @@ export class RedisCluster implements Cluster {
       );
       // Rooms first joined while Redis was down have no subscription yet.
       await Promise.all([...this.#localRooms.keys()].map((room) => this.#subscribe(room)));
+      this.#inbox!.resynced(reaped);
     } catch (err) {
       this.#outage(err as Error);
     }

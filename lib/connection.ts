@@ -32,6 +32,8 @@ export interface ConnectionContext {
   log: Logger;
   /** Open sockets, so shutdown can close them all. */
   sockets: Set<WebSocket>;
+  /** True once shutdown began: sockets that open from then on are closed at once. */
+  readonly closing?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -126,6 +128,10 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
   };
 
   socket.onopen = () => {
+    if (context.closing) {
+      socket.close(CLOSE_CODES.goingAway, "Server shutting down");
+      return;
+    }
     sockets.add(socket);
     session = hub.connect(send);
     log.debug("connected", { session: session.id });

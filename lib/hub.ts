@@ -349,17 +349,22 @@ export class Hub {
           `At most ${LIMITS.maxPendingDmRequests} DM requests may wait for an answer at once`,
         );
       }
-      await this.#mustExist(to);
-      // The session may have gone, or the state changed, while the other nodes were asked.
+      // The slot is taken before the other nodes are asked, so pipelined requests cannot all
+      // pass the limit while the lookups are in flight.
+      s.outgoing.set(to, setTimeout(() => this.#expire(s, to), this.#options.dmRequestTtlMs));
+      try {
+        await this.#mustExist(to);
+      } catch (err) {
+        clearTimeout(s.outgoing.get(to));
+        s.outgoing.delete(to);
+        throw err;
+      }
+      // The session may have gone, or the request been answered, while the others were asked.
       if (!this.#sessions.has(s.id)) {
         throw new HubError("not_found", "Session is no longer connected");
       }
-      if (s.peers.has(to)) return { to, status: "accepted" };
-      if (!s.outgoing.has(to)) {
-        s.outgoing.set(to, setTimeout(() => this.#expire(s, to), this.#options.dmRequestTtlMs));
-        this.#signal({ kind: "dm_request", to, from: s.id, name: s.name });
-      }
-      return { to, status: "pending" };
+      if (s.outgoing.has(to)) this.#signal({ kind: "dm_request", to, from: s.id, name: s.name });
+      return { to, status: s.peers.has(to) ? "accepted" : "pending" };
     },
     dm_accept: (s, { from }) => {
       this.#notSelf(s, from, "data.from");
@@ -412,7 +417,51 @@ export class Hub {
       this.#toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
     },
     gone: (sessions) => this.#gone(sessions),
+    resynced: (reaped) => void this.#reconcile(reaped),
   };
+
+  /**
+   * Mends what an outage broke. Reaped: the other nodes ended every conversation with this node's
+   * sessions and saw them leave their rooms, so this side ends those conversations too and
+   * announces its members again. Not reaped: a signal that ended a conversation may have been
+   * lost, so each partner on another node is looked up, and the gone are let go.
+   */
+  async #reconcile(reaped: boolean): Promise<void> {
+    for (const session of [...this.#sessions.values()]) {
+      const partners = [
+        ...session.peers.keys(),
+        ...session.outgoing.keys(),
+        ...session.incoming.keys(),
+      ].filter((id) => !this.#sessions.has(id));
+      for (const partner of partners) {
+        if (!reaped && await this.cluster.locate(partner)) continue;
+        if (!this.#forget(session, partner)) continue;
+        this.#closed(session, partner, "disconnected");
+        if (reaped) {
+          this.cluster.signal({
+            kind: "dm_end",
+            to: partner,
+            from: session.id,
+            reason: "disconnected",
+          });
+        }
+      }
+      if (reaped) {
+        for (const room of session.rooms) {
+          if ((this.#rooms.get(room)?.size ?? 0) > this.#options.presenceLimit) continue;
+          this.cluster.publish(
+            room,
+            encodeEvent("presence", {
+              room,
+              sessionId: session.id,
+              name: session.name,
+              action: "join",
+            }),
+          );
+        }
+      }
+    }
+  }
 
   /** Refuses an operation on one's own session id. */
   #notSelf(self: Session, id: string, field: string): void {
@@ -442,8 +491,9 @@ export class Hub {
   #apply(signal: Signal): void {
     const target = this.#sessions.get(signal.to);
     if (!target) {
-      // The target left while the signal travelled; only a request needs an answer.
-      if (signal.kind === "dm_request") {
+      // The target left while the signal travelled (or its end was lost in an outage): a request
+      // or a message needs an answer, or the sender would go on talking to no one.
+      if (signal.kind === "dm_request" || signal.kind === "dm") {
         this.#signal({ kind: "dm_end", to: signal.from, from: signal.to, reason: "disconnected" });
       }
       return;
@@ -483,7 +533,11 @@ export class Hub {
         target.send(encodeEvent("dm_declined", { with: from, reason: "declined" }));
         return;
       case "dm":
-        if (!target.peers.has(from)) return;
+        if (!target.peers.has(from)) {
+          // This side had ended the conversation, and the sender never heard.
+          this.#signal({ kind: "dm_end", to: from, from: target.id, reason: "closed" });
+          return;
+        }
         target.send(encodeEvent("dm", {
           from,
           name: signal.name,

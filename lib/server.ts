@@ -63,11 +63,13 @@ export async function startServer<S>(
     origin: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
     shutdown() {
       stopping ??= (async () => {
-        await services.close();
+        // Sockets get their 1001 at once; leaving the cluster and the last connections get a
+        // bounded wait, so a stop never hangs on a Redis that is gone.
+        const leaving = services.close();
         abort.abort();
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
-          server.finished,
+          Promise.all([leaving, server.finished]),
           new Promise((done) => timer = setTimeout(done, SHUTDOWN_GRACE_MS)),
         ]);
         clearTimeout(timer);

@@ -46,15 +46,20 @@ export function createServices(
   });
   hub.startHeartbeat();
   const sockets = new Set<WebSocket>();
+  let closing = false;
   return {
     config,
     log,
     hub,
     sockets,
+    get closing() {
+      return closing;
+    },
     close() {
+      closing = true;
       // The hub goes first, so that closing sockets does not announce each departure one by one:
       // the cluster announces the whole node's departure at once.
-      const closing = hub.close();
+      const leaving = hub.close();
       for (const socket of sockets) {
         try {
           socket.close(CLOSE_CODES.goingAway, "Server shutting down");
@@ -63,7 +68,7 @@ export function createServices(
         }
       }
       sockets.clear();
-      return closing;
+      return leaving;
     },
   };
 }

@@ -19,6 +19,9 @@ export const handler = define.handlers({
         headers: { upgrade: "websocket" },
       });
     }
+    if (services.closing) {
+      return new Response("Shutting down\n", { status: 503, headers: { "retry-after": "1" } });
+    }
     if (!originAllowed(req, services.config.allowedOrigins)) {
       services.log.warn("refused upgrade", { origin: req.headers.get("origin") });
       return new Response("Origin not allowed\n", { status: 403 });

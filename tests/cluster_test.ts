@@ -11,84 +11,10 @@ import assert from "node:assert/strict";
 import { HubClient } from "../lib/client.ts";
 import type { Events, EventType } from "../lib/protocol.ts";
 import { delay, eventually } from "./helpers.ts";
+import { Redis, redisMissing } from "./redis_server.ts";
 import { type ServerProcess, spawnServer } from "./server_process.ts";
 
 const NODE_TTL_MS = 1500;
-
-function hasRedis(): boolean {
-  try {
-    new Deno.Command("redis-server", { args: ["--version"], stdout: "null" }).outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const redisMissing = !hasRedis();
-if (redisMissing) {
-  if (Deno.env.get("CI") === "true") {
-    throw new Error("redis-server is required in CI (apt-get install redis-server)");
-  }
-  console.log(
-    "cluster_test: skipped, redis-server is not installed (apt-get install redis-server)",
-  );
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** A throwaway redis-server with no persistence, restartable on the same port. */
-class Redis implements AsyncDisposable {
-  readonly port = freePort();
-  #child: Deno.ChildProcess | undefined;
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.#child = new Deno.Command("redis-server", {
-      args: [
-        "--port",
-        String(this.port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    await eventually(async () => {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
-      try {
-        await conn.write(new TextEncoder().encode("PING\r\n"));
-        const buf = new Uint8Array(16);
-        const n = await conn.read(buf);
-        assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "+PONG\r\n");
-      } finally {
-        conn.close();
-      }
-    }, 10_000);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.#child) return;
-    this.#child.kill("SIGKILL");
-    await this.#child.status;
-    this.#child = undefined;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
-  }
-}
 
 interface Cluster extends AsyncDisposable {
   redis: Redis;
