@@ -8,7 +8,6 @@
 
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { HubClient } from "../lib/client.ts";
 import { DEFAULTS } from "../lib/config.ts";
 import { Hub, HubError, type Session } from "../lib/hub.ts";
 import { silentLogger } from "../lib/log.ts";
@@ -17,6 +16,7 @@ import { createServices, type Services } from "../lib/services.ts";
 import type { ValidRequest } from "../lib/validate.ts";
 import { delay, eventually } from "./helpers.ts";
 import { Redis, redisMissing } from "./redis_server.ts";
+import { Recorder } from "./recorder.ts";
 import { type ServerProcess, spawnServer } from "./server_process.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -210,33 +210,6 @@ clusterTest(
 
 // ---------------------------------------------------------------------------------------------
 // Cluster, nodes as processes (real SIGSTOP/SIGTERM).
-
-class Recorder implements AsyncDisposable {
-  readonly events: { type: EventType; data: Record<string, unknown> }[] = [];
-  readonly client: HubClient;
-  id = "";
-  private constructor(url: string) {
-    this.client = new HubClient(url, { reconnect: false, requestTimeoutMs: 5000 });
-    for (
-      const type of ["presence", "chat", "dm_request", "dm_accepted", "dm", "dm_closed"] as const
-    ) {
-      this.client.on(type, (data) => this.events.push({ type, data: data as never }));
-    }
-  }
-  static async open(node: ServerProcess): Promise<Recorder> {
-    const r = new Recorder(node.wsUrl);
-    r.id = (await r.client.ready()).sessionId;
-    return r;
-  }
-  count(type: EventType, fields: Record<string, unknown> = {}): number {
-    return this.events.filter((e) =>
-      e.type === type && Object.entries(fields).every(([k, v]) => e.data[k] === v)
-    ).length;
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.client.close();
-  }
-}
 
 async function spawnNode(redis: Redis, id: string, ttl: number): Promise<ServerProcess> {
   return await spawnServer({
