@@ -1,6 +1,7 @@
 /**
- * The chart of a benchmark run: RPC and fan-out figures as horizontal bar panels in one SVG,
- * drawn here without a chart library, then screenshot to PNG by Debian's Chromium through
+ * The chart of a benchmark run: RPC and fan-out figures as horizontal bar panels in one SVG, with
+ * the hub's two-node run (both hubs and Redis) as its own bars beside the single hub, drawn here
+ * without a chart library, then screenshot to PNG by Debian's Chromium through
  * playwright-core (`tools/chromium.ts`; no browser is downloaded).
  *
  * @module
@@ -17,6 +18,58 @@ const COLORS: Record<PeerName, string> = {
   "flask-socketio": "#d97706",
 };
 const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
+const TWO_NODE_COLOR = "#7c3aed";
+
+/** One colour of bars: a server, or the hub's two-node deployment. */
+interface Series {
+  label: string;
+  color: string;
+  result: PeerResult;
+  /** Measured on some figures only: no bar (rather than "n/a") where it has none. */
+  partial?: boolean;
+}
+
+/**
+ * The two-node run as bars beside the servers': its CPU figures are both hubs and Redis
+ * together, so a bar holds everything the deployment spent.
+ */
+function twoNodeBars(results: Results): Series | undefined {
+  const two = results.twoNode;
+  if (!two) return undefined;
+  const withRedis = <T extends { serverCpuPerReqUs: number; brokerCpuPerReqUs?: number }>(
+    f: T | undefined,
+  ) => f && { ...f, serverCpuPerReqUs: f.serverCpuPerReqUs + (f.brokerCpuPerReqUs ?? 0) };
+  const fo = two.fanout;
+  return {
+    label: "hub, 2 nodes + Redis",
+    color: TWO_NODE_COLOR,
+    partial: true,
+    result: {
+      rpc: { c100x1: withRedis(two.rpc.c100x1), c100x16: withRedis(two.rpc.c100x16) },
+      fanout: fo && {
+        ...fo,
+        serverCpuPerDeliveryUs: fo.serverCpuPerDeliveryUs + (fo.brokerCpuPerDeliveryUs ?? 0),
+        saturation: {
+          ...fo.saturation,
+          serverCpuPerDeliveryUs: fo.saturation.serverCpuPerDeliveryUs +
+            (fo.saturation.brokerCpuPerDeliveryUs ?? 0),
+        },
+      },
+      errors: two.errors,
+    },
+  };
+}
+
+function seriesOf(results: Results): Series[] {
+  const list: Series[] = ORDER.filter((n) => results.peers[n] !== undefined).map((n) => ({
+    label: n,
+    color: COLORS[n],
+    result: results.peers[n]!,
+  }));
+  const two = twoNodeBars(results);
+  if (two) list.splice(1, 0, two); // beside the single hub
+  return list;
+}
 
 interface Panel {
   title: string;
@@ -86,10 +139,10 @@ function panelSvg(
   y: number,
   width: number,
 ): [string, number] {
-  const peers = ORDER.filter((n) => results.peers[n] !== undefined);
+  const series = seriesOf(results);
   const bar = 16, gap = 4, groupGap = 14, labelWidth = 170, valueWidth = 90;
   const plot = width - labelWidth - valueWidth;
-  const values = panel.groups.flatMap((g) => peers.map((n) => g.pick(results.peers[n]!) ?? 0));
+  const values = panel.groups.flatMap((g) => series.map((one) => g.pick(one.result) ?? 0));
   const max = Math.max(...values, 1e-9);
   const min = Math.min(...values.filter((v) => v > 0), max);
   // One decade below the smallest value, so the smallest bar stays visible.
@@ -107,13 +160,15 @@ function panelSvg(
   let cy = y + 30;
   for (const group of panel.groups) {
     const top = cy;
-    for (const name of peers) {
-      const v = group.pick(results.peers[name]!);
+    // A series with nothing for this group (the two-node run has no sequential RPC) is left out.
+    const shown = series.filter((one) => !(one.partial && group.pick(one.result) === undefined));
+    for (const one of shown) {
+      const v = group.pick(one.result);
       const w = v === undefined ? 0 : scale(v);
       parts.push(
-        `<rect x="${x + labelWidth}" y="${cy}" width="${w.toFixed(1)}" height="${bar}" fill="${
-          COLORS[name]
-        }"/>`,
+        `<rect x="${x + labelWidth}" y="${cy}" width="${
+          w.toFixed(1)
+        }" height="${bar}" fill="${one.color}"/>`,
         `<text x="${x + labelWidth + w + 6}" y="${cy + 12}" class="value">${
           v === undefined ? "n/a" : nf.format(v) + panel.unit
         }</text>`,
@@ -138,7 +193,7 @@ function panelSvg(
 /** The chart as a standalone SVG document. */
 export function chartSvg(results: Results): string {
   const width = 1100, colWidth = 530, margin = 20;
-  const peers = ORDER.filter((n) => results.peers[n] !== undefined);
+  const series = seriesOf(results);
   const body: string[] = [];
   let rowY = 70, rowHeight = 0;
   PANELS.forEach((panel, i) => {
@@ -152,10 +207,15 @@ export function chartSvg(results: Results): string {
     rowHeight = Math.max(rowHeight, h);
   });
   const height = rowY + rowHeight + 20;
-  const legend = peers.map((n, i) =>
-    `<rect x="${margin + i * 125}" y="40" width="14" height="14" fill="${COLORS[n]}"/>` +
-    `<text x="${margin + i * 125 + 20}" y="52" class="label">${n}</text>`
-  ).join("\n");
+  let lx = margin;
+  const legend = series.map((one) => {
+    const item = `<rect x="${lx}" y="40" width="14" height="14" fill="${one.color}"/>` +
+      `<text x="${lx + 20}" y="52" class="label">${escape(one.label)}</text>`;
+    lx += 34 + one.label.length * 7;
+    return item;
+  }).join("\n");
+  const heading = "Hub vs bare Deno echo, Socket.IO 4.8, Flask-SocketIO" +
+    (results.twoNode ? "; the hub as 2 nodes over Redis" : "");
   const m = results.machine;
   const subtitle =
     `${results.mode} run, ${results.timestamp.slice(0, 16).replace("T", " ")} UTC · ` +
@@ -170,7 +230,7 @@ export function chartSvg(results: Results): string {
   .sub { font-size: 12px; fill: #475569; }
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>
-<text x="${margin}" y="26" class="head">Hub vs bare Deno echo, Socket.IO 4.8, Flask-SocketIO</text>
+<text x="${margin}" y="26" class="head">${escape(heading)}</text>
 <text x="${width - margin}" y="52" class="sub" text-anchor="end">${escape(subtitle)}</text>
 ${legend}
 ${body.join("\n")}

@@ -1,9 +1,11 @@
 /**
- * `deno task bench [--quick] [--peers hub,echo,socket.io,flask-socketio]
- * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: starts every peer on a loopback port in turn, checks it with its official
- * client, runs the RPC, fan-out and connection workloads against it, and writes
- * `bench/results/<timestamp>.json`, then `docs/benchmarks.md` and `docs/benchmarks.png` from it.
- * Every peer and generator process is stopped on exit, Ctrl-C and errors included.
+ * `deno task bench [--quick] [--peers hub,echo,socket.io,flask-socketio,hub-2-nodes]
+ * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: starts every peer on a
+ * loopback port in turn, checks it with its official client, runs the RPC, fan-out and connection
+ * workloads against it, and writes `bench/results/<timestamp>.json`, then `docs/benchmarks.md` and
+ * `docs/benchmarks.png` from it. `hub-2-nodes` is the hub as two processes joined by a Redis the
+ * harness starts (`bench/cluster.ts`), measured on RPC and fan-out with the clients split over
+ * both. Every peer, Redis and generator process is stopped on exit, Ctrl-C and errors included.
  *
  * @module
  */
@@ -11,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { type CheckResult, type PeerName, PEERS, SPECS, startPeer, versions } from "./peers.ts";
+import { type Deployment, deploymentCheck, redisVersion, startDeployment } from "./cluster.ts";
 import { freePort, initClock, stopAll, stopAllOnSignal } from "./procs.ts";
 import {
   type ConnectionFigures,
@@ -45,7 +48,21 @@ export interface Results {
   versions: Record<string, string>;
   settings: Settings;
   peers: Partial<Record<PeerName, PeerResult>>;
+  /** The hub as two nodes joined by Redis (`hub-2-nodes`), when it ran. */
+  twoNode?: TwoNodeResult;
 }
+
+/** The two-node run: the same RPC and fan-out workloads, clients split evenly over the nodes. */
+export interface TwoNodeResult {
+  nodes: number;
+  check?: CheckResult;
+  rpc: { c100x1?: RpcFigures; c100x16?: RpcFigures };
+  fanout?: FanoutFigures;
+  errors: string[];
+}
+
+/** `--peers` names: the single servers, and the hub's two-node deployment. */
+const TWO_NODE = "hub-2-nodes";
 
 export interface Settings {
   seqRequests: number;
@@ -182,6 +199,67 @@ async function benchPeer(
   return result;
 }
 
+/** The hub as two nodes over Redis: a fresh deployment (Redis included) for each workload. */
+async function benchTwoNode(
+  settings: Settings,
+  workloads: readonly Workload[],
+): Promise<TwoNodeResult> {
+  const name = TWO_NODE;
+  const result: TwoNodeResult = { nodes: 2, rpc: {}, errors: [] };
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    log(`${name}: ${what}`);
+    try {
+      const value = await fn();
+      log(`${name}: ${what}: ${JSON.stringify(value)}`);
+      return value;
+    } catch (err) {
+      const message = `${what}: ${(err as Error).message}`;
+      log(`${name}: FAILED ${message}`);
+      result.errors.push(message);
+      return undefined;
+    }
+  };
+  const fresh = <T>(what: string, fn: (deployment: Deployment) => Promise<T>) =>
+    attempt(what, async () => {
+      const deployment = await startDeployment(result.nodes);
+      try {
+        return await fn(deployment);
+      } finally {
+        await deployment.stop();
+      }
+    });
+  await attempt("redis-server", redisVersion);
+  if (result.errors.length > 0) return result;
+  await fresh("official client check across nodes", async (deployment) => {
+    result.check = await deploymentCheck(deployment);
+    if (!result.check.ok) throw new Error(`check failed: ${result.check.detail}`);
+    return result.check;
+  });
+  if (result.check?.ok !== true) return result;
+  const { generators, warmupMs, rpcDurationMs } = settings;
+  if (workloads.includes("rpc")) {
+    await fresh("rpc", async (deployment) => {
+      const many = (inflight: number) => ({
+        connections: 100,
+        inflight,
+        durationMs: rpcDurationMs,
+        warmupMs,
+        generators,
+      });
+      result.rpc.c100x1 = await attempt("rpc 100 × 1", () => rpc(deployment, many(1)));
+      result.rpc.c100x16 = await attempt("rpc 100 × 16", () => rpc(deployment, many(16)));
+      return "done";
+    });
+  }
+  if (workloads.includes("fanout")) {
+    result.fanout = await fresh(
+      "fan-out",
+      (deployment) => fanout(deployment, { ...settings.fanout, subscriberProcesses: generators }),
+    );
+  }
+  return result;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -196,16 +274,20 @@ async function main(): Promise<number> {
   });
   const settings = structuredClone(values.quick ? QUICK : FULL);
   if (values.generators) settings.generators = Number(values.generators);
-  const names = (values.peers?.split(",") ?? PEERS) as PeerName[];
-  for (const name of names) {
-    if (!PEERS.includes(name)) throw new Error(`Unknown peer "${name}"; use ${PEERS.join(", ")}`);
-  }
   const workloads = (values.workloads?.split(",") ?? WORKLOADS) as Workload[];
   for (const w of workloads) {
     if (!WORKLOADS.includes(w)) {
       throw new Error(`Unknown workload "${w}"; use ${WORKLOADS.join(", ")}`);
     }
   }
+  const all: string[] = [...PEERS, TWO_NODE];
+  const requested = values.peers?.split(",") ?? all;
+  for (const name of requested) {
+    if (!all.includes(name)) throw new Error(`Unknown peer "${name}"; use ${all.join(", ")}`);
+  }
+  const names = PEERS.filter((name) => requested.includes(name));
+  const twoNode = requested.includes(TWO_NODE) &&
+    (workloads.includes("rpc") || workloads.includes("fanout"));
   stopAllOnSignal();
   await initClock();
   const started = performance.now();
@@ -225,7 +307,16 @@ async function main(): Promise<number> {
     peers: {},
   };
   try {
-    for (const name of names) results.peers[name] = await benchPeer(name, settings, workloads);
+    const runTwoNode = async () => {
+      results.versions["redis-server"] = await redisVersion().catch(() => "missing");
+      results.twoNode = await benchTwoNode(settings, workloads);
+    };
+    for (const name of names) {
+      results.peers[name] = await benchPeer(name, settings, workloads);
+      // Right after the single hub, so the two are compared under the same machine load.
+      if (name === "hub" && twoNode) await runTwoNode();
+    }
+    if (twoNode && !names.includes("hub")) await runTwoNode();
   } finally {
     await stopAll();
   }
@@ -237,7 +328,8 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
   log(`wrote ${file} (${results.durationS} s)`);
   if (!values["no-report"]) await writeReport(results, file);
-  const failed = Object.values(results.peers).some((p) => p.errors.length > 0);
+  const failed = Object.values(results.peers).some((p) => p.errors.length > 0) ||
+    (results.twoNode?.errors.length ?? 0) > 0;
   return failed ? 1 : 0;
 }
 

@@ -101,7 +101,7 @@ async function socketioCheck(peer: RunningPeer): Promise<CheckResult> {
 }
 
 /** The hub's own typed client (lib/client.ts): random, join and a chat that comes back. */
-async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
+export async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
   const client = new HubClient(`${peer.base}/ws`, { reconnect: false, requestTimeoutMs: 5000 });
   try {
     await client.ready();
@@ -136,32 +136,43 @@ async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
   }
 }
 
+/**
+ * One hub process (`deno run main.ts`) on `port`, with the flags every hub in the benchmark gets;
+ * `env` adds to them (the two-node run adds `REDIS_URL` and `NODE_ID`).
+ */
+export function startHub(name: string, port: number, env: Record<string, string> = {}): Child {
+  return spawn(name, Deno.execPath(), {
+    // BENCH_HUB_FLAGS adds Deno flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile
+    // the hub under the benchmark's load.
+    args: [
+      "run",
+      ...(Deno.env.get("BENCH_HUB_FLAGS")?.split(" ").filter((f) => f !== "") ?? []),
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "main.ts",
+    ],
+    cwd: ROOT,
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      // The benchmark measures the hub's cost, not its flood control.
+      RATE_LIMIT: "0",
+      CHAT_RATE: "0",
+      LOG_LEVEL: "warn",
+      // A REDIS_URL in the caller's environment must not turn the single hub into a node.
+      REDIS_URL: "",
+      NODE_ID: "",
+      ...env,
+    },
+  });
+}
+
 export const SPECS: Record<PeerName, PeerSpec> = {
   hub: {
     name: "hub",
     dialect: "hub",
-    start: (port) =>
-      spawn("hub", Deno.execPath(), {
-        // BENCH_HUB_FLAGS adds Deno flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile
-        // the hub under the benchmark's load.
-        args: [
-          "run",
-          ...(Deno.env.get("BENCH_HUB_FLAGS")?.split(" ").filter((f) => f !== "") ?? []),
-          "--allow-net",
-          "--allow-env",
-          "--allow-read",
-          "main.ts",
-        ],
-        cwd: ROOT,
-        env: {
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          // The benchmark measures the hub's cost, not its flood control.
-          RATE_LIMIT: "0",
-          CHAT_RATE: "0",
-          LOG_LEVEL: "warn",
-        },
-      }),
+    start: (port) => startHub("hub", port),
     check: hubClientCheck,
   },
   echo: {

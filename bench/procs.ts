@@ -90,6 +90,8 @@ export function rssBytes(pid: number): number {
 }
 
 const children = new Set<Child>();
+/** Set once the harness is being interrupted: no child may start after that. */
+let interrupted = false;
 
 /** A process started by the harness; stopped by {@link stopAll} whatever happens. */
 export interface Child {
@@ -115,6 +117,8 @@ export interface SpawnOptions {
  * more than the usual 1,024), keeping the same pid through `exec`.
  */
 export function spawn(name: string, command: string, options: SpawnOptions): Child {
+  // A workload still running when Ctrl-C came must not leave a child behind the final sweep.
+  if (interrupted) throw new Error(`interrupted: not starting ${name}`);
   const process = new Deno.Command("sh", {
     args: [
       "-c",
@@ -177,6 +181,7 @@ export async function stopAll(): Promise<void> {
 export function stopAllOnSignal(): void {
   const handler = async () => {
     console.error("\nbench: interrupted, stopping every peer and generator");
+    interrupted = true;
     await stopAll();
     Deno.exit(130);
   };
