@@ -48,7 +48,7 @@ export const DEFAULTS: Config = {
   logLevel: "info",
   idleTimeoutS: 30,
   dmRequestTtlMs: 60_000,
-  presenceLimit: 1000,
+  presenceLimit: 250,
   redisUrl: "",
   redisPassword: "",
   nodeId: "",

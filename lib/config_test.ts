@@ -25,6 +25,7 @@ Deno.test("defaults when nothing is set, or set to empty", () => {
   assert.equal(DEFAULTS.rateLimit, 5000);
   assert.equal(DEFAULTS.chatRate, 20);
   assert.equal(DEFAULTS.maxBufferedBytes, 1_048_576);
+  assert.equal(DEFAULTS.presenceLimit, 250);
 });
 
 Deno.test("every variable is read", () => {

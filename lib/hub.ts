@@ -128,7 +128,7 @@ export class Hub {
 
   constructor(options: HubOptions) {
     const { cluster, ...rest } = options;
-    this.#options = { presenceLimit: 1000, now: Date.now, random: Math.random, ...rest };
+    this.#options = { presenceLimit: 250, now: Date.now, random: Math.random, ...rest };
     this.cluster = cluster ?? new LocalCluster();
     this.#startedAt = this.#options.now();
   }
