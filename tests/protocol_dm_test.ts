@@ -9,64 +9,21 @@
  */
 
 import assert from "node:assert/strict";
-import type { Events } from "../lib/protocol.ts";
-import { eventually, type Frame, Probe, startTestServer, type TestServer } from "./helpers.ts";
+import { eventually, type Frame, type Probe, startTestServer } from "./helpers.ts";
+import { barrier, idOf, isEvent, ok, open, refused, welcomeOf } from "./protocol_asserts.ts";
 
 /** A well-formed ULID that no session has. */
 const NOBODY = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const DM_EVENTS = new Set(["dm_request", "dm_accepted", "dm_declined", "dm", "dm_closed"]);
 
-function open(server: TestServer): Promise<Probe> {
-  return Probe.open(server.wsUrl);
-}
-
-function welcomeOf(probe: Probe): Events["welcome"] {
-  const frame = probe.frames.find((f) => f.type === "welcome");
-  assert.ok(frame, "the probe has no welcome");
-  return frame.data as unknown as Events["welcome"];
-}
-
-function idOf(probe: Probe): string {
-  return welcomeOf(probe).sessionId;
-}
-
 function nameOf(probe: Probe): string {
   return welcomeOf(probe).name;
 }
 
-function ok(frame: Frame): Record<string, unknown> {
-  assert.equal(frame.type, "reply");
-  assert.equal(frame.ok, true, `expected a successful reply, got ${JSON.stringify(frame)}`);
-  assert.ok(frame.data, `a successful reply without data: ${JSON.stringify(frame)}`);
-  return frame.data;
-}
-
-function refused(frame: Frame, code: string, field?: string): void {
-  assert.equal(frame.type, "reply");
-  assert.equal(frame.ok, false, `expected ${code}, got ${JSON.stringify(frame)}`);
-  assert.equal(frame.error?.code, code, `expected ${code}, got ${JSON.stringify(frame)}`);
-  assert.ok((frame.error?.message ?? "").length > 0, "an error without a message");
-  if (field !== undefined) {
-    assert.ok(
-      frame.error.message.includes(field),
-      `the ${code} message should name ${field}: ${frame.error.message}`,
-    );
-  }
-}
-
-const isEvent =
-  (type: string, pred: (d: Record<string, unknown>) => boolean = () => true) => (f: Frame) =>
-    f.type === type && f.data !== undefined && pred(f.data);
-
 /** The DM events `probe` got after its first `mark` frames. */
 function dmEventsSince(probe: Probe, mark: number): Frame[] {
   return probe.frames.slice(mark).filter((f) => DM_EVENTS.has(f.type));
-}
-
-/** Waits until every frame the server queued for `probe` before now has arrived. */
-async function barrier(probe: Probe): Promise<void> {
-  ok(await probe.request("ping"));
 }
 
 /** `a` asks `b`, `b` accepts; returns once `a` has heard of it. */

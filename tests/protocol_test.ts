@@ -21,8 +21,9 @@ import {
   Probe,
   startTestServer,
   stats,
-  type TestServer,
 } from "./helpers.ts";
+
+import { barrier, idOf, isEvent, ok, open, refused, welcomeOf } from "./protocol_asserts.ts";
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -34,56 +35,10 @@ function ulidTime(id: string): number {
   return ms;
 }
 
-function open(server: TestServer): Promise<Probe> {
-  return Probe.open(server.wsUrl);
-}
-
-function welcomeOf(probe: Probe): Events["welcome"] {
-  const frame = probe.frames.find((f) => f.type === "welcome");
-  assert.ok(frame, "the probe has no welcome");
-  return frame.data as unknown as Events["welcome"];
-}
-
-function idOf(probe: Probe): string {
-  return welcomeOf(probe).sessionId;
-}
-
-/** The data of a successful reply. */
-function ok(frame: Frame): Record<string, unknown> {
-  assert.equal(frame.type, "reply");
-  assert.equal(frame.ok, true, `expected a successful reply, got ${JSON.stringify(frame)}`);
-  assert.ok(frame.data, `a successful reply without data: ${JSON.stringify(frame)}`);
-  return frame.data;
-}
-
-/** Asserts a refusal with `code` whose message names `field` (when given). */
-function refused(frame: Frame, code: string, field?: string): void {
-  assert.equal(frame.type, "reply");
-  assert.equal(frame.ok, false, `expected a refusal, got ${JSON.stringify(frame)}`);
-  assert.equal(frame.error?.code, code, `expected ${code}, got ${JSON.stringify(frame)}`);
-  assert.equal(typeof frame.error?.message, "string");
-  assert.ok(frame.error.message.length > 0, "an error without a message");
-  if (field !== undefined) {
-    assert.ok(
-      frame.error.message.includes(field),
-      `the ${code} message should name ${field}: ${frame.error.message}`,
-    );
-  }
-}
-
 /** Every frame received after the first `mark` frames that matches. */
 function since(probe: Probe, mark: number, match: (f: Frame) => boolean = () => true): Frame[] {
   return probe.frames.slice(mark).filter(match);
 }
-
-/** Waits until every frame the server queued for `probe` before now has arrived. */
-async function barrier(probe: Probe): Promise<void> {
-  ok(await probe.request("ping"));
-}
-
-const isEvent =
-  (type: string, pred: (d: Record<string, unknown>) => boolean = () => true) => (f: Frame) =>
-    f.type === type && f.data !== undefined && pred(f.data);
 
 // ---- connecting -------------------------------------------------------------------------------
 
