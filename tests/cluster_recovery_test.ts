@@ -208,6 +208,29 @@ clusterTest(
   },
 );
 
+clusterTest(
+  "a node started while Redis is down serves its own clients, then joins when Redis comes",
+  async () => {
+    await using redis = new Redis(); // not started yet
+    await using lonely = await startNode(redis, "early");
+    const a = join(lonely.hub);
+    const b = join(lonely.hub);
+    const sent = await call(lonely.hub, a, "chat", { room: "lobby", text: "anyone?" });
+    assert.equal(b.count("chat", { msgId: sent.msgId as string }), 1);
+    assert.equal(await lonely.hub.deploymentCount(), 2);
+
+    await redis.start();
+    await using later = await startNode(redis, "later");
+    const c = join(later.hub);
+    await eventually(async () => {
+      assert.equal(await lonely.hub.deploymentCount(), 3);
+      assert.equal(await later.hub.deploymentCount(), 3);
+    }, 10_000);
+    const across = await call(later.hub, c, "chat", { room: "lobby", text: "here" });
+    await eventually(() => assert.equal(a.count("chat", { msgId: across.msgId as string }), 1));
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Cluster, nodes as processes (real SIGSTOP/SIGTERM).
 
