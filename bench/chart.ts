@@ -10,6 +10,7 @@
 import { launchChromium } from "../tools/chromium.ts";
 import type { PeerResult, Results } from "./main.ts";
 import type { PeerName } from "./peers.ts";
+import { spread } from "./rounds.ts";
 
 const COLORS: Record<PeerName, string> = {
   hub: "#2563eb",
@@ -130,6 +131,14 @@ const PANELS: Panel[] = [
   },
 ];
 
+/** A figure's spread over the series' rounds (none for a single run). */
+function spreadOver(one: Series, pick: (p: PeerResult) => number | undefined) {
+  const rounds = one.result.rounds;
+  if (!rounds || rounds.length < 2) return undefined;
+  // A round's figures have the shape of the medians' (`rpc`, `fanout`), which is all picks read.
+  return spread(rounds.map((r) => pick({ ...one.result, ...r })));
+}
+
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function panelSvg(
@@ -142,7 +151,9 @@ function panelSvg(
   const series = seriesOf(results);
   const bar = 16, gap = 4, groupGap = 14, labelWidth = 170, valueWidth = 90;
   const plot = width - labelWidth - valueWidth;
-  const values = panel.groups.flatMap((g) => series.map((one) => g.pick(one.result) ?? 0));
+  const values = panel.groups.flatMap((g) =>
+    series.flatMap((one) => [g.pick(one.result) ?? 0, spreadOver(one, g.pick)?.max ?? 0])
+  );
   const max = Math.max(...values, 1e-9);
   const min = Math.min(...values.filter((v) => v > 0), max);
   // One decade below the smallest value, so the smallest bar stays visible.
@@ -165,11 +176,25 @@ function panelSvg(
     for (const one of shown) {
       const v = group.pick(one.result);
       const w = v === undefined ? 0 : scale(v);
+      const range = spreadOver(one, group.pick);
       parts.push(
         `<rect x="${x + labelWidth}" y="${cy}" width="${
           w.toFixed(1)
         }" height="${bar}" fill="${one.color}"/>`,
-        `<text x="${x + labelWidth + w + 6}" y="${cy + 12}" class="value">${
+      );
+      if (range && range.n > 1) {
+        // The range over the rounds, as a whisker across the bar's end.
+        const x0 = x + labelWidth + scale(range.min), x1 = x + labelWidth + scale(range.max);
+        const mid = cy + bar / 2;
+        parts.push(
+          `<path d="M${x0.toFixed(1)} ${mid}H${x1.toFixed(1)}M${x0.toFixed(1)} ${cy + 3}V${
+            cy + bar - 3
+          }M${x1.toFixed(1)} ${cy + 3}V${cy + bar - 3}" stroke="#0f172a" stroke-width="1.5"/>`,
+        );
+      }
+      const labelX = Math.max(w, range && range.n > 1 ? scale(range.max) : 0);
+      parts.push(
+        `<text x="${x + labelWidth + labelX + 6}" y="${cy + 12}" class="value">${
           v === undefined ? "n/a" : nf.format(v) + panel.unit
         }</text>`,
       );
@@ -217,6 +242,10 @@ export function chartSvg(results: Results): string {
   const heading = "Hub vs bare Deno echo, Socket.IO 4.8, Flask-SocketIO" +
     (results.twoNode ? "; the hub as 2 nodes over Redis" : "");
   const m = results.machine;
+  const rounds = results.settings.rounds ?? 1;
+  const note = rounds > 1
+    ? `bars: medians of ${rounds} rounds; whiskers: lowest to highest round`
+    : "";
   const subtitle =
     `${results.mode} run, ${results.timestamp.slice(0, 16).replace("T", " ")} UTC · ` +
     `${m.cores} cores, ${m.cpuModel} · loadavg before ${m.loadavgBefore.split(" ")[0]}`;
@@ -232,6 +261,7 @@ export function chartSvg(results: Results): string {
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="${margin}" y="26" class="head">${escape(heading)}</text>
 <text x="${width - margin}" y="52" class="sub" text-anchor="end">${escape(subtitle)}</text>
+<text x="${width - margin}" y="66" class="sub" text-anchor="end">${escape(note)}</text>
 ${legend}
 ${body.join("\n")}
 </svg>`;

@@ -1,11 +1,14 @@
 /**
- * `deno task bench [--quick] [--peers hub,echo,socket.io,flask-socketio,hub-2-nodes]
- * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: starts every peer on a
- * loopback port in turn, checks it with its official client, runs the RPC, fan-out and connection
- * workloads against it, and writes `bench/results/<timestamp>.json`, then `docs/benchmarks.md` and
- * `docs/benchmarks.png` from it. `hub-2-nodes` is the hub as two processes joined by a Redis the
- * harness starts (`bench/cluster.ts`), measured on RPC and fan-out with the clients split over
- * both. Every peer, Redis and generator process is stopped on exit, Ctrl-C and errors included.
+ * `deno task bench [--quick] [--rounds N] [--peers hub,echo,socket.io,flask-socketio,hub-2-nodes]
+ * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: checks every peer once with
+ * its official client, then runs the RPC and fan-out workloads in rounds, the servers interleaved
+ * (each workload runs every server in turn, in an order rotated by one each round) so a burst of
+ * outside load lands on every server alike; the connections workload runs once per server after
+ * the rounds. Writes `bench/results/<timestamp>.json` (every round's figures, their medians and
+ * the machine's load per round), then `docs/benchmarks.md` and `docs/benchmarks.png` from it.
+ * `hub-2-nodes` is the hub as two processes joined by a Redis the harness starts
+ * (`bench/cluster.ts`), measured once, in the last round right after the single hub. Every peer,
+ * Redis and generator process is stopped on exit, Ctrl-C and errors included.
  *
  * @module
  */
@@ -15,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { type CheckResult, type PeerName, PEERS, SPECS, startPeer, versions } from "./peers.ts";
 import { type Deployment, deploymentCheck, redisVersion, startDeployment } from "./cluster.ts";
 import { freePort, initClock, stopAll, stopAllOnSignal } from "./procs.ts";
+import { loadMeter, medianOf, rotate, type RoundLoad } from "./rounds.ts";
 import {
   type ConnectionFigures,
   connections,
@@ -25,11 +29,28 @@ import {
 } from "./workloads.ts";
 import { writeReport } from "./report.ts";
 
+/** One round's RPC figures. */
+export interface RpcSet {
+  seq?: RpcFigures;
+  c100x1?: RpcFigures;
+  c100x16?: RpcFigures;
+}
+
+/** What one server gave in one round. */
+export interface RoundFigures {
+  rpc: RpcSet;
+  fanout?: FanoutFigures;
+}
+
 export interface PeerResult {
   check?: CheckResult;
-  rpc: { seq?: RpcFigures; c100x1?: RpcFigures; c100x16?: RpcFigures };
+  /** Field-by-field medians over the rounds (`rounds` holds each round's own figures). */
+  rpc: RpcSet;
   fanout?: FanoutFigures;
+  /** Measured once, after the rounds. */
   connections?: ConnectionFigures;
+  /** Index = round; absent in results from before rounds. */
+  rounds?: RoundFigures[];
   errors: string[];
 }
 
@@ -47,6 +68,8 @@ export interface Results {
   };
   versions: Record<string, string>;
   settings: Settings;
+  /** The machine's load over each round of RPC and fan-out. */
+  rounds?: RoundLoad[];
   peers: Partial<Record<PeerName, PeerResult>>;
   /** The hub as two nodes joined by Redis (`hub-2-nodes`), when it ran. */
   twoNode?: TwoNodeResult;
@@ -55,6 +78,8 @@ export interface Results {
 /** The two-node run: the same RPC and fan-out workloads, clients split evenly over the nodes. */
 export interface TwoNodeResult {
   nodes: number;
+  /** The round it ran in, each workload right after the single hub's (compare with that round). */
+  round?: number;
   check?: CheckResult;
   rpc: { c100x1?: RpcFigures; c100x16?: RpcFigures };
   fanout?: FanoutFigures;
@@ -65,6 +90,8 @@ export interface TwoNodeResult {
 const TWO_NODE = "hub-2-nodes";
 
 export interface Settings {
+  /** Rounds of RPC and fan-out (connections and the two-node run: once). */
+  rounds: number;
   seqRequests: number;
   rpcDurationMs: number;
   warmupMs: number;
@@ -76,26 +103,38 @@ export interface Settings {
     saturationMs: number;
     window: number;
   };
+  /** Flask-SocketIO is ~40× slower: fewer sequential requests and shorter timed phases. */
+  flask: {
+    seqRequests: number;
+    rpcDurationMs: number;
+    fanoutDurationMs: number;
+    saturationMs: number;
+  };
   connectionSteps: number[];
   settleMs: number;
 }
 
 const FULL: Settings = {
+  rounds: 3,
   seqRequests: 10_000,
   rpcDurationMs: 5000,
   warmupMs: 1000,
   generators: 2,
   fanout: { members: 1000, rate: 20, durationMs: 10_000, saturationMs: 3000, window: 16 },
+  flask: { seqRequests: 2000, rpcDurationMs: 3000, fanoutDurationMs: 5000, saturationMs: 2000 },
   connectionSteps: [1000, 2500, 5000, 7500, 10_000],
   settleMs: 2000,
 };
 
 const QUICK: Settings = {
-  seqRequests: 5000,
-  rpcDurationMs: 1500,
+  // One round keeps --quick under 2 minutes on 2 cores (two took 142 s); `--rounds 2` for a spread.
+  rounds: 1,
+  seqRequests: 3000,
+  rpcDurationMs: 1000,
   warmupMs: 300,
   generators: 2,
-  fanout: { members: 1000, rate: 20, durationMs: 2000, saturationMs: 1000, window: 16 },
+  fanout: { members: 1000, rate: 20, durationMs: 1500, saturationMs: 700, window: 16 },
+  flask: { seqRequests: 500, rpcDurationMs: 1000, fanoutDurationMs: 1000, saturationMs: 500 },
   connectionSteps: [1000, 2000],
   settleMs: 500,
 };
@@ -120,144 +159,186 @@ function machine(): Omit<Results["machine"], "loadavgAfter"> {
 export const WORKLOADS = ["rpc", "fanout", "connections"] as const;
 export type Workload = typeof WORKLOADS[number];
 
-async function benchPeer(
-  name: PeerName,
-  settings: Settings,
-  workloads: readonly Workload[],
-): Promise<PeerResult> {
-  const spec = SPECS[name];
-  const result: PeerResult = { rpc: {}, errors: [] };
-  await spec.prepare?.();
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    log(`${name}: ${what}`);
-    try {
-      const value = await fn();
-      log(`${name}: ${what}: ${JSON.stringify(value)}`);
-      return value;
-    } catch (err) {
-      const message = `${what}: ${(err as Error).message}`;
-      log(`${name}: FAILED ${message}`);
-      result.errors.push(message);
-      return undefined;
-    }
-  };
-  // A fresh server for each workload, so one workload's leftovers never weigh on the next.
-  const fresh = async <T>(
-    what: string,
-    fn: (peer: Awaited<ReturnType<typeof startPeer>>) => Promise<T>,
-  ) => {
-    const peer = await startPeer(spec, freePort());
-    try {
-      return await attempt(what, () => fn(peer));
-    } finally {
-      await peer.child.stop();
-    }
-  };
-  const { generators, warmupMs, rpcDurationMs } = settings;
-  await fresh("official client check", async (peer) => {
-    result.check = await spec.check(peer);
-    if (!result.check.ok) throw new Error(`check failed: ${result.check.detail}`);
-    return result.check;
-  });
-  if (result.check?.ok !== true) return result;
-  if (workloads.includes("rpc")) {
-    await fresh("rpc", async (peer) => {
-      const many = (inflight: number) => ({
-        connections: 100,
-        inflight,
-        durationMs: rpcDurationMs,
-        warmupMs,
-        generators,
-      });
-      result.rpc.seq = await attempt("rpc 1 × 1 sequential", () =>
-        rpc(peer, {
-          connections: 1,
-          inflight: 1,
-          count: settings.seqRequests,
-          warmupMs,
-          generators: 1,
-        }));
-      result.rpc.c100x1 = await attempt("rpc 100 × 1", () => rpc(peer, many(1)));
-      result.rpc.c100x16 = await attempt("rpc 100 × 16", () => rpc(peer, many(16)));
-      return "done";
-    });
+/** Runs `fn`, logging it; a failure is logged and kept in `errors`, and gives `undefined`. */
+async function attempt<T>(
+  name: string,
+  errors: string[],
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  log(`${name}: ${what}`);
+  try {
+    const value = await fn();
+    log(`${name}: ${what}: ${JSON.stringify(value)}`);
+    return value;
+  } catch (err) {
+    const message = `${what}: ${(err as Error).message}`;
+    log(`${name}: FAILED ${message}`);
+    errors.push(message);
+    return undefined;
   }
-  if (workloads.includes("fanout")) {
-    result.fanout = await fresh(
-      "fan-out",
-      (peer) => fanout(peer, { ...settings.fanout, subscriberProcesses: generators }),
-    );
-  }
-  if (workloads.includes("connections")) {
-    result.connections = await fresh("connections", (peer) =>
-      connections(peer, {
-        steps: settings.connectionSteps,
-        settleMs: settings.settleMs,
-        generators,
-      }));
-  }
-  return result;
 }
 
-/** The hub as two nodes over Redis: a fresh deployment (Redis included) for each workload. */
-async function benchTwoNode(
-  settings: Settings,
-  workloads: readonly Workload[],
-): Promise<TwoNodeResult> {
-  const name = TWO_NODE;
-  const result: TwoNodeResult = { nodes: 2, rpc: {}, errors: [] };
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    log(`${name}: ${what}`);
-    try {
-      const value = await fn();
-      log(`${name}: ${what}: ${JSON.stringify(value)}`);
-      return value;
-    } catch (err) {
-      const message = `${what}: ${(err as Error).message}`;
-      log(`${name}: FAILED ${message}`);
-      result.errors.push(message);
-      return undefined;
-    }
+/** The settings one peer runs with: Flask-SocketIO's shorter phases, the others' as they are. */
+function settingsFor(name: PeerName, settings: Settings): Settings {
+  if (name !== "flask-socketio") return settings;
+  const f = settings.flask;
+  return {
+    ...settings,
+    seqRequests: f.seqRequests,
+    rpcDurationMs: f.rpcDurationMs,
+    fanout: { ...settings.fanout, durationMs: f.fanoutDurationMs, saturationMs: f.saturationMs },
   };
-  const fresh = <T>(what: string, fn: (deployment: Deployment) => Promise<T>) =>
-    attempt(what, async () => {
-      const deployment = await startDeployment(result.nodes);
-      try {
-        return await fn(deployment);
-      } finally {
-        await deployment.stop();
-      }
-    });
-  await attempt("redis-server", redisVersion);
-  if (result.errors.length > 0) return result;
-  await fresh("official client check across nodes", async (deployment) => {
-    result.check = await deploymentCheck(deployment);
-    if (!result.check.ok) throw new Error(`check failed: ${result.check.detail}`);
-    return result.check;
-  });
-  if (result.check?.ok !== true) return result;
+}
+
+/** The RPC workload (sequential, 100 × 1, 100 × 16) against one server or deployment. */
+async function rpcSet(
+  name: string,
+  errors: string[],
+  target: Parameters<typeof rpc>[0],
+  settings: Settings,
+  withSeq: boolean,
+): Promise<RpcSet> {
   const { generators, warmupMs, rpcDurationMs } = settings;
-  if (workloads.includes("rpc")) {
-    await fresh("rpc", async (deployment) => {
-      const many = (inflight: number) => ({
-        connections: 100,
-        inflight,
-        durationMs: rpcDurationMs,
+  const many = (inflight: number) => ({
+    connections: 100,
+    inflight,
+    durationMs: rpcDurationMs,
+    warmupMs,
+    generators,
+  });
+  const set: RpcSet = {};
+  if (withSeq) {
+    set.seq = await attempt(name, errors, "rpc 1 × 1 sequential", () =>
+      rpc(target, {
+        connections: 1,
+        inflight: 1,
+        count: settings.seqRequests,
         warmupMs,
-        generators,
-      });
-      result.rpc.c100x1 = await attempt("rpc 100 × 1", () => rpc(deployment, many(1)));
-      result.rpc.c100x16 = await attempt("rpc 100 × 16", () => rpc(deployment, many(16)));
-      return "done";
-    });
+        generators: 1,
+      }));
   }
-  if (workloads.includes("fanout")) {
-    result.fanout = await fresh(
+  set.c100x1 = await attempt(name, errors, "rpc 100 × 1", () => rpc(target, many(1)));
+  set.c100x16 = await attempt(name, errors, "rpc 100 × 16", () => rpc(target, many(16)));
+  return set;
+}
+
+/** A freshly started server for one workload, stopped after it. */
+async function withPeer<T>(
+  name: PeerName,
+  fn: (peer: Awaited<ReturnType<typeof startPeer>>) => Promise<T>,
+): Promise<T> {
+  const peer = await startPeer(SPECS[name], freePort());
+  try {
+    return await fn(peer);
+  } finally {
+    await peer.child.stop();
+  }
+}
+
+/** A fresh two-node deployment (Redis included) for one workload, stopped after it. */
+async function withDeployment<T>(fn: (deployment: Deployment) => Promise<T>): Promise<T> {
+  const deployment = await startDeployment(2);
+  try {
+    return await fn(deployment);
+  } finally {
+    await deployment.stop();
+  }
+}
+
+/** Installs what the peer needs and checks it with its official client on a fresh server. */
+async function checkPeer(name: PeerName, result: PeerResult): Promise<boolean> {
+  await SPECS[name].prepare?.();
+  await attempt(name, result.errors, "official client check", () =>
+    withPeer(name, async (peer) => {
+      result.check = await SPECS[name].check(peer);
+      if (!result.check.ok) throw new Error(`check failed: ${result.check.detail}`);
+      return result.check;
+    }));
+  return result.check?.ok === true;
+}
+
+async function checkTwoNode(result: TwoNodeResult): Promise<boolean> {
+  await attempt(TWO_NODE, result.errors, "redis-server", redisVersion);
+  if (result.errors.length > 0) return false;
+  await attempt(
+    TWO_NODE,
+    result.errors,
+    "official client check across nodes",
+    () =>
+      withDeployment(async (deployment) => {
+        result.check = await deploymentCheck(deployment);
+        if (!result.check.ok) throw new Error(`check failed: ${result.check.detail}`);
+        return result.check;
+      }),
+  );
+  return result.check?.ok === true;
+}
+
+/** One workload of one round against one server: a fresh server for it. */
+async function runRound(
+  name: PeerName,
+  workload: "rpc" | "fanout",
+  settings: Settings,
+  result: PeerResult,
+  round: number,
+): Promise<void> {
+  const mine = settingsFor(name, settings);
+  const figures = (result.rounds![round] ??= { rpc: {} });
+  const label = `round ${round + 1}`;
+  if (workload === "rpc") {
+    await attempt(name, result.errors, `${label}: rpc`, () =>
+      withPeer(name, async (peer) => {
+        figures.rpc = await rpcSet(`${name} ${label}`, result.errors, peer, mine, true);
+        return "done";
+      }));
+  } else {
+    figures.fanout = await attempt(name, result.errors, `${label}: fan-out`, () =>
+      withPeer(
+        name,
+        (peer) =>
+          fanout(peer, {
+            ...mine.fanout,
+            subscriberProcesses: mine.generators,
+          }),
+      ));
+  }
+}
+
+async function runTwoNodeWorkload(
+  workload: "rpc" | "fanout",
+  settings: Settings,
+  result: TwoNodeResult,
+): Promise<void> {
+  if (workload === "rpc") {
+    await attempt(TWO_NODE, result.errors, "rpc", () =>
+      withDeployment(async (deployment) => {
+        const set = await rpcSet(TWO_NODE, result.errors, deployment, settings, false);
+        result.rpc = { c100x1: set.c100x1, c100x16: set.c100x16 };
+        return "done";
+      }));
+  } else {
+    result.fanout = await attempt(
+      TWO_NODE,
+      result.errors,
       "fan-out",
-      (deployment) => fanout(deployment, { ...settings.fanout, subscriberProcesses: generators }),
+      () =>
+        withDeployment((deployment) =>
+          fanout(deployment, { ...settings.fanout, subscriberProcesses: settings.generators })
+        ),
     );
   }
-  return result;
+}
+
+/** Each peer's medians over its rounds. */
+function summarize(result: PeerResult): void {
+  const rounds = result.rounds ?? [];
+  result.rpc = {
+    seq: medianOf(rounds.map((r) => r.rpc.seq)),
+    c100x1: medianOf(rounds.map((r) => r.rpc.c100x1)),
+    c100x16: medianOf(rounds.map((r) => r.rpc.c100x16)),
+  };
+  result.fanout = medianOf(rounds.map((r) => r.fanout));
 }
 
 async function main(): Promise<number> {
@@ -265,6 +346,7 @@ async function main(): Promise<number> {
     args: Deno.args,
     options: {
       quick: { type: "boolean" },
+      rounds: { type: "string" },
       peers: { type: "string" },
       generators: { type: "string" },
       workloads: { type: "string" },
@@ -274,6 +356,12 @@ async function main(): Promise<number> {
   });
   const settings = structuredClone(values.quick ? QUICK : FULL);
   if (values.generators) settings.generators = Number(values.generators);
+  if (values.rounds) {
+    settings.rounds = Number(values.rounds);
+    if (!(Number.isInteger(settings.rounds) && settings.rounds >= 1)) {
+      throw new Error(`--rounds must be a whole number from 1, got "${values.rounds}"`);
+    }
+  }
   const workloads = (values.workloads?.split(",") ?? WORKLOADS) as Workload[];
   for (const w of workloads) {
     if (!WORKLOADS.includes(w)) {
@@ -286,16 +374,15 @@ async function main(): Promise<number> {
     if (!all.includes(name)) throw new Error(`Unknown peer "${name}"; use ${all.join(", ")}`);
   }
   const names = PEERS.filter((name) => requested.includes(name));
-  const twoNode = requested.includes(TWO_NODE) &&
-    (workloads.includes("rpc") || workloads.includes("fanout"));
+  const roundWorkloads = (["rpc", "fanout"] as const).filter((w) => workloads.includes(w));
+  const wantTwoNode = requested.includes(TWO_NODE) && roundWorkloads.length > 0;
   stopAllOnSignal();
   await initClock();
   const started = performance.now();
   const info = machine();
   log(
-    `${
-      values.quick ? "quick" : "full"
-    } run on ${info.cores} cores (${info.cpuModel}), loadavg ${info.loadavgBefore}`,
+    `${values.quick ? "quick" : "full"} run, ${settings.rounds} round(s), on ${info.cores} ` +
+      `cores (${info.cpuModel}), loadavg ${info.loadavgBefore}`,
   );
   const results: Results = {
     timestamp: new Date().toISOString(),
@@ -304,19 +391,67 @@ async function main(): Promise<number> {
     machine: { ...info, loadavgAfter: "" },
     versions: await versions(),
     settings,
+    rounds: [],
     peers: {},
   };
   try {
-    const runTwoNode = async () => {
-      results.versions["redis-server"] = await redisVersion().catch(() => "missing");
-      results.twoNode = await benchTwoNode(settings, workloads);
-    };
+    // Checks first, once per server: only servers that pass take part in the rounds.
+    const ready: PeerName[] = [];
     for (const name of names) {
-      results.peers[name] = await benchPeer(name, settings, workloads);
-      // Right after the single hub, so the two are compared under the same machine load.
-      if (name === "hub" && twoNode) await runTwoNode();
+      const result: PeerResult = { rpc: {}, rounds: [], errors: [] };
+      results.peers[name] = result;
+      if (await checkPeer(name, result)) ready.push(name);
     }
-    if (twoNode && !names.includes("hub")) await runTwoNode();
+    let twoNode: TwoNodeResult | undefined;
+    if (wantTwoNode) {
+      results.versions["redis-server"] = await redisVersion().catch(() => "missing");
+      twoNode = { nodes: 2, rpc: {}, errors: [] };
+      results.twoNode = twoNode;
+      if (!(await checkTwoNode(twoNode))) twoNode = undefined;
+    }
+    if (roundWorkloads.length > 0) {
+      for (let round = 0; round < settings.rounds; round++) {
+        const order = rotate(ready, round);
+        const last = round === settings.rounds - 1;
+        const meter = loadMeter(round, order);
+        log(`round ${round + 1} of ${settings.rounds}: ${order.join(", ")}`);
+        for (const workload of roundWorkloads) {
+          for (const name of order) {
+            await runRound(name, workload, settings, results.peers[name]!, round);
+            // The two-node run once, in the last round right after the single hub.
+            if (last && twoNode && name === "hub") {
+              twoNode.round = round;
+              await runTwoNodeWorkload(workload, settings, twoNode);
+            }
+          }
+          if (last && twoNode && !ready.includes("hub")) {
+            twoNode.round = round;
+            await runTwoNodeWorkload(workload, settings, twoNode);
+          }
+        }
+        const load = meter.end();
+        results.rounds!.push(load);
+        log(`round ${round + 1}: ${JSON.stringify(load)}`);
+      }
+    }
+    for (const name of ready) summarize(results.peers[name]!);
+    if (workloads.includes("connections")) {
+      for (const name of ready) {
+        const result = results.peers[name]!;
+        result.connections = await attempt(
+          name,
+          result.errors,
+          "connections",
+          () =>
+            withPeer(name, (peer) =>
+              connections(peer, {
+                steps: settings.connectionSteps,
+                settleMs: settings.settleMs,
+                generators: settings.generators,
+              })),
+        );
+      }
+    }
   } finally {
     await stopAll();
   }

@@ -10,6 +10,9 @@
 let clockTicks = 100;
 const PAGE_SIZE = 4096;
 
+/** Clock ticks per second of `/proc` CPU times (after {@link initClock}). */
+export const ticksPerSecond = () => clockTicks;
+
 /** Reads `getconf CLK_TCK` once. */
 export async function initClock(): Promise<void> {
   try {

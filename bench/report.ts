@@ -12,14 +12,30 @@
 
 import { fileURLToPath } from "node:url";
 import { renderChart } from "./chart.ts";
-import type { PeerResult, Results, TwoNodeResult } from "./main.ts";
+import type { PeerResult, Results, RoundFigures, TwoNodeResult } from "./main.ts";
 import type { FanoutFigures, RpcFigures } from "./workloads.ts";
 import type { PeerName } from "./peers.ts";
+import { roundRatios, type Spread, spread } from "./rounds.ts";
 
 const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
 
-type Pick = (p: PeerResult) => number | undefined;
+/** A figure of one round's results (or of the medians, which have the same shape). */
+type Picker = (p: RoundFigures) => number | undefined;
+
+/** A peer's results round by round; results from before rounds count as one round. */
+const roundsOf = (p: PeerResult | undefined): RoundFigures[] =>
+  p === undefined ? [] : p.rounds && p.rounds.length > 0 ? p.rounds : [p];
+
+/** A figure over a peer's rounds (index = round). */
+const perRound = (p: PeerResult | undefined, pick: Picker) => roundsOf(p).map(pick);
+
+/** The spread of a figure over a peer's rounds. */
+const spreadOf = (p: PeerResult | undefined, pick: Picker) => spread(perRound(p, pick));
+
+/** The round-by-round ratio `a ÷ b` of a figure, as a spread over rounds. */
+const ratioOf = (a: PeerResult | undefined, b: PeerResult | undefined, pick: Picker) =>
+  roundRatios(perRound(a, pick), perRound(b, pick));
 
 const num = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 const fmt = (n: number | undefined, digits = 1) =>
@@ -28,73 +44,99 @@ const fmt = (n: number | undefined, digits = 1) =>
     : new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(n);
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? undefined : a / b;
-const fmtRatio = (r: number | undefined) =>
-  r === undefined ? "–" : `${r >= 10 ? num.format(r) : r.toFixed(r < 0.1 ? 3 : 2)}×`;
+const ratioText = (r: number) => r >= 10 ? num.format(r) : r.toFixed(r < 0.1 ? 3 : 2);
+const fmtRatio = (r: number | undefined) => r === undefined ? "–" : `${ratioText(r)}×`;
+/** The median of a figure, with its range over rounds when there were several. */
+const fmtSpread = (s: Spread | undefined, digits = 1) =>
+  s === undefined
+    ? "–"
+    : s.n > 1
+    ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+    : fmt(s.median, digits);
+/** The median of round-by-round ratios, with their range. */
+const fmtRatioSpread = (s: Spread | undefined) =>
+  s === undefined
+    ? "–"
+    : s.n > 1
+    ? `${ratioText(s.median)}× (${ratioText(s.min)}–${ratioText(s.max)})`
+    : `${ratioText(s.median)}×`;
 
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-/** One target: the hub's figure against a limit derived from the same run. */
+/**
+ * One target: the hub's figure against a factor of another server's, taken round by round (both
+ * from the same round) and judged on the median of those per-round ratios.
+ */
 export interface Target {
   name: string;
-  hub: number | undefined;
-  limit: number | undefined;
-  /** How the limit was made, e.g. "1.15 × echo 9.1". */
+  /** The hub's figure over the rounds. */
+  hub: Spread | undefined;
+  /** The other server's figure (or the fixed limit) over the rounds. */
+  base: Spread | undefined;
+  /** `hub ÷ base`, round by round. */
+  ratio: Spread | undefined;
+  /** The ratio the target allows, e.g. 1.15 for "at most 1.15 × echo". */
+  factor: number;
+  /** How the limit is made, e.g. "1.15 × echo". */
   basis: string;
-  /** `max`: the hub must be at most the limit; `min`: at least. */
+  unit: string;
+  /** `max`: the hub must be at most factor × base; `min`: at least. */
   kind: "max" | "min";
+  /** On the median of the per-round ratios. */
   met: boolean | undefined;
+  /** Rounds in which the target was met, of `ratio.n`. */
+  metRounds: number | undefined;
 }
 
 function target(
   name: string,
-  hub: number | undefined,
+  hub: (number | undefined)[],
   kind: "max" | "min",
   factor: number,
-  base: number | undefined,
+  base: (number | undefined)[],
   baseName: string,
   unit: string,
 ): Target {
-  const limit = base === undefined ? undefined : base * factor;
-  const met = hub === undefined || limit === undefined
-    ? undefined
-    : kind === "max"
-    ? hub <= limit
-    : hub >= limit;
+  const ratio = roundRatios(hub, base);
+  const ok = (r: number) => kind === "max" ? r <= factor : r >= factor;
   const f = factor === 1 ? "" : `${factor < 0.1 ? `1/${Math.round(1 / factor)}` : factor} × `;
   return {
     name,
-    hub,
-    limit,
-    basis: base === undefined
-      ? `${baseName}: not measured`
-      : `${f}${baseName} ${fmt(base, 2)}${unit}`,
+    hub: spread(hub),
+    base: spread(base),
+    ratio,
+    factor,
+    basis: `${f}${baseName}`,
+    unit,
     kind,
-    met,
+    met: ratio === undefined ? undefined : ok(ratio.median),
+    metRounds: ratio?.values.filter(ok).length,
   };
 }
 
-/** The issue's targets, evaluated on one run. */
+/** The issue's targets, evaluated round by round on one run. */
 export function targets(results: Results): Target[] {
   const p = results.peers;
-  const get = (peer: PeerName, pick: Pick) => {
+  const series = (peer: PeerName, pick: Picker) => perRound(p[peer], pick);
+  const once = (peer: PeerName, pick: (r: PeerResult) => number | undefined) => {
     const r = p[peer];
-    return r ? pick(r) : undefined;
+    return [r ? pick(r) : undefined];
   };
-  const cpu16: Pick = (r) => r.rpc.c100x16?.serverCpuPerReqUs;
-  const cpu1: Pick = (r) => r.rpc.c100x1?.serverCpuPerReqUs;
+  const cpu16: Picker = (r) => r.rpc.c100x16?.serverCpuPerReqUs;
+  const cpu1: Picker = (r) => r.rpc.c100x1?.serverCpuPerReqUs;
   const list: Target[] = [];
   for (const [label, pick] of [["100 × 16", cpu16], ["100 × 1", cpu1]] as const) {
-    const hub = get("hub", pick);
+    const hub = series("hub", pick);
     list.push(
       target(
         `server CPU/request (${label}) ≤ 1.15 × echo`,
         hub,
         "max",
         1.15,
-        get("echo", pick),
+        series("echo", pick),
         "echo",
         " µs",
       ),
@@ -103,7 +145,7 @@ export function targets(results: Results): Target[] {
         hub,
         "max",
         0.6,
-        get("socket.io", pick),
+        series("socket.io", pick),
         "socket.io",
         " µs",
       ),
@@ -112,7 +154,7 @@ export function targets(results: Results): Target[] {
         hub,
         "max",
         1 / 25,
-        get("flask-socketio", pick),
+        series("flask-socketio", pick),
         "flask-socketio",
         " µs",
       ),
@@ -120,57 +162,61 @@ export function targets(results: Results): Target[] {
   }
   for (
     const [label, pick] of [
-      ["100 × 1", (r: PeerResult) => r.rpc.c100x1?.reqPerSec],
-      ["100 × 16", (r: PeerResult) => r.rpc.c100x16?.reqPerSec],
-      ["1 × 10,000 sequential", (r: PeerResult) => r.rpc.seq?.reqPerSec],
+      ["100 × 1", (r: RoundFigures) => r.rpc.c100x1?.reqPerSec],
+      ["100 × 16", (r: RoundFigures) => r.rpc.c100x16?.reqPerSec],
+      [
+        `1 × ${fmt(results.settings.seqRequests, 0)} sequential`,
+        (r: RoundFigures) => r.rpc.seq?.reqPerSec,
+      ],
     ] as const
   ) {
     list.push(
       target(
         `throughput (${label}) ≥ 0.85 × echo`,
-        get("hub", pick),
+        series("hub", pick),
         "min",
         0.85,
-        get("echo", pick),
+        series("echo", pick),
         "echo",
         " req/s",
       ),
     );
   }
+  const p99 = series("hub", (r) => r.fanout?.p99Ms);
   list.push(
     target(
       "fan-out p99 ≤ 50 ms at 1,000 members",
-      get("hub", (r) => r.fanout?.p99Ms),
+      p99,
       "max",
       1,
-      50,
-      "limit",
+      p99.map(() => 50),
+      "50 ms",
       " ms",
     ),
     target(
       "fan-out CPU/delivery (saturation) ≤ Socket.IO",
-      get("hub", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      series("hub", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
       "max",
       1,
-      get("socket.io", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      series("socket.io", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
       "socket.io",
       " µs",
     ),
     target(
       "fan-out CPU/delivery (20/s) ≤ Socket.IO",
-      get("hub", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      series("hub", (r) => r.fanout?.serverCpuPerDeliveryUs),
       "max",
       1,
-      get("socket.io", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      series("socket.io", (r) => r.fanout?.serverCpuPerDeliveryUs),
       "socket.io",
       " µs",
     ),
     target(
-      "RSS per idle connection ≤ Socket.IO",
-      get("hub", (r) => r.connections?.rssPerConnBytes),
+      "RSS per idle connection ≤ Socket.IO (one run)",
+      once("hub", (r) => r.connections?.rssPerConnBytes),
       "max",
       1,
-      get("socket.io", (r) => r.connections?.rssPerConnBytes),
+      once("socket.io", (r) => r.connections?.rssPerConnBytes),
       "socket.io",
       " B",
     ),
@@ -187,7 +233,11 @@ const later = (n: number | undefined) =>
 
 /** The "Two nodes over Redis" section: the two-node figures beside the single hub's. */
 function twoNodeSection(results: Results, two: TwoNodeResult): string[] {
-  const one = results.peers.hub;
+  const hub = results.peers.hub;
+  // The single hub from the round the two-node run sat in (right after it), not the medians.
+  const inRound = two.round === undefined ? undefined : hub?.rounds?.[two.round];
+  const one: RoundFigures | undefined = inRound ?? hub;
+  const where = inRound ? `round ${two.round! + 1} of ${results.settings.rounds}` : "this run";
   const s = results.settings;
   const fo = s.fanout;
   const out: string[] = [
@@ -200,10 +250,11 @@ function twoNodeSection(results: Results, two: TwoNodeResult): string[] {
     "for each workload. Clients are split evenly over the two nodes, one generator process per " +
     "node. Hub CPU is both hub processes summed; Redis's CPU (its own `INFO cpu`, to the " +
     "microsecond) is shown apart, and includes its idle cost: both nodes' heartbeats and reaper " +
-    "ticks. The two-node run comes right after the single hub's, so both see about the same " +
-    "machine load. Both hubs, Redis and the generators share the same " +
-    `${results.machine.cores} cores, so two nodes here add no CPU, only a second process and ` +
-    'the Redis hop. "1 node" rows are the single hub from the tables above, same run.',
+    `ticks. It runs once, in ${where}: each workload right after the single hub's in that ` +
+    "round, so both see about the same machine load. Both hubs, Redis and the generators share " +
+    `the same ${results.machine.cores} cores, so two nodes here add no CPU, only a second ` +
+    `process and the Redis hop. "1 node" rows are the single hub from ${where} (not the ` +
+    "medians above), and the ratios are taken against those.",
     "",
   ];
   if (two.check) {
@@ -338,7 +389,7 @@ function twoNodeSection(results: Results, two: TwoNodeResult): string[] {
   if (f2 && local && remote) {
     const cpuDelta = ratio(total(f2), f1?.serverCpuPerDeliveryUs);
     out.push(
-      `**What the Redis hop costs** (this run): at ${fo.rate} messages/s, members on the other ` +
+      `**What the Redis hop costs** (${where}): at ${fo.rate} messages/s, members on the other ` +
         `node got each message ${later(diff(remote.p50Ms, local.p50Ms))} at p50 and ` +
         `${later(diff(remote.p99Ms, local.p99Ms))} at p99 than members on the publisher's node ` +
         `(p99 ${fmt(remote.p99Ms, 2)} against ${fmt(local.p99Ms, 2)} ms; one node: ` +
@@ -356,6 +407,51 @@ function twoNodeSection(results: Results, two: TwoNodeResult): string[] {
     );
   }
   return out;
+}
+
+/** The rounds and the machine's load in each. */
+function roundsSection(results: Results): string[] {
+  const rounds = results.rounds ?? [];
+  if (rounds.length === 0) return [];
+  const one = (loadavg: string) => loadavg.split(" ")[0];
+  return [
+    "### Rounds and machine load",
+    "",
+    `RPC and fan-out ran in ${rounds.length} round${rounds.length > 1 ? "s" : ""}. In a ` +
+    "round, each workload runs every server in turn (a fresh server each time), in the order " +
+    "shown, rotated by one each round, so outside load that comes and goes lands on every " +
+    "server alike rather than on one server's block. Tables give the median over the rounds " +
+    "with the range (lowest–highest) in brackets; ratios between servers are taken within each " +
+    "round and their median given. Steal is CPU time the hypervisor gave to other guests " +
+    "(`/proc/stat`): load from outside this VM, which loadavg does not show. Other CPU is the " +
+    "machine's busy time (steal excluded) less the bench's own process tree, in % of one core: " +
+    "load from other processes in this VM. It is a lower bound, as on this VM a process's " +
+    "CPU time seems to include some stolen time (the bench's own often exceeds the busy time).",
+    "",
+    table(
+      [
+        "round",
+        "order",
+        "started (UTC)",
+        "seconds",
+        "loadavg (1 min) start → end",
+        "steal %",
+        "other CPU %",
+        "machine busy %",
+      ],
+      rounds.map((r) => [
+        r.round + 1,
+        r.order.join(", "),
+        r.startedAt.slice(11, 19),
+        r.seconds,
+        `${one(r.loadavgStart)} → ${one(r.loadavgEnd)}`,
+        fmt(r.stealPct, 1),
+        fmt(r.otherCpuPct, 0),
+        fmt(r.busyPct, 0),
+      ]),
+    ),
+    "",
+  ];
 }
 
 /** The markdown page. */
@@ -387,6 +483,7 @@ export function markdown(results: Results, file: string, chart: string | undefin
     "Server, generator and anything else running share the same cores: CPU time per operation is the",
     "fair comparison between servers; throughput and latency also depend on how busy the machine was.",
     "",
+    ...roundsSection(results),
     "## Versions",
     "",
     table(["component", "version"], Object.entries(results.versions).map(([k, v]) => [k, v])),
@@ -438,18 +535,19 @@ export function markdown(results: Results, file: string, chart: string | undefin
         ],
         peers.map((n) => {
           const f = r(n).rpc[key];
-          const e = results.peers.echo?.rpc[key];
+          const reqs: Picker = (x) => x.rpc[key]?.reqPerSec;
+          const cpu: Picker = (x) => x.rpc[key]?.serverCpuPerReqUs;
           return [
             n,
-            fmt(f?.reqPerSec, 0),
+            fmtSpread(spreadOf(r(n), reqs), 0),
             fmt(f?.p50Ms, 2),
-            fmt(f?.p99Ms, 2),
+            fmtSpread(spreadOf(r(n), (x) => x.rpc[key]?.p99Ms), 2),
             fmt(f?.maxMs, 1),
-            fmt(f?.serverCpuPerReqUs, 1),
+            fmtSpread(spreadOf(r(n), cpu), 1),
             fmt(f?.serverCpuPct, 0),
             fmt(f?.generatorCpuPct, 0),
-            fmtRatio(ratio(f?.reqPerSec, e?.reqPerSec)),
-            fmtRatio(ratio(f?.serverCpuPerReqUs, e?.serverCpuPerReqUs)),
+            fmtRatioSpread(ratioOf(r(n), results.peers.echo, reqs)),
+            fmtRatioSpread(ratioOf(r(n), results.peers.echo, cpu)),
           ];
         }),
       ),
@@ -473,7 +571,11 @@ export function markdown(results: Results, file: string, chart: string | undefin
       } s: peak deliveries/s is what the ` +
       "subscribers received over the time from the first send to the last receipt. CPU per delivery " +
       "divides the server's CPU by messages × room size (publisher included, as every server here " +
-      "sends it its own message).",
+      "sends it its own message)." +
+      (s.flask
+        ? ` Flask-SocketIO sends for ${s.flask.fanoutDurationMs / 1000} s at ${fo.rate}/s ` +
+          `and saturates for ${s.flask.saturationMs / 1000} s, to keep its rounds short.`
+        : ""),
     "",
     table(
       [
@@ -490,15 +592,17 @@ export function markdown(results: Results, file: string, chart: string | undefin
       ],
       peers.map((n) => {
         const f = r(n).fanout;
+        const sp = (pick: (x: FanoutFigures) => number, digits: number) =>
+          fmtSpread(spreadOf(r(n), (x) => x.fanout && pick(x.fanout)), digits);
         return [
           n,
           f ? `${fmt(f.reach * 100, 2)} %` : "–",
           fmt(f?.p50Ms, 2),
-          fmt(f?.p99Ms, 2),
+          sp((x) => x.p99Ms, 2),
           fmt(f?.maxMs, 1),
-          fmt(f?.serverCpuPerDeliveryUs, 2),
-          fmt(f?.saturation.deliveriesPerSec, 0),
-          fmt(f?.saturation.serverCpuPerDeliveryUs, 2),
+          sp((x) => x.serverCpuPerDeliveryUs, 2),
+          sp((x) => x.saturation.deliveriesPerSec, 0),
+          sp((x) => x.saturation.serverCpuPerDeliveryUs, 2),
           fmt(f?.saturation.p99Ms, 1),
           fmt(f?.saturation.generatorCpuPct, 0),
         ];
@@ -507,7 +611,9 @@ export function markdown(results: Results, file: string, chart: string | undefin
     "",
     "## Idle connections",
     "",
-    `Connections opened in steps (${s.connectionSteps.map((n) => fmt(n, 0)).join(", ")}), each ` +
+    "Measured once per server, after the rounds (not interleaved: the figures here are single " +
+      "runs, with no spread). " +
+      `Connections opened in steps (${s.connectionSteps.map((n) => fmt(n, 0)).join(", ")}), each ` +
       `followed by a ${
         s.settleMs / 1000
       } s settle; RSS per connection is the least-squares slope of ` +
@@ -546,51 +652,105 @@ export function markdown(results: Results, file: string, chart: string | undefin
   const hub = results.peers.hub;
   if (hub) {
     const others = peers.filter((n) => n !== "hub");
-    const rows: [string, Pick, "lower" | "higher"][] = [
-      ["req/s, 1 × 10,000 sequential", (p) => p.rpc.seq?.reqPerSec, "higher"],
-      ["req/s, 100 × 1", (p) => p.rpc.c100x1?.reqPerSec, "higher"],
-      ["req/s, 100 × 16", (p) => p.rpc.c100x16?.reqPerSec, "higher"],
-      ["server CPU µs/req, sequential", (p) => p.rpc.seq?.serverCpuPerReqUs, "lower"],
-      ["server CPU µs/req, 100 × 1", (p) => p.rpc.c100x1?.serverCpuPerReqUs, "lower"],
-      ["server CPU µs/req, 100 × 16", (p) => p.rpc.c100x16?.serverCpuPerReqUs, "lower"],
-      ["RTT p99 ms, 100 × 16", (p) => p.rpc.c100x16?.p99Ms, "lower"],
-      ["fan-out p99 ms (20/s)", (p) => p.fanout?.p99Ms, "lower"],
-      ["fan-out CPU µs/delivery (20/s)", (p) => p.fanout?.serverCpuPerDeliveryUs, "lower"],
+    type Row = [string, Picker, "lower" | "higher", "rounds" | "once"];
+    const rows: Row[] = [
+      [
+        `req/s, 1 × ${fmt(s.seqRequests, 0)} sequential`,
+        (p) => p.rpc.seq?.reqPerSec,
+        "higher",
+        "rounds",
+      ],
+      ["req/s, 100 × 1", (p) => p.rpc.c100x1?.reqPerSec, "higher", "rounds"],
+      ["req/s, 100 × 16", (p) => p.rpc.c100x16?.reqPerSec, "higher", "rounds"],
+      ["server CPU µs/req, sequential", (p) => p.rpc.seq?.serverCpuPerReqUs, "lower", "rounds"],
+      ["server CPU µs/req, 100 × 1", (p) => p.rpc.c100x1?.serverCpuPerReqUs, "lower", "rounds"],
+      ["server CPU µs/req, 100 × 16", (p) => p.rpc.c100x16?.serverCpuPerReqUs, "lower", "rounds"],
+      ["RTT p99 ms, 100 × 16", (p) => p.rpc.c100x16?.p99Ms, "lower", "rounds"],
+      ["fan-out p99 ms (20/s)", (p) => p.fanout?.p99Ms, "lower", "rounds"],
+      [
+        "fan-out CPU µs/delivery (20/s)",
+        (p) => p.fanout?.serverCpuPerDeliveryUs,
+        "lower",
+        "rounds",
+      ],
       [
         "fan-out CPU µs/delivery (saturation)",
         (p) => p.fanout?.saturation.serverCpuPerDeliveryUs,
         "lower",
+        "rounds",
       ],
-      ["peak deliveries/s", (p) => p.fanout?.saturation.deliveriesPerSec, "higher"],
-      ["RSS bytes/idle connection", (p) => p.connections?.rssPerConnBytes, "lower"],
-      ["connects/s", (p) => p.connections?.connectsPerSec, "higher"],
+      ["peak deliveries/s", (p) => p.fanout?.saturation.deliveriesPerSec, "higher", "rounds"],
+      [
+        "RSS bytes/idle connection (one run)",
+        (p) => (p as PeerResult).connections?.rssPerConnBytes,
+        "lower",
+        "once",
+      ],
+      [
+        "connects/s (one run)",
+        (p) => (p as PeerResult).connections?.connectsPerSec,
+        "higher",
+        "once",
+      ],
     ];
+    const hubFigure = (pick: Picker, how: Row[3]) =>
+      how === "once" ? fmt(pick(hub), 2) : fmtSpread(
+        spreadOf(hub, pick),
+        Math.abs(spreadOf(hub, pick)?.median ?? 0) >= 1000 ? 0 : 2,
+      );
+    const hubRatio = (n: PeerName, pick: Picker, how: Row[3]) =>
+      how === "once"
+        ? fmtRatio(ratio(pick(hub), pick(r(n))))
+        : fmtRatioSpread(ratioOf(hub, r(n), pick));
+    const rounds = s.rounds ?? 1;
     out.push(
       "## The hub against each server",
       "",
-      "Hub's figure divided by the other server's, from the same run.",
+      rounds > 1
+        ? `Hub's figure divided by the other server's within each round (both adjacent in time), ` +
+          `then the median of the ${rounds} per-round ratios, with their range in brackets. ` +
+          "The hub column is its median and range over the rounds."
+        : "Hub's figure divided by the other server's, from the same run.",
       "",
       table(
         ["figure", "better", "hub", ...others.map((n) => `hub ÷ ${n}`)],
-        rows.map(([label, pick, better]) => [
+        rows.map(([label, pick, better, how]) => [
           label,
           better,
-          fmt(pick(hub), 2),
-          ...others.map((n) => fmtRatio(ratio(pick(hub), pick(r(n))))),
+          hubFigure(pick, how),
+          ...others.map((n) => hubRatio(n, pick, how)),
         ]),
       ),
       "",
       "## Targets (issue 4)",
       "",
+      "Each target is a ratio: the hub's figure over the other server's (or over the fixed limit), " +
+        "taken within each round and judged on the median of the per-round ratios. The last column " +
+        "counts the rounds in which the target was met on its own; RSS comes from the single " +
+        "connections run.",
+      "",
       table(
-        ["target", "hub", "limit", "from", "met"],
-        targets(results).map((t) => [
-          t.name,
-          fmt(t.hub, 2),
-          fmt(t.limit, 2),
-          t.basis,
-          t.met === undefined ? "not measured" : t.met ? "yes" : "**no**",
-        ]),
+        [
+          "target",
+          "hub",
+          "other",
+          "hub ÷ other, median (range)",
+          "allowed",
+          "rounds met",
+          "met (median)",
+        ],
+        targets(results).map((t) => {
+          const digits = t.unit === " req/s" || t.unit === " B" ? 0 : 2;
+          return [
+            t.name,
+            fmtSpread(t.hub, digits),
+            t.basis === "50 ms" ? "limit 50" : fmtSpread(t.base, digits),
+            fmtRatioSpread(t.ratio),
+            `${t.kind === "max" ? "≤" : "≥"} ${fmtRatio(t.factor)}`,
+            t.ratio === undefined ? "–" : `${t.metRounds} of ${t.ratio.n}`,
+            t.met === undefined ? "not measured" : t.met ? "yes" : "**no**",
+          ];
+        }),
       ),
       "",
     );
@@ -621,6 +781,13 @@ export function markdown(results: Results, file: string, chart: string | undefin
     "  `socket.io` is `bench/peers/socketio/server.mjs` (Socket.IO 4.8 on Node, ack for request/reply,",
     "  `io.to(room).emit` for fan-out); `flask-socketio` is `bench/peers/flask/app.py` (Debian's",
     "  Flask-SocketIO, eventlet mode). Each workload gets a freshly started server on a loopback port.",
+    "- **Rounds.** Every server is checked once, then RPC and fan-out run in rounds: in each, " +
+      "every workload runs each server in turn, in an order rotated by one per round (one " +
+      "workload's servers are minutes apart at most). Figures are medians over the rounds, field " +
+      "by field; ratios (× echo, hub ÷ each server, targets) are computed within each round and " +
+      "their median taken, so a disturbed round moves a ratio less than it moves one server's " +
+      "figure. The connections workload runs once per server after the rounds; the two-node run " +
+      "once, in the last round.",
     "- **Generator.** `bench/generator.ts` processes speak each server's wire format over raw",
     "  WebSocket (the hub's JSON, or Engine.IO v4 + Socket.IO v5 packets with acks), so the client",
     `  costs the same whatever the server. RPC and fan-out use ${s.generators} generator processes`,
