@@ -34,6 +34,23 @@ async function startNode(redis: Redis, nodeId: string): Promise<Services & Async
   return Object.assign(services, { [Symbol.asyncDispose]: () => services.close() });
 }
 
+/** A fresh Redis and two in-process nodes "a" and "b" on it; disposing stops the nodes first. */
+async function startPair() {
+  const redis = new Redis();
+  await redis.start();
+  const nodeA = await startNode(redis, "a");
+  const nodeB = await startNode(redis, "b");
+  return {
+    redis,
+    nodeA,
+    nodeB,
+    async [Symbol.asyncDispose]() {
+      await Promise.all([nodeA[Symbol.asyncDispose](), nodeB[Symbol.asyncDispose]()]);
+      await redis.stop();
+    },
+  };
+}
+
 interface Member {
   id: string;
   frames: { type: string; data: Record<string, unknown> }[];
@@ -82,10 +99,8 @@ const clusterTest = (name: string, fn: () => Promise<void>) =>
 clusterTest(
   "bad input: a malformed message on hub:ctl is dropped and the node stays in the cluster",
   async () => {
-    await using redis = new Redis();
-    await redis.start();
-    await using nodeA = await startNode(redis, "a");
-    await using nodeB = await startNode(redis, "b");
+    await using pair = await startPair();
+    const { redis, nodeA, nodeB } = pair;
     const a = join(nodeA.hub);
     const b = join(nodeB.hub);
     await eventually(async () => assert.equal(await nodeA.hub.deploymentCount(), 2));
@@ -111,10 +126,8 @@ clusterTest(
 clusterTest(
   "leave and re-join a room during a Redis outage: each later chat arrives once",
   async () => {
-    await using redis = new Redis();
-    await redis.start();
-    await using nodeA = await startNode(redis, "a");
-    await using nodeB = await startNode(redis, "b");
+    await using pair = await startPair();
+    const { redis, nodeA, nodeB } = pair;
     const a = join(nodeA.hub);
     const b = join(nodeB.hub);
     await call(nodeA.hub, a, "join", { room: "r" });
@@ -144,10 +157,8 @@ clusterTest(
 clusterTest(
   "a peer that disconnects during a Redis outage: its partner is told once Redis is back",
   async () => {
-    await using redis = new Redis();
-    await redis.start();
-    await using nodeA = await startNode(redis, "a");
-    await using nodeB = await startNode(redis, "b");
+    await using pair = await startPair();
+    const { redis, nodeA, nodeB } = pair;
     const a = join(nodeA.hub);
     const b = join(nodeB.hub);
     const c = join(nodeB.hub); // keeps node b populated, so counts show when both are back
@@ -181,10 +192,8 @@ clusterTest(
 clusterTest(
   "pipelined dm_requests to another node still stop at the 20 pending limit",
   async () => {
-    await using redis = new Redis();
-    await redis.start();
-    await using nodeA = await startNode(redis, "a");
-    await using nodeB = await startNode(redis, "b");
+    await using pair = await startPair();
+    const { nodeA, nodeB } = pair;
     const a = join(nodeA.hub);
     const targets = Array.from({ length: 25 }, () => join(nodeB.hub));
     await eventually(async () => assert.equal(await nodeA.hub.deploymentCount(), 26));
