@@ -66,15 +66,20 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
   let session: Session | undefined;
   let slowTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const drop = (code: number, reason: string) => {
+  /** Forgets the socket and ends its session, once; returns the id of the session it ended. */
+  const forget = (): string | undefined => {
     clearTimeout(slowTimer);
-    // A peer that reads nothing may never complete the close handshake, so forget it now.
     sockets.delete(socket);
-    if (session) {
-      log.info("dropping client", { session: session.id, code, reason });
-      hub.disconnect(session.id);
-      session = undefined;
-    }
+    const id = session?.id;
+    session = undefined;
+    if (id) hub.disconnect(id);
+    return id;
+  };
+
+  const drop = (code: number, reason: string) => {
+    // A peer that reads nothing may never complete the close handshake, so forget it now.
+    const id = forget();
+    if (id) log.info("dropped client", { session: id, code, reason });
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
       socket.close(code, reason);
     }
@@ -177,13 +182,8 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
   };
 
   socket.onclose = () => {
-    sockets.delete(socket);
-    clearTimeout(slowTimer);
-    if (session) {
-      log.debug("disconnected", { session: session.id });
-      hub.disconnect(session.id);
-      session = undefined;
-    }
+    const id = forget();
+    if (id) log.debug("disconnected", { session: id });
   };
 
   socket.onerror = (event) => {
