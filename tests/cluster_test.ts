@@ -101,7 +101,8 @@ test("clients spread across nodes: exact counts, rooms and chat that span nodes"
 });
 
 test("direct messages across nodes: consent, both ways, decline, expiry, close", async () => {
-  await using cluster = await startCluster(2, { DM_REQUEST_TTL_MS: "400" });
+  // Long enough that a request answered at once does not expire on a loaded CI machine first.
+  await using cluster = await startCluster(2, { DM_REQUEST_TTL_MS: "2000" });
   const [n0, n1] = cluster.nodes;
   await using a = await Recorder.open(n0);
   await using b = await Recorder.open(n1);
@@ -136,7 +137,7 @@ test("direct messages across nodes: consent, both ways, decline, expiry, close",
   // Expiry across nodes.
   await c.client.request("dm_request", { to: a.id });
   await a.expect("dm_request", { from: c.id });
-  await c.expect("dm_declined", { with: a.id, reason: "expired" }, 3000);
+  await c.expect("dm_declined", { with: a.id, reason: "expired" }, 6000);
   await a.expect("dm_closed", { with: c.id, reason: "expired" });
   await assert.rejects(
     a.client.request("dm_accept", { from: c.id }),
