@@ -538,6 +538,9 @@ export class RedisCluster implements Cluster {
       // Missing from the node list: reaped, or Redis lost its data. Either way other nodes may
       // have been told this node's sessions are gone.
       const reaped = await this.#client.zScore(NODES, this.nodeId) === null;
+      // Rooms first joined while Redis was down have no subscription yet. Subscribing comes
+      // before this node is listed again, so whoever sees it counted can also reach its members.
+      await Promise.all([...this.#localRooms.keys()].map((room) => this.#subscribe(room)));
       // Entries from before the outage may be stale; start from nothing, without telling anyone.
       await this.#client.eval(REAP_SCRIPT, {
         keys: [NODES, SESSIONS, ROOMS],
@@ -555,8 +558,6 @@ export class RedisCluster implements Cluster {
           s.rooms.map((room) => this.#joinScript(room, s.sessionId, s.name))
         ),
       );
-      // Rooms first joined while Redis was down have no subscription yet.
-      await Promise.all([...this.#localRooms.keys()].map((room) => this.#subscribe(room)));
       this.#inbox!.resynced(reaped);
     } catch (err) {
       this.#outage(err as Error);
