@@ -8,8 +8,8 @@
  */
 
 import { App, staticFiles } from "fresh";
-import { runServer } from "./lib/server.ts";
-import type { Services } from "./lib/services.ts";
+import { runServer } from "./lib/server/start.ts";
+import type { Services } from "./lib/server/services.ts";
 import type { State } from "./utils.ts";
 
 /** Builds the app around one set of services, so tests can start as many servers as they need. */

@@ -5,7 +5,7 @@
  */
 
 import { createDefine } from "fresh";
-import type { Services } from "./lib/services.ts";
+import type { Services } from "./lib/server/services.ts";
 
 /** Per-request state: the server's services, put there by a middleware in `main.ts`. */
 export interface State {

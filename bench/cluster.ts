@@ -7,7 +7,7 @@
  * @module
  */
 
-import { HubClient } from "../lib/client.ts";
+import { HubClient } from "../lib/client/mod.ts";
 import { type CheckResult, type RunningPeer, startHub } from "./peers.ts";
 import { type Child, freePort, sleep, spawn, waitForPort } from "./procs.ts";
 import type { Broker, Target } from "./workloads.ts";
@@ -168,7 +168,7 @@ function nextEvent<T>(
  * count, a room spanning both nodes with chat each way, and `random` on each node.
  */
 export async function deploymentCheck(deployment: Deployment): Promise<CheckResult> {
-  const client = "lib/client.ts (HubClient), one client per node";
+  const client = "lib/client/mod.ts (HubClient), one client per node";
   const clients = deployment.nodes.map((node) =>
     new HubClient(`${node.base}/ws`, { reconnect: false, requestTimeoutMs: 5000 })
   );

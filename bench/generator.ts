@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Histogram, type HistogramData } from "../lib/load/histogram.ts";
+import { Histogram, type HistogramData } from "../tools/load/histogram.ts";
 import { lines } from "./lines.ts";
 import { type Dialect, type DialectName, DIALECTS, type Incoming } from "./wire.ts";
 

@@ -457,7 +457,7 @@ async function main(): Promise<number> {
   }
   results.machine.loadavgAfter = Deno.readTextFileSync("/proc/loadavg").trim();
   results.durationS = Math.round((performance.now() - started) / 1000);
-  const dir = fileURLToPath(new URL("./results/", import.meta.url));
+  const dir = fileURLToPath(new URL("./results", import.meta.url));
   await Deno.mkdir(dir, { recursive: true });
   const file = `${dir}${results.timestamp.replace(/[:.]/g, "-")}.json`;
   await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");

@@ -6,8 +6,8 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { HubClient } from "../lib/client.ts";
-import { runLoad } from "../lib/load/run.ts";
+import { HubClient } from "../lib/client/mod.ts";
+import { runLoad } from "../tools/load/run.ts";
 import { type Child, spawn, waitForPort } from "./procs.ts";
 import type { Command } from "./generator.ts";
 import { lines } from "./lines.ts";
@@ -100,7 +100,7 @@ async function socketioCheck(peer: RunningPeer): Promise<CheckResult> {
   }
 }
 
-/** The hub's own typed client (lib/client.ts): random, join and a chat that comes back. */
+/** The hub's own typed client (lib/client/mod.ts): random, join and a chat that comes back. */
 export async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
   const client = new HubClient(`${peer.base}/ws`, { reconnect: false, requestTimeoutMs: 5000 });
   try {
@@ -126,11 +126,11 @@ export async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
     if (!load.passed) throw new Error(`load client: ${load.problems.slice(0, 3).join("; ")}`);
     return {
       ok: true,
-      client: "lib/client.ts (HubClient) + lib/load",
+      client: "lib/client/mod.ts (HubClient) + tools/load",
       detail: "20 random replies, join, chat echo; 500 random requests checked by the load client",
     };
   } catch (err) {
-    return { ok: false, client: "lib/client.ts (HubClient)", detail: (err as Error).message };
+    return { ok: false, client: "lib/client/mod.ts (HubClient)", detail: (err as Error).message };
   } finally {
     await client.close();
   }

@@ -17,7 +17,7 @@ import type { FanoutFigures, RpcFigures } from "./workloads.ts";
 import type { PeerName } from "./peers.ts";
 import { roundRatios, type Spread, spread } from "./rounds.ts";
 
-const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
+const DOCS = fileURLToPath(new URL("../docs", import.meta.url));
 const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
 
 /** A figure of one round's results (or of the medians, which have the same shape). */

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { Histogram } from "../lib/load/histogram.ts";
-import { linearFit } from "../lib/load/stats.ts";
+import { Histogram } from "../tools/load/histogram.ts";
+import { linearFit } from "../tools/load/stats.ts";
 import type { ConnectResult, FanoutResult, PublishResult, RpcResult } from "./generator.ts";
 import { Generator, type RunningPeer, startGenerators } from "./peers.ts";
 import { type Child, cpuMicros, rssBytes, sleep } from "./procs.ts";

@@ -6,7 +6,7 @@
  */
 
 import { useState } from "preact/hooks";
-import { LIMITS } from "../lib/protocol.ts";
+import { LIMITS } from "../lib/protocol/mod.ts";
 
 export interface ComposerProps {
   /** The input's accessible name, e.g. "Message #lobby". */

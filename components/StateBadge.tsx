@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ConnectionState } from "../lib/client.ts";
+import type { ConnectionState } from "../lib/client/mod.ts";
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting…",

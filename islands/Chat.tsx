@@ -8,7 +8,7 @@
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
 import { Stream } from "../components/Stream.tsx";
-import { LOBBY } from "../lib/protocol.ts";
+import { LOBBY } from "../lib/protocol/mod.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 
 export default function Chat() {

@@ -9,7 +9,7 @@
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
 import { Stream } from "../components/Stream.tsx";
-import { LOBBY } from "../lib/protocol.ts";
+import { LOBBY } from "../lib/protocol/mod.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 import type { Conversation, DmStatus } from "../lib/ui/store.ts";
 

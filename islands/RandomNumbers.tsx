@@ -6,7 +6,7 @@
  */
 
 import { useState } from "preact/hooks";
-import { LIMITS } from "../lib/protocol.ts";
+import { LIMITS } from "../lib/protocol/mod.ts";
 import { shortTime } from "../lib/ui/format.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 

@@ -8,7 +8,7 @@
 
 import { useState } from "preact/hooks";
 import { StateBadge } from "../components/StateBadge.tsx";
-import { LIMITS } from "../lib/protocol.ts";
+import { LIMITS } from "../lib/protocol/mod.ts";
 import { ago, clockTime, duration } from "../lib/ui/format.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 

@@ -1,12 +1,12 @@
 /**
  * `GET /ws`: the WebSocket endpoint. Checks the origin before upgrading, then hands the socket to
- * the edge (`lib/connection.ts`), which binds it to the hub.
+ * the edge (`lib/edge/connection.ts`), which binds it to the hub.
  *
  * @module
  */
 
-import { attachSocket } from "../lib/connection.ts";
-import { originAllowed } from "../lib/origin.ts";
+import { attachSocket } from "../lib/edge/connection.ts";
+import { originAllowed } from "../lib/edge/origin.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({

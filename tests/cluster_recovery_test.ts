@@ -8,12 +8,12 @@
 
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { DEFAULTS } from "../lib/config.ts";
-import { Hub, HubError, type Session } from "../lib/hub.ts";
-import { silentLogger } from "../lib/log.ts";
-import type { EventType, RequestType } from "../lib/protocol.ts";
-import { createServices, type Services } from "../lib/services.ts";
-import type { ValidRequest } from "../lib/validate.ts";
+import { DEFAULTS } from "../lib/server/config.ts";
+import { Hub, HubError, type Session } from "../lib/hub/hub.ts";
+import { silentLogger } from "../lib/server/log.ts";
+import type { EventType, RequestType } from "../lib/protocol/mod.ts";
+import { createServices, type Services } from "../lib/server/services.ts";
+import type { ValidRequest } from "../lib/protocol/validate.ts";
 import { delay, eventually } from "./helpers.ts";
 import { Redis, redisMissing } from "./redis_server.ts";
 import { Recorder } from "./recorder.ts";

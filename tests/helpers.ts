@@ -1,14 +1,14 @@
 /**
  * Shared pieces for end-to-end tests: a real server in-process on a random loopback port, and a
- * raw WebSocket probe for the frames `lib/client.ts` would never send.
+ * raw WebSocket probe for the frames `lib/client/mod.ts` would never send.
  */
 
 import assert from "node:assert/strict";
-import { HubClient } from "../lib/client.ts";
-import type { Config } from "../lib/config.ts";
-import { silentLogger } from "../lib/log.ts";
-import type { EventType } from "../lib/protocol.ts";
-import { type RunningServer, startServer } from "../lib/server.ts";
+import { HubClient } from "../lib/client/mod.ts";
+import type { Config } from "../lib/server/config.ts";
+import { silentLogger } from "../lib/server/log.ts";
+import type { EventType } from "../lib/protocol/mod.ts";
+import { type RunningServer, startServer } from "../lib/server/start.ts";
 import { createApp } from "../main.ts";
 
 export interface TestServer extends RunningServer {

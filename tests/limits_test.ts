@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { CLOSE_CODES } from "../lib/protocol.ts";
-import { FLOOD_GRACE_MS } from "../lib/connection.ts";
+import { CLOSE_CODES } from "../lib/protocol/mod.ts";
+import { FLOOD_GRACE_MS } from "../lib/edge/connection.ts";
 import { delay, eventually, Probe, startTestServer, stats } from "./helpers.ts";
 import { closeCode, RawSocket } from "./raw_socket.ts";
 

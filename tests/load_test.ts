@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { LoadReport } from "../lib/load/run.ts";
-import { parseLoadArgs } from "../tools/load.ts";
+import type { LoadReport } from "../tools/load/run.ts";
+import { parseLoadArgs } from "../tools/load/main.ts";
 import { startTestServer } from "./helpers.ts";
 
-const LOAD = fileURLToPath(new URL("../tools/load.ts", import.meta.url));
+const LOAD = fileURLToPath(new URL("../tools/load/main.ts", import.meta.url));
 
 interface LoadRun {
   code: number;

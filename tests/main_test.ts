@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { HubClient } from "../lib/client.ts";
+import { HubClient } from "../lib/client/mod.ts";
 import { runToExit, spawnServer } from "./server_process.ts";
 
 Deno.test("an invalid value stops the server with a message naming the variable", async () => {

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Events } from "../lib/protocol.ts";
+import type { Events } from "../lib/protocol/mod.ts";
 import { type Frame, Probe, type TestServer } from "./helpers.ts";
 
 /** A probe on `server`, welcomed. */

@@ -12,7 +12,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Events } from "../lib/protocol.ts";
+import type { Events } from "../lib/protocol/mod.ts";
 import {
   connectClient,
   delay,

@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { HubClient } from "../lib/client.ts";
-import type { Events, EventType } from "../lib/protocol.ts";
+import { HubClient } from "../lib/client/mod.ts";
+import type { Events, EventType } from "../lib/protocol/mod.ts";
 import { eventually } from "./helpers.ts";
 import type { ServerProcess } from "./server_process.ts";
 

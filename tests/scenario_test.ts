@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { HubClient } from "../lib/client.ts";
+import type { HubClient } from "../lib/client/mod.ts";
 import { connectClient, eventually, Probe, startTestServer, stats } from "./helpers.ts";
 import { RawSocket } from "./raw_socket.ts";
 

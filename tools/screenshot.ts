@@ -13,8 +13,8 @@
  * @module
  */
 
-import { silentLogger } from "../lib/log.ts";
-import { startServer } from "../lib/server.ts";
+import { silentLogger } from "../lib/server/log.ts";
+import { startServer } from "../lib/server/start.ts";
 import { createApp } from "../main.ts";
 import {
   browserSkipReason,

@@ -10,7 +10,7 @@
  */
 
 import { IS_BROWSER } from "fresh/runtime";
-import { HubClient } from "../client.ts";
+import { HubClient } from "../client/mod.ts";
 import { createHubStore, type HubStore } from "./store.ts";
 
 let shared: HubStore | undefined;

@@ -17,7 +17,12 @@
  */
 
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
-import { type ConnectionState, type HubClient, type RequestArgs, RequestError } from "../client.ts";
+import {
+  type ConnectionState,
+  type HubClient,
+  type RequestArgs,
+  RequestError,
+} from "../client/mod.ts";
 import {
   type CloseReason,
   type Events,
@@ -27,7 +32,7 @@ import {
   type ReplyData,
   type RequestType,
   type RoomInfo,
-} from "../protocol.ts";
+} from "../protocol/mod.ts";
 import { guestName } from "./format.ts";
 
 /** One line in a chat or conversation stream. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HubClient } from "../client.ts";
+import { HubClient } from "../client/mod.ts";
 import { eventually, startTestServer, type TestServer } from "../../tests/helpers.ts";
 import { createHubStore, type HubStore } from "./store.ts";
 

@@ -14,9 +14,9 @@
  */
 
 import { createClient } from "redis";
-import type { Cluster, ClusterInbox, GoneSession, Signal } from "./cluster.ts";
-import type { Logger } from "./log.ts";
-import type { Member } from "./protocol.ts";
+import type { Cluster, ClusterInbox, GoneSession, Signal } from "../seam.ts";
+import type { Logger } from "../../server/log.ts";
+import type { Member } from "../../protocol/mod.ts";
 
 export interface RedisClusterOptions {
   url: string;

@@ -12,7 +12,7 @@ import {
   type RequestId,
   type Requests,
   type RequestType,
-} from "./protocol.ts";
+} from "./mod.ts";
 
 /** A request that passed validation, with its data normalized (e.g. names trimmed). */
 export type ValidRequest = {

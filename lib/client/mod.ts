@@ -1,5 +1,5 @@
 /**
- * A typed client for the hub's WebSocket protocol (see `lib/protocol.ts`).
+ * A typed client for the hub's WebSocket protocol (see `lib/protocol/mod.ts`).
  *
  * It speaks only web standards (`WebSocket`, timers, `EventTarget`-style listeners), so the same
  * module runs in the browser (islands) and in Deno (load client, tests). It correlates requests
@@ -7,7 +7,7 @@
  * jittered exponential backoff, and notices a silent connection through the server's heartbeat.
  *
  * ```ts ignore
- * import { HubClient } from "./client.ts";
+ * import { HubClient } from "./mod.ts";
  *
  * const client = new HubClient("ws://localhost:8000/ws");
  * const welcome = await client.ready();
@@ -28,7 +28,7 @@ import type {
   ReplyData,
   RequestData,
   RequestType,
-} from "./protocol.ts";
+} from "../protocol/mod.ts";
 
 /**
  * Where the connection stands.

@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type LoadReport, type Progress, runLoad } from "../lib/load/run.ts";
+import { type LoadReport, type Progress, runLoad } from "./run.ts";
 
 const USAGE = `Usage: deno task load [options]
 

@@ -7,12 +7,12 @@
  */
 
 import type { Config } from "./config.ts";
-import type { ConnectionContext } from "./connection.ts";
-import type { Cluster, GoneSession } from "./cluster.ts";
-import { RedisCluster } from "./cluster_redis.ts";
-import { Hub } from "./hub.ts";
+import type { ConnectionContext } from "../edge/connection.ts";
+import type { Cluster, GoneSession } from "../cluster/seam.ts";
+import { RedisCluster } from "../cluster/redis/mod.ts";
+import { Hub } from "../hub/hub.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { CLOSE_CODES } from "./protocol.ts";
+import { CLOSE_CODES } from "../protocol/mod.ts";
 
 export interface Services extends ConnectionContext {
   /** Closes every socket with 1001, stops the hub's timers and leaves the cluster. */

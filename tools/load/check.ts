@@ -1,12 +1,12 @@
 /**
  * What the load client sends and how it judges a reply: `random` requests in the wire format of
- * `lib/protocol.ts`, and the checks of docs/protocol.md (`text` is the sent text, a space and `n`,
+ * `lib/protocol/mod.ts`, and the checks of docs/protocol.md (`text` is the sent text, a space and `n`,
  * with `n` a whole number from 1 to 100).
  *
  * @module
  */
 
-import type { ReplyData, RequestId } from "../protocol.ts";
+import type { ReplyData, RequestId } from "../../lib/protocol/mod.ts";
 
 /** The text the load client sends with request `id`: cheap to build, unique per request. */
 export function loadText(id: number): string {
@@ -14,7 +14,7 @@ export function loadText(id: number): string {
 }
 
 /**
- * The `random` request frame for `id`, as `lib/client.ts` would serialize it.
+ * The `random` request frame for `id`, as `lib/client/mod.ts` would serialize it.
  *
  * ```ts
  * randomFrame(7); // '{"type":"random","id":7,"data":{"text":"load-7"}}'

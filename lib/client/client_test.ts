@@ -1,6 +1,6 @@
 import assert, { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { backoffDelay, type ConnectionState, HubClient, RequestError } from "./client.ts";
-import type { ClientFrame, ErrorBody, Events, ServerFrame } from "./protocol.ts";
+import { backoffDelay, type ConnectionState, HubClient, RequestError } from "./mod.ts";
+import type { ClientFrame, ErrorBody, Events, ServerFrame } from "../protocol/mod.ts";
 
 // ---- a tiny fake hub -------------------------------------------------------------------------
 

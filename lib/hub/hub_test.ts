@@ -10,8 +10,8 @@ import {
   LIMITS,
   type ReplyData,
   type RequestType,
-} from "./protocol.ts";
-import type { ValidRequest } from "./validate.ts";
+} from "../protocol/mod.ts";
+import type { ValidRequest } from "../protocol/validate.ts";
 
 interface Frame {
   type: string;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LIMITS } from "./protocol.ts";
+import { LIMITS } from "./mod.ts";
 import { parseFrame } from "./validate.ts";
 
 const ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";

@@ -17,13 +17,8 @@
  */
 
 import { monotonicFactory } from "ulid";
-import {
-  type Cluster,
-  type ClusterInbox,
-  type GoneSession,
-  LocalCluster,
-  type Signal,
-} from "./cluster.ts";
+import { type Cluster, type ClusterInbox, type GoneSession, type Signal } from "../cluster/seam.ts";
+import { LocalCluster } from "../cluster/local.ts";
 import {
   type CloseReason,
   type ErrorCode,
@@ -35,8 +30,8 @@ import {
   type ReplyData,
   type RequestType,
   type RoomInfo,
-} from "./protocol.ts";
-import type { ValidRequest } from "./validate.ts";
+} from "../protocol/mod.ts";
+import type { ValidRequest } from "../protocol/validate.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { checkRandomReply, randomFrame } from "./check.ts";
 
-Deno.test("randomFrame is the frame lib/client.ts would send", () => {
+Deno.test("randomFrame is the frame lib/client/mod.ts would send", () => {
   assert.deepEqual(JSON.parse(randomFrame(7)), {
     type: "random",
     id: 7,

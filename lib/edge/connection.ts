@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
-import { Hub, HubError, type Session } from "./hub.ts";
-import type { Logger } from "./log.ts";
-import { CLOSE_CODES, type ErrorCode, type RequestId } from "./protocol.ts";
+import type { Config } from "../server/config.ts";
+import { Hub, HubError, type Session } from "../hub/hub.ts";
+import type { Logger } from "../server/log.ts";
+import { CLOSE_CODES, type ErrorCode, type RequestId } from "../protocol/mod.ts";
 import { Offence, TokenBucket } from "./rate_limit.ts";
-import { parseFrame } from "./validate.ts";
+import { parseFrame } from "../protocol/validate.ts";
 
 /** How long a client may stay over its rate limits before it is disconnected. */
 export const FLOOD_GRACE_MS = 5000;

@@ -3,8 +3,8 @@
  * and answers for them; a {@link Cluster} carries everything that crosses nodes: room frames,
  * signals for sessions on other nodes, and the other nodes' share of counts and member lists.
  *
- * The embedded default, {@link LocalCluster}, is a deployment of one: there are no other nodes,
- * so it has nothing to carry and nothing to add. `cluster_redis.ts` is the Redis implementation.
+ * The embedded default, `LocalCluster` (`local.ts`), is a deployment of one: there are no other nodes,
+ * so it has nothing to carry and nothing to add. `redis/mod.ts` is the Redis implementation.
  *
  * Delivery guarantee (every implementation): a frame or signal handed to the cluster reaches each
  * other node at most once, and frames published by one node to one room arrive in the order they
@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { CloseReason, Member } from "./protocol.ts";
+import type { CloseReason, Member } from "../protocol/mod.ts";
 
 /**
  * A message for one session, wherever it is connected. Direct-message consent lives with each
@@ -94,38 +94,4 @@ export interface Cluster {
   remoteRooms(): Promise<Map<string, number>>;
   /** Whether `sessionId` is connected to another live node. */
   locate(sessionId: string): Promise<boolean>;
-}
-
-/** A deployment of one node: nothing to carry, nothing to add. */
-export class LocalCluster implements Cluster {
-  readonly nodeId = "local";
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  sessionOpened(): void {}
-  sessionRenamed(): void {}
-  sessionClosed(): void {}
-  joined(): Promise<void> {
-    return Promise.resolve();
-  }
-  left(): Promise<void> {
-    return Promise.resolve();
-  }
-  publish(): void {}
-  signal(): void {}
-  remoteCount(): Promise<number> {
-    return Promise.resolve(0);
-  }
-  remoteMembers(): Promise<Member[]> {
-    return Promise.resolve([]);
-  }
-  remoteRooms(): Promise<Map<string, number>> {
-    return Promise.resolve(new Map());
-  }
-  locate(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
 }

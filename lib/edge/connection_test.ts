@@ -4,11 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import { DEFAULTS } from "./config.ts";
+import { DEFAULTS } from "../server/config.ts";
 import { attachSocket, SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "./connection.ts";
-import { Hub } from "./hub.ts";
-import { silentLogger } from "./log.ts";
-import { CLOSE_CODES } from "./protocol.ts";
+import { Hub } from "../hub/hub.ts";
+import { silentLogger } from "../server/log.ts";
+import { CLOSE_CODES } from "../protocol/mod.ts";
 
 /** Just enough of a server-side WebSocket: handlers, a settable `bufferedAmount`, a close log. */
 class FakeSocket {
