@@ -21,6 +21,7 @@ import { type Cluster, type ClusterInbox, type GoneSession, type Signal } from "
 import { LocalCluster } from "../cluster/local.ts";
 import {
   type CloseReason,
+  defaultName,
   type ErrorCode,
   type Events,
   type EventType,
@@ -672,8 +673,3 @@ export class Hub {
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
 export const MAX_ROOMS_LISTED = 1000;
-
-/** A readable default that still tells sessions apart: the tail of the random part of the ULID. */
-export function defaultName(sessionId: string): string {
-  return `guest-${sessionId.slice(-6).toLowerCase()}`;
-}

@@ -3,7 +3,8 @@
  */
 
 import assert from "node:assert/strict";
-import { defaultName, Hub, HubError, MAX_ROOMS_LISTED } from "./hub.ts";
+import { Hub, HubError, MAX_ROOMS_LISTED } from "./hub.ts";
+import { defaultName } from "../protocol/mod.ts";
 import {
   type Events,
   type EventType,

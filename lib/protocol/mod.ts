@@ -144,6 +144,14 @@ export const LIMITS = {
 /** The room every session is in from the start. */
 export const LOBBY = "lobby";
 
+/**
+ * The name a session has until it sets one: readable, and still telling sessions apart, as the
+ * tail of the random part of its ULID. Clients use it too, for a peer whose name they never saw.
+ */
+export function defaultName(sessionId: string): string {
+  return `guest-${sessionId.slice(-6).toLowerCase()}`;
+}
+
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = {
   /** Server shutting down. */

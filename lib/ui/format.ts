@@ -63,8 +63,3 @@ export function ago(then: number, now: number): string {
   if (m < 60) return `${m}m ago`;
   return `${Math.floor(m / 60)}h ago`;
 }
-
-/** The default display name the server gives a session: `guest-` and the id's last 6 characters, lower-cased. */
-export function guestName(sessionId: string): string {
-  return `guest-${sessionId.slice(-6).toLowerCase()}`;
-}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ago, clockTime, duration, guestName, shortTime } from "./format.ts";
+import { ago, clockTime, duration, shortTime } from "./format.ts";
+import { defaultName } from "../protocol/mod.ts";
 
 Deno.test("format: clock times are zero-padded local times", () => {
   const t = new Date(2025, 0, 2, 9, 5, 7).getTime();
@@ -19,5 +20,5 @@ Deno.test("format: durations and ages read naturally", () => {
 });
 
 Deno.test("format: guest names match the server's default", () => {
-  assert.equal(guestName("01J00000000000000000ABCDEF"), "guest-abcdef");
+  assert.equal(defaultName("01J00000000000000000ABCDEF"), "guest-abcdef");
 });

@@ -25,6 +25,7 @@ import {
 } from "../client/mod.ts";
 import {
   type CloseReason,
+  defaultName,
   type Events,
   LIMITS,
   LOBBY,
@@ -33,7 +34,6 @@ import {
   type RequestType,
   type RoomInfo,
 } from "../protocol/mod.ts";
-import { guestName } from "./format.ts";
 
 /** One line in a chat or conversation stream. */
 export type StreamItem =
@@ -280,7 +280,7 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
       const m = r.members.find((x) => x.sessionId === sessionId);
       if (m) return m.name;
     }
-    return findConversation(sessionId)?.name ?? guestName(sessionId);
+    return findConversation(sessionId)?.name ?? defaultName(sessionId);
   }
 
   async function request<T extends RequestType>(
