@@ -145,9 +145,13 @@ export class App<State = unknown> {
 
   /**
    * The request handler, e.g. for `Deno.serve(app.handler())` or tests.
-   * `ctx.req` is the very `req` passed in.
+   * `ctx.req` is the very `req` passed in. Route loading starts at once (as
+   * Fresh 2 sets up its router here), so a server reports a broken route file
+   * when it starts; requests wait for the load. If it fails, the error is
+   * logged once and every request gets a 500.
    */
   handler(): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
+    this.#prepare().catch(() => {}); // logged by #prepare(); requests answer 500
     return async (req, info) => {
       try {
         await this.#prepare();
@@ -199,12 +203,9 @@ export class App<State = unknown> {
 
   /**
    * Starts `Deno.serve` with `options` (port 8000 and hostname 0.0.0.0 unless
-   * given) and returns the running server. Route loading starts at once;
-   * requests wait for it. If a route file fails to load, the error is logged
-   * and every request gets a 500.
+   * given) and {@linkcode handler}, and returns the running server.
    */
   listen(options: ListenOptions = {}): Deno.HttpServer<Deno.NetAddr> {
-    this.#prepare().catch(() => {}); // logged by #prepare(); requests answer 500
     return Deno.serve(options, this.handler());
   }
 

@@ -17,13 +17,13 @@ async function fetchText(
   return { res, text: await res.text() };
 }
 
-/** Runs `fn` with console.error captured; returns what was logged. */
-async function quietly(fn: () => Promise<void>): Promise<unknown[][]> {
+/** Runs `fn` with console.error captured (`fn` may watch it grow); returns what was logged. */
+async function quietly(fn: (logged: unknown[][]) => Promise<void>): Promise<unknown[][]> {
   const logged: unknown[][] = [];
   const original = console.error;
   console.error = (...args: unknown[]) => logged.push(args);
   try {
-    await fn();
+    await fn(logged);
   } finally {
     console.error = original;
   }
@@ -357,17 +357,24 @@ Deno.test("ctx.render in app.get() uses the _app wrapper but no file layouts", a
   assert.match(text, /^<!DOCTYPE html><html lang="en">.*<body class="app"><h1>Hi<\/h1><\/body>/);
 });
 
-Deno.test("routes load lazily; a load failure is logged once and answers 500", async () => {
+Deno.test("handler() starts the route load; a failure is logged once and answers 500", async () => {
   const app = new App({ root: new URL("./testdata/nope/", import.meta.url) }).fsRoutes();
-  const handler = app.handler(); // nothing is scanned yet
   const statuses: number[] = [];
-  const logged = await quietly(async () => {
+  let beforeRequests = 0;
+  const logged = await quietly(async (soFar) => {
+    const handler = app.handler();
+    // No request yet: a server learns of a broken route file when it starts, not on first use.
+    for (let i = 0; i < 100 && soFar.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    beforeRequests = soFar.length;
     for (let i = 0; i < 2; i++) {
       const res = await handler(new Request("http://localhost/"));
       statuses.push(res.status);
       await res.body?.cancel();
     }
   });
+  assert.equal(beforeRequests, 1, "the failure is logged before the first request");
   assert.deepEqual(statuses, [500, 500]);
   assert.equal(logged.length, 1);
   assert.match(String(logged[0][1]), /Routes folder not found/);
@@ -429,7 +436,7 @@ Deno.test("fsRoutes() twice is refused", () => {
 
 Deno.test("a WebSocket upgrade on ctx.req works through middlewares", async () => {
   const controller = new AbortController();
-  const server = new App()
+  const app = new App()
     .use(async (ctx) => {
       const res = await ctx.next();
       res.headers.set("x-seen", "1");
@@ -439,8 +446,11 @@ Deno.test("a WebSocket upgrade on ctx.req works through middlewares", async () =
       const { socket, response } = Deno.upgradeWebSocket(ctx.req);
       socket.onmessage = (e) => socket.send(`echo ${e.data}`);
       return response;
-    })
-    .listen({ port: 0, hostname: "127.0.0.1", signal: controller.signal, onListen() {} });
+    });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: controller.signal, onListen() {} },
+    app.handler(),
+  );
   try {
     const ws = new WebSocket(`ws://127.0.0.1:${server.addr.port}/ws`);
     const reply = await new Promise<string>((resolve, reject) => {

@@ -66,12 +66,6 @@ export function installBuild(outDir: string, manifest: BuildManifest, modules: B
   setBuildId(manifest.buildId);
 }
 
-/** Forgets the installed build (tests). */
-export function uninstallBuild(): void {
-  installed = null;
-  setBuildId(null);
-}
-
 /** The project root of the installed production build, if any: `new App()`'s default root. */
 export function installedRoot(): string | null {
   return installed?.root ?? null;

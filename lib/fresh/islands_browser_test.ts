@@ -15,12 +15,12 @@ Deno.test({
       .fsRoutes();
     const abort = new AbortController();
     const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-    const server = app.listen({
+    const server = Deno.serve({
       hostname: "127.0.0.1",
       port: 0,
       signal: abort.signal,
       onListen: resolve,
-    });
+    }, app.handler());
     try {
       const { port } = await listening;
       await checkIslandsPage(`http://127.0.0.1:${port}`);

@@ -48,12 +48,14 @@ export async function startServer<S>(
   const app = createApp(services);
   const abort = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = app.listen({
+  // Deno.serve with app.handler() rather than app.listen(): Fresh 2's listen() resolves to nothing
+  // (no server to await on shutdown) and, given port 0, hunts for a free port from 8000 instead.
+  const server = Deno.serve({
     port: full.port,
     hostname: full.host,
     signal: abort.signal,
     onListen: (addr: Deno.NetAddr) => resolve(addr),
-  });
+  }, app.handler());
   const addr = await listening;
   const host = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? "127.0.0.1" : addr.hostname;
   let stopping: Promise<void> | undefined;
