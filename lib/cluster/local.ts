@@ -6,38 +6,27 @@
  */
 
 import type { Member } from "../protocol/mod.ts";
-import type { Cluster } from "./seam.ts";
+import type { Broker, Cluster, Registry } from "./seam.ts";
 
 /** A deployment of one node: nothing to carry, nothing to add. */
 export class LocalCluster implements Cluster {
   readonly nodeId = "local";
+  readonly broker: Broker = { publish() {}, signal() {} };
+  readonly registry: Registry = {
+    sessionOpened() {},
+    sessionRenamed() {},
+    sessionClosed() {},
+    joined: () => Promise.resolve(),
+    left: () => Promise.resolve(),
+    remoteCount: () => Promise.resolve(0),
+    remoteMembers: (): Promise<Member[]> => Promise.resolve([]),
+    remoteRooms: () => Promise.resolve(new Map()),
+    locate: () => Promise.resolve(false),
+  };
   start(): Promise<void> {
     return Promise.resolve();
   }
   close(): Promise<void> {
     return Promise.resolve();
-  }
-  sessionOpened(): void {}
-  sessionRenamed(): void {}
-  sessionClosed(): void {}
-  joined(): Promise<void> {
-    return Promise.resolve();
-  }
-  left(): Promise<void> {
-    return Promise.resolve();
-  }
-  publish(): void {}
-  signal(): void {}
-  remoteCount(): Promise<number> {
-    return Promise.resolve(0);
-  }
-  remoteMembers(): Promise<Member[]> {
-    return Promise.resolve([]);
-  }
-  remoteRooms(): Promise<Map<string, number>> {
-    return Promise.resolve(new Map());
-  }
-  locate(): Promise<boolean> {
-    return Promise.resolve(false);
   }
 }

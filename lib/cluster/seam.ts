@@ -1,16 +1,22 @@
 /**
  * The seam between one hub and the other nodes of a deployment. The hub keeps its own sessions
- * and answers for them; a {@link Cluster} carries everything that crosses nodes: room frames,
- * signals for sessions on other nodes, and the other nodes' share of counts and member lists.
+ * and answers for them; a {@link Cluster} carries everything that crosses nodes, in two parts with
+ * separate jobs, as Centrifuge separates its Broker from its PresenceManager:
+ *
+ * - a {@link Broker} delivers: room frames to the other nodes' members, signals to one session;
+ * - a {@link Registry} records where this node's sessions and memberships are, and answers for
+ *   the other nodes' share of counts, member lists and locations.
+ *
+ * Traffic from the other nodes comes back through the hub's {@link ClusterInbox}, which also
+ * hands the cluster a snapshot of this node's state when it must be written again.
  *
  * The embedded default, `LocalCluster` (`local.ts`), is a deployment of one: there are no other nodes,
  * so it has nothing to carry and nothing to add. `redis/mod.ts` is the Redis implementation.
  *
- * Delivery guarantee (every implementation): a frame or signal handed to the cluster reaches each
- * other node at most once, and frames published by one node to one room arrive in the order they
- * were published. While the cluster's transport is down, cross-node traffic is dropped, never
- * queued without bound, and reads answer for the other nodes as best they can (possibly empty),
- * never with an error: local clients are always served.
+ * Each interface states its guarantee. In short: delivery is at most once and in order per room
+ * and publishing node; while the transport is down, cross-node traffic is dropped, never queued
+ * without bound, and reads answer for the other nodes as best they can, never with an error, so
+ * local clients are always served.
  *
  * @module
  */
@@ -35,7 +41,7 @@ export interface GoneSession {
   rooms: string[];
 }
 
-/** What a cluster hands to its hub. Each callback concerns local sessions only. */
+/** What a cluster hands to its hub, and reads from it. Each callback concerns local sessions. */
 export interface ClusterInbox {
   /** A serialized event for the local members of `room`, published by another node. */
   room(room: string, frame: string): void;
@@ -50,19 +56,37 @@ export interface ClusterInbox {
    * `reaped`, the other nodes were told this node's sessions are gone.
    */
   resynced(reaped: boolean): void;
+  /** This node's sessions with their names and rooms, for writing its state again. */
+  snapshot(): GoneSession[];
 }
 
-export interface Cluster {
-  /** This node's id, unique in the deployment. */
-  readonly nodeId: string;
+/**
+ * Delivery to other nodes.
+ *
+ * Guarantee (every implementation): a frame or signal reaches each other node at most once, and
+ * frames that one node publishes to one room arrive at every other node in the order they were
+ * published. Nothing is queued while the transport is down: traffic is dropped, and the
+ * {@link ClusterInbox.resynced} call after the outage lets the hub mend what was lost. Neither
+ * method throws nor waits: delivery is fire-and-forget.
+ */
+export interface Broker {
+  /** Hands a serialized event to the other nodes' members of `room`. */
+  publish(room: string, frame: string): void;
+  /** Routes a signal to the node of `signal.to`, if it is on another node. */
+  signal(signal: Signal): void;
+}
 
-  /** Connects the cluster to its hub; called once before any other method. */
-  start(inbox: ClusterInbox): Promise<void>;
-  /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */
-  close(): Promise<void>;
-
-  // Writes of this node's own state. Failures are the cluster's to handle: the promises some of
-  // them return always resolve, and soon, outage or not.
+/**
+ * Who is where. Writes record this node's own sessions and memberships; reads answer for the
+ * other live nodes only, since this node's share comes from the hub.
+ *
+ * Guarantee: writes are applied in the order they are made, and the promises they return always
+ * resolve, and soon, outage or not (a write lost in an outage is made good by the resync after
+ * it). Reads never reject: while the transport is down they answer for the other nodes as best
+ * they can, possibly empty, so local clients are always served. A node that dies stops counting
+ * in every read within the implementation's node timeout.
+ */
+export interface Registry {
   /**
    * Registers a session. A promise, when returned, resolves once other nodes count the session;
    * the hub holds the session's `welcome` until then, so a client that has been welcomed is
@@ -79,13 +103,6 @@ export interface Cluster {
   /** Resolves when other nodes no longer list the member. */
   left(room: string, sessionId: string): Promise<void>;
 
-  // Delivery to other nodes.
-  /** Hands a serialized event to the other nodes' members of `room`. */
-  publish(room: string, frame: string): void;
-  /** Routes a signal to the node of `signal.to`, if it is on another node. */
-  signal(signal: Signal): void;
-
-  // Reads about the other nodes; this node's own share comes from the hub.
   /** Sessions connected to other live nodes. */
   remoteCount(): Promise<number>;
   /** Members of `room` connected to other live nodes. */
@@ -94,4 +111,16 @@ export interface Cluster {
   remoteRooms(): Promise<Map<string, number>>;
   /** Whether `sessionId` is connected to another live node. */
   locate(sessionId: string): Promise<boolean>;
+}
+
+/** One node's membership of a deployment: its broker, its registry, and their lifetime. */
+export interface Cluster {
+  /** This node's id, unique in the deployment. */
+  readonly nodeId: string;
+  readonly broker: Broker;
+  readonly registry: Registry;
+  /** Connects the cluster to its hub; called once before any other method. */
+  start(inbox: ClusterInbox): Promise<void>;
+  /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */
+  close(): Promise<void>;
 }

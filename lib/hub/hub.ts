@@ -1,54 +1,39 @@
 /**
- * The hub: every session, room, connect time and direct-message conversation of this node, with
- * no sockets inside. Each session is given a `send` function that takes one serialized frame, so
- * the hub is testable with plain arrays and the transport (WebSocket today) stays at the edge.
+ * The hub: the coordinator of this node's sessions, with no sockets inside. Each session is given
+ * a `send` function that takes one serialized frame, so the hub is testable with plain arrays and
+ * the transport (WebSocket today) stays at the edge.
  *
- * Other nodes are reached through a {@link Cluster}; with the default {@link LocalCluster} the hub
- * is the whole deployment. Every step of a direct-message handshake travels as a {@link Signal}
- * to the other side's node, even when both sides are here, so one code path serves both cases.
+ * It keeps the session registry and the request table, and hands the rest to one module each:
+ * {@link Rooms} (membership, fan-out, presence) and {@link Conversations} (the DM state machine).
+ * Other nodes are reached through a {@link Cluster}; with the default `LocalCluster` the hub is
+ * the whole deployment.
  *
- * Requests reach the hub already validated (see `validate.ts`). A request returns its reply data,
- * or a promise of it when the answer needs the other nodes, or throws a {@link HubError}. Local
- * state changes before the handler returns, so a client may pipeline `join` and `chat`.
+ * Requests reach the hub already validated (see `lib/protocol/validate.ts`). A request returns its
+ * reply data, or a promise of it when the answer needs the other nodes, or throws a
+ * {@link HubError}. Local state changes before the handler returns, so a client may pipeline
+ * `join` and `chat`.
  *
- * Fan-out serializes each event once and hands the same string to every recipient.
+ * It runs a little over 300 lines because the request table, the one place where every request
+ * type is handled, belongs with the registry it reads.
  *
  * @module
  */
 
 import { monotonicFactory } from "ulid";
-import { type Cluster, type ClusterInbox, type GoneSession, type Signal } from "../cluster/seam.ts";
 import { LocalCluster } from "../cluster/local.ts";
-import {
-  type CloseReason,
-  defaultName,
-  type ErrorCode,
-  type Events,
-  type EventType,
-  LIMITS,
-  LOBBY,
-  type Member,
-  type ReplyData,
-  type RequestType,
-  type RoomInfo,
-} from "../protocol/mod.ts";
+import type { Cluster, ClusterInbox, GoneSession } from "../cluster/seam.ts";
+import { defaultName, LIMITS, LOBBY, type ReplyData, type RequestType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
+import { Conversations } from "./conversations.ts";
+import { MAX_ROOMS_LISTED, Rooms } from "./rooms.ts";
+import { encodeEvent, HubError, type Send, type Session, type TimerId } from "./session.ts";
+import { realTimers, type Timers } from "./timers.ts";
 
-type Timer = ReturnType<typeof setTimeout>;
+export { encodeEvent, HubError, MAX_ROOMS_LISTED };
+export type { Send, Session };
 
 /** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
 const ulid = monotonicFactory();
-
-/** Hands one serialized frame to a session's transport. Must not throw. */
-export type Send = (frame: string) => void;
-
-/** A refusal the client is told about: the code and a message naming the cause. */
-export class HubError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-    this.name = "HubError";
-  }
-}
 
 export interface HubOptions {
   /** Advertised in `welcome`; the heartbeat itself is driven by {@link Hub.startHeartbeat}. */
@@ -59,25 +44,12 @@ export interface HubOptions {
   presenceLimit?: number;
   /** The other nodes; a deployment of one by default. */
   cluster?: Cluster;
-  /** Epoch milliseconds; injectable for tests. */
+  /** Clock and timers; injectable so tests drive time by hand. */
+  timers?: Timers;
+  /** Epoch milliseconds; overrides `timers.now`, for tests that only need a fixed clock. */
   now?: () => number;
   /** Uniform in [0, 1); injectable for tests. */
   random?: () => number;
-}
-
-/** What the hub knows about one connected client. */
-export interface Session {
-  readonly id: string;
-  name: string;
-  readonly connectedAt: number;
-  readonly send: Send;
-  readonly rooms: Set<string>;
-  /** Accepted conversations: peer id → peer name. */
-  readonly peers: Map<string, string>;
-  /** DM requests this session sent that await an answer: target id → expiry timer. */
-  readonly outgoing: Map<string, Timer>;
-  /** DM requests this session received and has not answered: requester id → requester name. */
-  readonly incoming: Map<string, string>;
 }
 
 /** Counters for `/api/stats`. The transport counts frames in and out. */
@@ -97,11 +69,6 @@ type Handler<T extends RequestType> = (
   data: Extract<ValidRequest, { type: T }>["data"],
 ) => ReplyData<T> | Promise<ReplyData<T>>;
 
-/** Serializes a server event frame once, for any number of recipients. */
-export function encodeEvent<E extends EventType>(type: E, data: Events[E]): string {
-  return `{"type":"${type}","data":${JSON.stringify(data)}}`;
-}
-
 /**
  * Owns this node's sessions, rooms and conversations.
  *
@@ -117,16 +84,34 @@ export class Hub {
   readonly metrics: HubMetrics = { messagesIn: 0, messagesOut: 0 };
   readonly cluster: Cluster;
   readonly #sessions = new Map<string, Session>();
-  readonly #rooms = new Map<string, Set<Session>>();
-  readonly #options: Required<Omit<HubOptions, "cluster">>;
+  readonly #rooms: Rooms;
+  readonly #dms: Conversations;
+  readonly #timers: Timers;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #heartbeatMs: number;
   readonly #startedAt: number;
-  #heartbeat: Timer | undefined;
+  #heartbeat: TimerId | undefined;
 
   constructor(options: HubOptions) {
-    const { cluster, ...rest } = options;
-    this.#options = { presenceLimit: 250, now: Date.now, random: Math.random, ...rest };
-    this.cluster = cluster ?? new LocalCluster();
-    this.#startedAt = this.#options.now();
+    this.cluster = options.cluster ?? new LocalCluster();
+    this.#timers = options.timers ?? realTimers;
+    const timers = this.#timers;
+    this.#now = options.now ?? (() => timers.now());
+    this.#random = options.random ?? Math.random;
+    this.#heartbeatMs = options.heartbeatMs;
+    const { broker, registry } = this.cluster;
+    this.#rooms = new Rooms({ broker, registry, presenceLimit: options.presenceLimit ?? 250 });
+    this.#dms = new Conversations({
+      sessions: this.#sessions,
+      broker,
+      registry,
+      requestTtlMs: options.dmRequestTtlMs,
+      timers,
+      now: this.#now,
+      newId: ulid,
+    });
+    this.#startedAt = this.#now();
   }
 
   /** Connects the hub to its cluster; call once before serving when the cluster is not local. */
@@ -141,7 +126,7 @@ export class Hub {
 
   /** Sessions connected to the whole deployment. */
   async deploymentCount(): Promise<number> {
-    return this.#sessions.size + await this.cluster.remoteCount();
+    return this.#sessions.size + await this.cluster.registry.remoteCount();
   }
 
   /** Looks a local session up, for the transport and for tests. */
@@ -149,29 +134,15 @@ export class Hub {
     return this.#sessions.get(id);
   }
 
-  /** This node's sessions with their rooms, for a cluster rewriting its state. */
-  snapshot(): GoneSession[] {
-    return [...this.#sessions.values()].map((s) => ({
-      sessionId: s.id,
-      name: s.name,
-      rooms: [...s.rooms],
-    }));
-  }
-
   /** Names of rooms with at least one member on this node. */
   roomNames(): string[] {
-    return [...this.#rooms.keys()];
+    return this.#rooms.names();
   }
 
   /** Figures for `/api/stats`: `count` and `rooms` are deployment-wide. */
   async stats(): Promise<HubStats> {
-    const [count, rooms] = await Promise.all([this.deploymentCount(), this.#roomSizes()]);
-    return {
-      count,
-      rooms: rooms.size,
-      uptimeMs: this.#options.now() - this.#startedAt,
-      ...this.metrics,
-    };
+    const [count, rooms] = await Promise.all([this.deploymentCount(), this.#rooms.sizes()]);
+    return { count, rooms: rooms.size, uptimeMs: this.#now() - this.#startedAt, ...this.metrics };
   }
 
   /**
@@ -182,16 +153,16 @@ export class Hub {
   connect(send: Send): Session {
     const id = ulid();
     const name = defaultName(id);
-    const connectedAt = this.#options.now();
+    const connectedAt = this.#now();
     const welcome = () =>
       encodeEvent("welcome", {
         sessionId: id,
         name,
         connectedAt,
-        serverTime: this.#options.now(),
-        heartbeatMs: this.#options.heartbeatMs,
+        serverTime: this.#now(),
+        heartbeatMs: this.#heartbeatMs,
       });
-    const registered = this.cluster.sessionOpened(id, name);
+    const registered = this.cluster.registry.sessionOpened(id, name);
     let held: string[] | undefined;
     if (registered) {
       held = [];
@@ -215,7 +186,7 @@ export class Hub {
       incoming: new Map(),
     };
     this.#sessions.set(id, session);
-    this.#join(session, LOBBY);
+    this.#rooms.join(session, LOBBY);
     return session;
   }
 
@@ -228,17 +199,9 @@ export class Hub {
     const session = this.#sessions.get(id);
     if (!session) return;
     this.#sessions.delete(id);
-    for (const room of session.rooms) this.#leave(session, room);
-    const others = new Set([
-      ...session.peers.keys(),
-      ...session.outgoing.keys(),
-      ...session.incoming.keys(),
-    ]);
-    for (const timer of session.outgoing.values()) clearTimeout(timer);
-    for (const other of others) {
-      this.#signal({ kind: "dm_end", to: other, from: id, reason: "disconnected" });
-    }
-    this.cluster.sessionClosed(id);
+    for (const room of session.rooms) this.#rooms.leave(session, room);
+    this.#dms.ended(session);
+    this.cluster.registry.sessionClosed(id);
   }
 
   /**
@@ -259,13 +222,13 @@ export class Hub {
 
   /** Sends the "Connected" heartbeat to every local session now. */
   heartbeat(): void {
-    const frame = encodeEvent("heartbeat", { text: "Connected", serverTime: this.#options.now() });
+    const frame = encodeEvent("heartbeat", { text: "Connected", serverTime: this.#now() });
     for (const session of this.#sessions.values()) session.send(frame);
   }
 
   /** Sends the heartbeat every `heartbeatMs` until {@link close}. */
   startHeartbeat(): void {
-    this.#heartbeat ??= setInterval(() => this.heartbeat(), this.#options.heartbeatMs);
+    this.#heartbeat ??= this.#timers.setInterval(() => this.heartbeat(), this.#heartbeatMs);
   }
 
   /**
@@ -273,34 +236,29 @@ export class Hub {
    * the transport closes their sockets.
    */
   async close(): Promise<void> {
-    clearInterval(this.#heartbeat);
+    this.#timers.clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
-    for (const session of this.#sessions.values()) {
-      for (const timer of session.outgoing.values()) clearTimeout(timer);
-    }
+    this.#dms.stop();
     this.#sessions.clear();
     this.#rooms.clear();
     await this.cluster.close();
   }
 
   readonly #handlers: { [T in RequestType]: Handler<T> } = {
-    server_time: () => ({ serverTime: this.#options.now() }),
-    ping: () => ({ serverTime: this.#options.now() }),
-    client_time: (s) => ({
-      connectedAt: s.connectedAt,
-      elapsedMs: this.#options.now() - s.connectedAt,
-    }),
+    server_time: () => ({ serverTime: this.#now() }),
+    ping: () => ({ serverTime: this.#now() }),
+    client_time: (s) => ({ connectedAt: s.connectedAt, elapsedMs: this.#now() - s.connectedAt }),
     num_clients: async () => ({ count: await this.deploymentCount() }),
     random: (_s, { text }) => {
-      const n = Math.floor(this.#options.random() * 100) + 1;
+      const n = Math.floor(this.#random() * 100) + 1;
       return { text: `${text} ${n}`, n };
     },
     set_name: (s, { name }) => {
       if (s.name !== name) {
         s.name = name;
         const rooms = [...s.rooms];
-        this.#toRoommates(rooms, encodeEvent("renamed", { sessionId: s.id, name }), s);
-        this.cluster.sessionRenamed(s.id, name, rooms);
+        this.#rooms.toRoommates(rooms, encodeEvent("renamed", { sessionId: s.id, name }), s);
+        this.cluster.registry.sessionRenamed(s.id, name, rooms);
       }
       return { name };
     },
@@ -312,364 +270,63 @@ export class Hub {
             `A session can be in at most ${LIMITS.maxRoomsPerSession} rooms`,
           );
         }
-        await this.#join(s, room);
+        await this.#rooms.join(s, room);
       }
-      return { room, members: await this.#members(room) };
+      return { room, members: await this.#rooms.members(room) };
     },
     leave: async (s, { room }) => {
-      if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
-      await this.#leave(s, room);
-      return { room, members: await this.#members(room) };
+      this.#member(s, room);
+      await this.#rooms.leave(s, room);
+      return { room, members: await this.#rooms.members(room) };
     },
-    rooms: async () => ({ rooms: await this.#roomList() }),
+    rooms: async () => ({ rooms: await this.#rooms.list() }),
     chat: (s, { room, text }) => {
-      if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
+      this.#member(s, room);
       const msgId = ulid();
-      const ts = this.#options.now();
-      const frame = encodeEvent("chat", { room, msgId, from: s.id, name: s.name, text, ts });
-      this.#toRoom(room, frame);
+      const ts = this.#now();
+      this.#rooms.publish(
+        room,
+        encodeEvent("chat", { room, msgId, from: s.id, name: s.name, text, ts }),
+      );
       return { msgId, ts };
     },
-    dm_request: async (s, { to }) => {
-      this.#notSelf(s, to, "data.to");
-      if (s.peers.has(to)) return { to, status: "accepted" };
-      // Both asked each other: that is consent on both sides.
-      if (s.incoming.has(to)) {
-        this.#accept(s, to);
-        return { to, status: "accepted" };
-      }
-      if (s.outgoing.has(to)) return { to, status: "pending" };
-      if (s.outgoing.size >= LIMITS.maxPendingDmRequests) {
-        throw new HubError(
-          "too_many",
-          `At most ${LIMITS.maxPendingDmRequests} DM requests may wait for an answer at once`,
-        );
-      }
-      // The slot is taken before the other nodes are asked, so pipelined requests cannot all
-      // pass the limit while the lookups are in flight.
-      s.outgoing.set(to, setTimeout(() => this.#expire(s, to), this.#options.dmRequestTtlMs));
-      try {
-        await this.#mustExist(to);
-      } catch (err) {
-        clearTimeout(s.outgoing.get(to));
-        s.outgoing.delete(to);
-        throw err;
-      }
-      // The session may have gone, or the request been answered, while the others were asked.
-      if (!this.#sessions.has(s.id)) {
-        throw new HubError("not_found", "Session is no longer connected");
-      }
-      if (s.outgoing.has(to)) this.#signal({ kind: "dm_request", to, from: s.id, name: s.name });
-      return { to, status: s.peers.has(to) ? "accepted" : "pending" };
-    },
-    dm_accept: (s, { from }) => {
-      this.#notSelf(s, from, "data.from");
-      const known = s.peers.get(from);
-      if (known !== undefined) return { with: from, name: known };
-      const name = s.incoming.get(from);
-      if (name === undefined) return this.#noRequest(from);
-      this.#accept(s, from);
-      return { with: from, name };
-    },
-    dm_decline: (s, { from }) => {
-      this.#notSelf(s, from, "data.from");
-      if (!s.incoming.delete(from)) return this.#noRequest(from);
-      this.#signal({ kind: "dm_declined", to: from, from: s.id });
-      return { with: from };
-    },
-    dm: (s, { to, text }) => {
-      this.#notSelf(s, to, "data.to");
-      if (!s.peers.has(to)) {
-        return this.#mustExist(to).then(() => {
-          throw new HubError("not_connected", `No accepted conversation with ${to}`);
-        });
-      }
-      const msgId = ulid();
-      const ts = this.#options.now();
-      this.#signal({ kind: "dm", to, from: s.id, name: s.name, text, msgId, ts });
-      return { msgId, ts };
-    },
-    dm_close: (s, { with: other }) => {
-      this.#notSelf(s, other, "data.with");
-      if (!this.#forget(s, other)) {
-        return this.#mustExist(other).then(() => {
-          throw new HubError("not_connected", `No conversation with ${other}`);
-        });
-      }
-      this.#closed(s, other, "closed");
-      this.#signal({ kind: "dm_end", to: other, from: s.id, reason: "closed" });
-      return { with: other };
-    },
+    dm_request: (s, { to }) => this.#dms.request(s, to),
+    dm_accept: (s, { from }) => this.#dms.accept(s, from),
+    dm_decline: (s, { from }) => this.#dms.decline(s, from),
+    dm: (s, { to, text }) => this.#dms.message(s, to, text),
+    dm_close: (s, { with: other }) => this.#dms.close(s, other),
   };
 
-  /** What the cluster delivers to this node. */
+  #member(s: Session, room: string): void {
+    if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
+  }
+
+  /** What the cluster delivers to this node, and reads from it. */
   readonly #inbox: ClusterInbox = {
-    room: (room, frame) => {
-      const members = this.#rooms.get(room);
-      if (members) { for (const member of members) member.send(frame); }
-    },
-    signal: (signal) => this.#apply(signal),
+    room: (room, frame) => this.#rooms.deliver(room, frame),
+    signal: (signal) => this.#dms.receive(signal),
     renamed: (sessionId, name, rooms) => {
-      this.#toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
+      this.#rooms.toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
     },
-    gone: (sessions) => this.#gone(sessions),
+    gone: (sessions) => {
+      for (const gone of sessions) this.#rooms.vanished(gone.sessionId, gone.name, gone.rooms);
+      this.#dms.gone(new Set(sessions.map((g) => g.sessionId)));
+    },
     resynced: (reaped) => void this.#reconcile(reaped),
+    snapshot: (): GoneSession[] =>
+      [...this.#sessions.values()].map((s) => ({
+        sessionId: s.id,
+        name: s.name,
+        rooms: [...s.rooms],
+      })),
   };
 
   /**
-   * Mends what an outage broke. Reaped: the other nodes ended every conversation with this node's
-   * sessions and saw them leave their rooms, so this side ends those conversations too and
-   * announces its members again. Not reaped: a signal that ended a conversation may have been
-   * lost, so each partner on another node is looked up, and the gone are let go.
+   * Mends what an outage broke: conversations first; then, when the other nodes were told this
+   * node's sessions were gone, its members are announced in their rooms again.
    */
   async #reconcile(reaped: boolean): Promise<void> {
-    for (const session of [...this.#sessions.values()]) {
-      const partners = [
-        ...session.peers.keys(),
-        ...session.outgoing.keys(),
-        ...session.incoming.keys(),
-      ].filter((id) => !this.#sessions.has(id));
-      for (const partner of partners) {
-        if (!reaped && await this.cluster.locate(partner)) continue;
-        if (!this.#forget(session, partner)) continue;
-        this.#closed(session, partner, "disconnected");
-        if (reaped) {
-          this.cluster.signal({
-            kind: "dm_end",
-            to: partner,
-            from: session.id,
-            reason: "disconnected",
-          });
-        }
-      }
-      if (reaped) {
-        for (const room of session.rooms) {
-          if ((this.#rooms.get(room)?.size ?? 0) > this.#options.presenceLimit) continue;
-          this.cluster.publish(
-            room,
-            encodeEvent("presence", {
-              room,
-              sessionId: session.id,
-              name: session.name,
-              action: "join",
-            }),
-          );
-        }
-      }
-    }
-  }
-
-  /** Refuses an operation on one's own session id. */
-  #notSelf(self: Session, id: string, field: string): void {
-    if (id === self.id) throw new HubError("bad_request", `${field} is your own session id`);
-  }
-
-  /** Resolves when `id` is connected somewhere in the deployment; `not_found` otherwise. */
-  async #mustExist(id: string): Promise<void> {
-    if (this.#sessions.has(id) || await this.cluster.locate(id)) return;
-    throw new HubError("not_found", `No session ${id} is connected`);
-  }
-
-  /** Refuses an answer to a request that is not there: `not_found` if the asker is gone too. */
-  #noRequest(from: string): Promise<never> {
-    return this.#mustExist(from).then(() => {
-      throw new HubError("no_request", `No DM request from ${from}`);
-    });
-  }
-
-  /** Delivers a signal here when its target is local, or hands it to the cluster. */
-  #signal(signal: Signal): void {
-    if (this.#sessions.has(signal.to)) this.#apply(signal);
-    else this.cluster.signal(signal);
-  }
-
-  /** The receiving side of every DM step; each side changes only its own session's state. */
-  #apply(signal: Signal): void {
-    const target = this.#sessions.get(signal.to);
-    if (!target) {
-      // The target left while the signal travelled (or its end was lost in an outage): a request
-      // or a message needs an answer, or the sender would go on talking to no one.
-      if (signal.kind === "dm_request" || signal.kind === "dm") {
-        this.#signal({ kind: "dm_end", to: signal.from, from: signal.to, reason: "disconnected" });
-      }
-      return;
-    }
-    const from = signal.from;
-    switch (signal.kind) {
-      case "dm_request":
-        if (target.peers.has(from) || target.incoming.has(from)) return;
-        if (target.outgoing.has(from)) {
-          // The two requests crossed between nodes: both sides have consented.
-          clearTimeout(target.outgoing.get(from));
-          target.outgoing.delete(from);
-          target.peers.set(from, signal.name);
-          target.send(encodeEvent("dm_accepted", { with: from, name: signal.name }));
-          this.#signal({ kind: "dm_accepted", to: from, from: target.id, name: target.name });
-          return;
-        }
-        target.incoming.set(from, signal.name);
-        target.send(encodeEvent("dm_request", { from, name: signal.name }));
-        return;
-      case "dm_accepted":
-        if (target.peers.has(from)) return;
-        if (!target.outgoing.has(from)) {
-          // Accepted after the request expired or was withdrawn: the conversation is off.
-          this.#signal({ kind: "dm_end", to: from, from: target.id, reason: "closed" });
-          return;
-        }
-        clearTimeout(target.outgoing.get(from));
-        target.outgoing.delete(from);
-        target.peers.set(from, signal.name);
-        target.send(encodeEvent("dm_accepted", { with: from, name: signal.name }));
-        return;
-      case "dm_declined":
-        if (!target.outgoing.has(from)) return;
-        clearTimeout(target.outgoing.get(from));
-        target.outgoing.delete(from);
-        target.send(encodeEvent("dm_declined", { with: from, reason: "declined" }));
-        return;
-      case "dm":
-        if (!target.peers.has(from)) {
-          // This side had ended the conversation, and the sender never heard.
-          this.#signal({ kind: "dm_end", to: from, from: target.id, reason: "closed" });
-          return;
-        }
-        target.send(encodeEvent("dm", {
-          from,
-          name: signal.name,
-          text: signal.text,
-          msgId: signal.msgId,
-          ts: signal.ts,
-        }));
-        return;
-      case "dm_end":
-        if (this.#forget(target, from)) this.#closed(target, from, signal.reason);
-        return;
-    }
-  }
-
-  #accept(target: Session, requester: string): void {
-    const name = target.incoming.get(requester)!;
-    target.incoming.delete(requester);
-    target.peers.set(requester, name);
-    this.#signal({ kind: "dm_accepted", to: requester, from: target.id, name: target.name });
-  }
-
-  /** Drops any conversation or request between `session` and `other`; false if there was none. */
-  #forget(session: Session, other: string): boolean {
-    const timer = session.outgoing.get(other);
-    clearTimeout(timer);
-    const outgoing = session.outgoing.delete(other);
-    const peer = session.peers.delete(other);
-    const incoming = session.incoming.delete(other);
-    return outgoing || peer || incoming;
-  }
-
-  #expire(requester: Session, target: string): void {
-    if (!requester.outgoing.delete(target)) return;
-    requester.send(encodeEvent("dm_declined", { with: target, reason: "expired" }));
-    this.#signal({ kind: "dm_end", to: target, from: requester.id, reason: "expired" });
-  }
-
-  #closed(session: Session, other: string, reason: CloseReason): void {
-    session.send(encodeEvent("dm_closed", { with: other, reason }));
-  }
-
-  /** Sessions of another node vanished: their roommates and conversation partners here learn it. */
-  #gone(sessions: GoneSession[]): void {
-    for (const gone of sessions) {
-      for (const room of gone.rooms) {
-        const members = this.#rooms.get(room);
-        if (!members || members.size > this.#options.presenceLimit) continue;
-        const frame = encodeEvent("presence", {
-          room,
-          sessionId: gone.sessionId,
-          name: gone.name,
-          action: "leave",
-        });
-        for (const member of members) member.send(frame);
-      }
-    }
-    const ids = new Set(sessions.map((g) => g.sessionId));
-    for (const session of this.#sessions.values()) {
-      if (session.peers.size + session.outgoing.size + session.incoming.size === 0) continue;
-      for (const id of ids) {
-        if (this.#forget(session, id)) this.#closed(session, id, "disconnected");
-      }
-    }
-  }
-
-  /** A frame for every member of `room`: local ones now, the other nodes' through the cluster. */
-  #toRoom(room: string, frame: string): void {
-    const members = this.#rooms.get(room);
-    if (members) { for (const member of members) member.send(frame); }
-    this.cluster.publish(room, frame);
-  }
-
-  #join(session: Session, room: string): Promise<void> {
-    let members = this.#rooms.get(room);
-    if (!members) this.#rooms.set(room, members = new Set());
-    members.add(session);
-    session.rooms.add(room);
-    this.#presence(members, session, room, "join");
-    return this.cluster.joined(room, session.id, session.name);
-  }
-
-  #leave(session: Session, room: string): Promise<void> {
-    const members = this.#rooms.get(room);
-    session.rooms.delete(room);
-    const left = this.cluster.left(room, session.id);
-    if (members) {
-      members.delete(session);
-      if (members.size === 0) this.#rooms.delete(room);
-      this.#presence(members, session, room, "leave");
-    }
-    return left;
-  }
-
-  #presence(members: Set<Session>, who: Session, room: string, action: "join" | "leave"): void {
-    if (members.size > this.#options.presenceLimit) return;
-    const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
-    for (const member of members) if (member !== who) member.send(frame);
-    this.cluster.publish(room, frame);
-  }
-
-  /** Every local member of presence-sized `rooms`, each once, except `skip`. */
-  #toRoommates(rooms: string[], frame: string, skip?: Session): void {
-    const seen = new Set<Session>();
-    if (skip) seen.add(skip);
-    for (const room of rooms) {
-      const members = this.#rooms.get(room);
-      if (!members || members.size > this.#options.presenceLimit) continue;
-      for (const member of members) {
-        if (seen.has(member)) continue;
-        seen.add(member);
-        member.send(frame);
-      }
-    }
-  }
-
-  async #members(room: string): Promise<Member[]> {
-    const local = [...this.#rooms.get(room) ?? []].map((m) => ({ sessionId: m.id, name: m.name }));
-    const remote = await this.cluster.remoteMembers(room);
-    return remote.length === 0 ? local : local.concat(remote);
-  }
-
-  /** Member counts of every room in the deployment. */
-  async #roomSizes(): Promise<Map<string, number>> {
-    const sizes = await this.cluster.remoteRooms();
-    for (const [room, members] of this.#rooms) {
-      sizes.set(room, (sizes.get(room) ?? 0) + members.size);
-    }
-    return sizes;
-  }
-
-  async #roomList(): Promise<RoomInfo[]> {
-    return [...await this.#roomSizes()].map(([room, size]) => ({ room, size }))
-      .sort((a, b) => b.size - a.size || (a.room < b.room ? -1 : 1))
-      .slice(0, MAX_ROOMS_LISTED);
+    await this.#dms.reconcile(reaped);
+    if (reaped) { for (const session of this.#sessions.values()) this.#rooms.announce(session); }
   }
 }
-
-/** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
-export const MAX_ROOMS_LISTED = 1000;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Hub, HubError, MAX_ROOMS_LISTED } from "./hub.ts";
 import { defaultName } from "../protocol/mod.ts";
+import { ManualTimers } from "./timers.ts";
 import {
   type Events,
   type EventType,
@@ -29,7 +30,8 @@ interface Probe {
 function setup(
   options: { dmRequestTtlMs?: number; presenceLimit?: number; now?: () => number } = {},
 ) {
-  const hub = new Hub({ heartbeatMs: 1000, dmRequestTtlMs: 60_000, ...options });
+  const timers = new ManualTimers(1_000_000);
+  const hub = new Hub({ heartbeatMs: 1000, dmRequestTtlMs: 60_000, timers, ...options });
   const connect = (): Probe => {
     const frames: Frame[] = [];
     const session = hub.connect((text) => frames.push(JSON.parse(text)));
@@ -62,7 +64,7 @@ function setup(
     }
     assert.fail(`${type} should have been refused`);
   };
-  return { hub, connect, call, refused };
+  return { hub, timers, connect, call, refused };
 }
 
 Deno.test("connect sends welcome with a ULID, default name and times; lobby membership", () => {
@@ -311,10 +313,12 @@ Deno.test("dm: at most maxPendingDmRequests requests wait at once", async () => 
 });
 
 Deno.test("dm: an unanswered request expires for both sides", async () => {
-  const { hub, connect, call, refused } = setup({ dmRequestTtlMs: 30 });
+  const { hub, timers, connect, call, refused } = setup({ dmRequestTtlMs: 30 });
   const a = connect(), b = connect();
   await call(a, "dm_request", { to: b.id });
-  await new Promise((r) => setTimeout(r, 80));
+  timers.advance(29);
+  assert.deepEqual(a.take("dm_declined"), [], "not before the TTL");
+  timers.advance(1);
   assert.deepEqual(a.take("dm_declined"), [{ with: b.id, reason: "expired" }]);
   assert.deepEqual(b.take("dm_closed"), [{ with: a.id, reason: "expired" }]);
   assert.equal(await refused(b, "dm_accept", { from: a.id }), "no_request");
@@ -370,17 +374,30 @@ Deno.test("heartbeat reaches every session, serialized once", () => {
   });
 });
 
-Deno.test("startHeartbeat ticks until close", async () => {
-  const hub = new Hub({ heartbeatMs: 20, dmRequestTtlMs: 1000 });
-  const beats: string[] = [];
-  hub.connect((f) => f.includes("heartbeat") && beats.push(f));
+Deno.test("startHeartbeat ticks every heartbeatMs until close", async () => {
+  const timers = new ManualTimers(0);
+  const hub = new Hub({ heartbeatMs: 20, dmRequestTtlMs: 1000, timers });
+  const beats: number[] = [];
+  hub.connect((f) => f.includes(`"type":"heartbeat"`) && beats.push(JSON.parse(f).data.serverTime));
   hub.startHeartbeat();
-  await new Promise((r) => setTimeout(r, 110));
-  hub.close();
-  const count = beats.length;
-  assert.ok(count >= 2, `expected at least 2 beats, got ${count}`);
-  await new Promise((r) => setTimeout(r, 60));
-  assert.equal(beats.length, count, "no beats after close");
+  hub.startHeartbeat(); // a second start is harmless
+  timers.advance(19);
+  assert.deepEqual(beats, []);
+  timers.advance(41);
+  assert.deepEqual(beats, [20, 40, 60]);
+  await hub.close();
+  assert.equal(timers.pending, 0, "no timer left armed");
+  timers.advance(100);
+  assert.equal(beats.length, 3, "no beats after close");
+});
+
+Deno.test("close disarms pending DM request timers", async () => {
+  const { hub, timers, connect, call } = setup();
+  const a = connect(), b = connect();
+  await call(a, "dm_request", { to: b.id });
+  assert.equal(timers.pending, 1);
+  await hub.close();
+  assert.equal(timers.pending, 0);
 });
 
 Deno.test("requests for a session that is gone are refused", () => {

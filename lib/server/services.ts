@@ -8,7 +8,7 @@
 
 import type { Config } from "./config.ts";
 import type { ConnectionContext } from "../edge/connection.ts";
-import type { Cluster, GoneSession } from "../cluster/seam.ts";
+import type { Cluster } from "../cluster/seam.ts";
 import { RedisCluster } from "../cluster/redis/mod.ts";
 import { Hub } from "../hub/hub.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -35,10 +35,9 @@ export function createServices(
         .replace(/[^A-Za-z0-9_.-]/g, "-"),
       nodeTtlMs: config.nodeTtlMs,
       log,
-      snapshot: (): GoneSession[] => hub.snapshot(),
     })
     : undefined;
-  const hub: Hub = new Hub({
+  const hub = new Hub({
     heartbeatMs: config.heartbeatMs,
     dmRequestTtlMs: config.dmRequestTtlMs,
     presenceLimit: config.presenceLimit,

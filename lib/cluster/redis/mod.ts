@@ -14,7 +14,7 @@
  */
 
 import { createClient } from "redis";
-import type { Cluster, ClusterInbox, GoneSession, Signal } from "../seam.ts";
+import type { Broker, Cluster, ClusterInbox, GoneSession, Registry, Signal } from "../seam.ts";
 import type { Logger } from "../../server/log.ts";
 import type { Member } from "../../protocol/mod.ts";
 
@@ -25,8 +25,6 @@ export interface RedisClusterOptions {
   /** A node silent for longer than this is gone; see {@link RedisCluster} for the timing. */
   nodeTtlMs: number;
   log: Logger;
-  /** This node's sessions and their rooms, for rewriting its state after an outage. */
-  snapshot: () => GoneSession[];
 }
 
 type Client = ReturnType<typeof createClient>;
@@ -184,8 +182,10 @@ const LOCATION_CACHE = 10_000;
  * heartbeat is older than 3T/5 counts as gone in every read, and the reaper, which runs every T/5
  * on every node, removes it. So a killed node disappears from every view within T.
  */
-export class RedisCluster implements Cluster {
+export class RedisCluster implements Cluster, Broker, Registry {
   readonly nodeId: string;
+  readonly broker: Broker = this;
+  readonly registry: Registry = this;
   readonly #options: RedisClusterOptions;
   readonly #client: Client;
   readonly #subscriber: Client;
@@ -548,13 +548,13 @@ export class RedisCluster implements Cluster {
       });
       const multi = this.#client.multi();
       multi.zAdd(NODES, { score: Date.now(), value: this.nodeId });
-      for (const session of this.#options.snapshot()) {
+      for (const session of this.#inbox!.snapshot()) {
         multi.hSet(SESSIONS, session.sessionId, this.nodeId);
         multi.hSet(nodeSessions(this.nodeId), session.sessionId, session.name);
       }
       await multi.exec();
       await Promise.all(
-        this.#options.snapshot().flatMap((s) =>
+        this.#inbox!.snapshot().flatMap((s) =>
           s.rooms.map((room) => this.#joinScript(room, s.sessionId, s.name))
         ),
       );

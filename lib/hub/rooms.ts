@@ -1,0 +1,148 @@
+/**
+ * Room membership on this node, and the deployment-wide view of it: who is in which room here,
+ * fan-out of room frames to local members and, through the broker, to the other nodes, presence
+ * events, and member lists and sizes that add the registry's share of the other nodes.
+ *
+ * Fan-out takes one serialized frame and hands the same string to every recipient.
+ *
+ * @module
+ */
+
+import type { Broker, Registry } from "../cluster/seam.ts";
+import type { Member, RoomInfo } from "../protocol/mod.ts";
+import { encodeEvent, type Session } from "./session.ts";
+
+/** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
+export const MAX_ROOMS_LISTED = 1000;
+
+export interface RoomsOptions {
+  broker: Broker;
+  registry: Registry;
+  /** Rooms larger than this get no `presence`/`renamed` events, which would cost O(n²) to fill. */
+  presenceLimit: number;
+}
+
+export class Rooms {
+  readonly #rooms = new Map<string, Set<Session>>();
+  readonly #options: RoomsOptions;
+
+  constructor(options: RoomsOptions) {
+    this.#options = options;
+  }
+
+  /** Names of rooms with at least one member on this node. */
+  names(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Adds a member and tells the room; resolves when the other nodes list the member. */
+  join(session: Session, room: string): Promise<void> {
+    let members = this.#rooms.get(room);
+    if (!members) this.#rooms.set(room, members = new Set());
+    members.add(session);
+    session.rooms.add(room);
+    this.#presence(members, session, room, "join");
+    return this.#options.registry.joined(room, session.id, session.name);
+  }
+
+  /** Removes a member and tells the room; resolves when the other nodes no longer list it. */
+  leave(session: Session, room: string): Promise<void> {
+    const members = this.#rooms.get(room);
+    session.rooms.delete(room);
+    const left = this.#options.registry.left(room, session.id);
+    if (members) {
+      members.delete(session);
+      if (members.size === 0) this.#rooms.delete(room);
+      this.#presence(members, session, room, "leave");
+    }
+    return left;
+  }
+
+  /** A frame for every member of `room`: local ones now, the other nodes' through the broker. */
+  publish(room: string, frame: string): void {
+    this.deliver(room, frame);
+    this.#options.broker.publish(room, frame);
+  }
+
+  /** A frame for the local members of `room` only. */
+  deliver(room: string, frame: string): void {
+    const members = this.#rooms.get(room);
+    if (members) { for (const member of members) member.send(frame); }
+  }
+
+  /** Every local member of presence-sized `rooms`, each once, except `skip`. */
+  toRoommates(rooms: Iterable<string>, frame: string, skip?: Session): void {
+    const seen = new Set<Session>();
+    if (skip) seen.add(skip);
+    for (const room of rooms) {
+      const members = this.#rooms.get(room);
+      if (!members || members.size > this.#options.presenceLimit) continue;
+      for (const member of members) {
+        if (seen.has(member)) continue;
+        seen.add(member);
+        member.send(frame);
+      }
+    }
+  }
+
+  /** Local members hear that a session of another node left `rooms` with no goodbye. */
+  vanished(sessionId: string, name: string, rooms: string[]): void {
+    for (const room of rooms) {
+      const members = this.#rooms.get(room);
+      if (!members || members.size > this.#options.presenceLimit) continue;
+      const frame = encodeEvent("presence", { room, sessionId, name, action: "leave" });
+      for (const member of members) member.send(frame);
+    }
+  }
+
+  /** Other nodes hear of `session`'s memberships again, after they were told it was gone. */
+  announce(session: Session): void {
+    for (const room of session.rooms) {
+      if ((this.#rooms.get(room)?.size ?? 0) > this.#options.presenceLimit) continue;
+      this.#options.broker.publish(
+        room,
+        encodeEvent("presence", {
+          room,
+          sessionId: session.id,
+          name: session.name,
+          action: "join",
+        }),
+      );
+    }
+  }
+
+  /** Every member of `room` in the deployment. */
+  async members(room: string): Promise<Member[]> {
+    const local = [...this.#rooms.get(room) ?? []].map((m) => ({ sessionId: m.id, name: m.name }));
+    const remote = await this.#options.registry.remoteMembers(room);
+    return remote.length === 0 ? local : local.concat(remote);
+  }
+
+  /** Member counts of every room in the deployment. */
+  async sizes(): Promise<Map<string, number>> {
+    const sizes = await this.#options.registry.remoteRooms();
+    for (const [room, members] of this.#rooms) {
+      sizes.set(room, (sizes.get(room) ?? 0) + members.size);
+    }
+    return sizes;
+  }
+
+  /** The `rooms` reply: largest first, capped at {@link MAX_ROOMS_LISTED}. */
+  async list(): Promise<RoomInfo[]> {
+    return [...await this.sizes()].map(([room, size]) => ({ room, size }))
+      .sort((a, b) => b.size - a.size || (a.room < b.room ? -1 : 1))
+      .slice(0, MAX_ROOMS_LISTED);
+  }
+
+  /** Forgets every room without telling anyone, as a stopping hub does. */
+  clear(): void {
+    this.#rooms.clear();
+  }
+
+  #presence(members: Set<Session>, who: Session, room: string, action: "join" | "leave"): void {
+    if (members.size > this.#options.presenceLimit) return;
+    const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
+    for (const member of members) if (member !== who) member.send(frame);
+    this.#options.broker.publish(room, frame);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What the hub knows about one connected client, and the two things every hub module hands
+ * around with it: the `send` function the transport gave it, and {@link HubError}, the refusal a
+ * client is told about.
+ *
+ * @module
+ */
+
+import type { ErrorCode, Events, EventType } from "../protocol/mod.ts";
+
+/** Hands one serialized frame to a session's transport. Must not throw. */
+export type Send = (frame: string) => void;
+
+/** A timer handle from {@link Timers}. */
+export type TimerId = number;
+
+/** One local session. Conversation state lives here; `conversations.ts` is what changes it. */
+export interface Session {
+  readonly id: string;
+  name: string;
+  readonly connectedAt: number;
+  readonly send: Send;
+  readonly rooms: Set<string>;
+  /** Accepted conversations: peer id → peer name. */
+  readonly peers: Map<string, string>;
+  /** DM requests this session sent that await an answer: target id → expiry timer. */
+  readonly outgoing: Map<string, TimerId>;
+  /** DM requests this session received and has not answered: requester id → requester name. */
+  readonly incoming: Map<string, string>;
+}
+
+/** A refusal the client is told about: the code and a message naming the cause. */
+export class HubError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = "HubError";
+  }
+}
+
+/** Serializes a server event frame once, for any number of recipients. */
+export function encodeEvent<E extends EventType>(type: E, data: Events[E]): string {
+  return `{"type":"${type}","data":${JSON.stringify(data)}}`;
+}
