@@ -163,11 +163,6 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   nodeTtlMs: { key: "nodeTtlMs", env: "NODE_TTL_MS", parse: integer(250) },
 };
 
-/** The environment variable behind each setting, for docs and error messages. */
-export const ENV_NAMES: { [K in keyof Config]: string } = Object.fromEntries(
-  Object.values(VARIABLES).map((v) => [v.key, v.env]),
-) as { [K in keyof Config]: string };
-
 /**
  * Reads the configuration from `env` (a lookup, so tests pass a plain object).
  * Unset or empty variables take their default.
