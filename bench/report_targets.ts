@@ -1,0 +1,169 @@
+/**
+ * The issue's targets for the hub, each a ratio against another server (or a fixed limit) taken
+ * round by round and judged on the median of those ratios.
+ *
+ * @module
+ */
+
+import type { PeerResult, Results, RoundFigures } from "./main.ts";
+import type { PeerName } from "./peers.ts";
+import { roundRatios, type Spread, spread } from "./rounds.ts";
+import { fmt, perRound, type Picker } from "./report_format.ts";
+
+/**
+ * One target: the hub's figure against a factor of another server's, taken round by round (both
+ * from the same round) and judged on the median of those per-round ratios.
+ */
+export interface Target {
+  name: string;
+  /** The hub's figure over the rounds. */
+  hub: Spread | undefined;
+  /** The other server's figure (or the fixed limit) over the rounds. */
+  base: Spread | undefined;
+  /** `hub ÷ base`, round by round. */
+  ratio: Spread | undefined;
+  /** The ratio the target allows, e.g. 1.15 for "at most 1.15 × echo". */
+  factor: number;
+  /** How the limit is made, e.g. "1.15 × echo". */
+  basis: string;
+  unit: string;
+  /** `max`: the hub must be at most factor × base; `min`: at least. */
+  kind: "max" | "min";
+  /** On the median of the per-round ratios. */
+  met: boolean | undefined;
+  /** Rounds in which the target was met, of `ratio.n`. */
+  metRounds: number | undefined;
+}
+
+function target(
+  name: string,
+  hub: (number | undefined)[],
+  kind: "max" | "min",
+  factor: number,
+  base: (number | undefined)[],
+  baseName: string,
+  unit: string,
+): Target {
+  const ratio = roundRatios(hub, base);
+  const ok = (r: number) => kind === "max" ? r <= factor : r >= factor;
+  const f = factor === 1 ? "" : `${factor < 0.1 ? `1/${Math.round(1 / factor)}` : factor} × `;
+  return {
+    name,
+    hub: spread(hub),
+    base: spread(base),
+    ratio,
+    factor,
+    basis: `${f}${baseName}`,
+    unit,
+    kind,
+    met: ratio === undefined ? undefined : ok(ratio.median),
+    metRounds: ratio?.values.filter(ok).length,
+  };
+}
+
+/** The issue's targets, evaluated round by round on one run. */
+export function targets(results: Results): Target[] {
+  const p = results.peers;
+  const series = (peer: PeerName, pick: Picker) => perRound(p[peer], pick);
+  const once = (peer: PeerName, pick: (r: PeerResult) => number | undefined) => {
+    const r = p[peer];
+    return [r ? pick(r) : undefined];
+  };
+  const cpu16: Picker = (r) => r.rpc.c100x16?.serverCpuPerReqUs;
+  const cpu1: Picker = (r) => r.rpc.c100x1?.serverCpuPerReqUs;
+  const list: Target[] = [];
+  for (const [label, pick] of [["100 × 16", cpu16], ["100 × 1", cpu1]] as const) {
+    const hub = series("hub", pick);
+    list.push(
+      target(
+        `server CPU/request (${label}) ≤ 1.15 × echo`,
+        hub,
+        "max",
+        1.15,
+        series("echo", pick),
+        "echo",
+        " µs",
+      ),
+      target(
+        `server CPU/request (${label}) ≤ 0.6 × Socket.IO`,
+        hub,
+        "max",
+        0.6,
+        series("socket.io", pick),
+        "socket.io",
+        " µs",
+      ),
+      target(
+        `server CPU/request (${label}) ≤ 1/25 × Flask-SocketIO`,
+        hub,
+        "max",
+        1 / 25,
+        series("flask-socketio", pick),
+        "flask-socketio",
+        " µs",
+      ),
+    );
+  }
+  for (
+    const [label, pick] of [
+      ["100 × 1", (r: RoundFigures) => r.rpc.c100x1?.reqPerSec],
+      ["100 × 16", (r: RoundFigures) => r.rpc.c100x16?.reqPerSec],
+      [
+        `1 × ${fmt(results.settings.seqRequests, 0)} sequential`,
+        (r: RoundFigures) => r.rpc.seq?.reqPerSec,
+      ],
+    ] as const
+  ) {
+    list.push(
+      target(
+        `throughput (${label}) ≥ 0.85 × echo`,
+        series("hub", pick),
+        "min",
+        0.85,
+        series("echo", pick),
+        "echo",
+        " req/s",
+      ),
+    );
+  }
+  const p99 = series("hub", (r) => r.fanout?.p99Ms);
+  list.push(
+    target(
+      "fan-out p99 ≤ 50 ms at 1,000 members",
+      p99,
+      "max",
+      1,
+      p99.map(() => 50),
+      "50 ms",
+      " ms",
+    ),
+    target(
+      "fan-out CPU/delivery (saturation) ≤ Socket.IO",
+      series("hub", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      "max",
+      1,
+      series("socket.io", (r) => r.fanout?.saturation.serverCpuPerDeliveryUs),
+      "socket.io",
+      " µs",
+    ),
+    target(
+      "fan-out CPU/delivery (20/s) ≤ Socket.IO",
+      series("hub", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      "max",
+      1,
+      series("socket.io", (r) => r.fanout?.serverCpuPerDeliveryUs),
+      "socket.io",
+      " µs",
+    ),
+    target(
+      "RSS per idle connection ≤ Socket.IO (one run)",
+      once("hub", (r) => r.connections?.rssPerConnBytes),
+      "max",
+      1,
+      once("socket.io", (r) => r.connections?.rssPerConnBytes),
+      "socket.io",
+      " B",
+    ),
+  );
+  return list;
+}
