@@ -2,6 +2,9 @@
  * The edge against hostile and broken clients, over real sockets: oversized and binary frames,
  * floods, slow readers and foreign origins. Each test names the bad input it tries, and checks that
  * the offender is refused or dropped while another client carries on untouched.
+ *
+ * The flood and slow-consumer tests wait out the real graces, since a server cannot be handed a
+ * clock from here; `lib/edge/connection_test.ts` steps the same rules through by hand.
  */
 
 import assert from "node:assert/strict";

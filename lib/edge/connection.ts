@@ -11,7 +11,9 @@ import { Hub, HubError, type Session } from "../hub/hub.ts";
 import type { Logger } from "../server/log.ts";
 import { CLOSE_CODES, type ErrorCode, type RequestId } from "../protocol/mod.ts";
 import { Offence, TokenBucket } from "./rate_limit.ts";
+import { type Clock, realClock, type TimerId } from "./clock.ts";
 import { parseFrame } from "../protocol/validate.ts";
+import { REQUESTS } from "../protocol/requests.ts";
 
 /** How long a client may stay over its rate limits before it is disconnected. */
 export const FLOOD_GRACE_MS = 5000;
@@ -19,12 +21,6 @@ export const FLOOD_GRACE_MS = 5000;
 export const SLOW_GRACE_MS = 2000;
 /** Past this multiple of `maxBufferedBytes` a client is dropped at once, grace or not. */
 export const SLOW_HARD_FACTOR = 16;
-
-/**
- * Requests charged to the `CHAT_RATE` bucket: chat and dm, plus every other request that makes the
- * server notify other sessions, so no request type can amplify one frame into many unmetered.
- */
-const NOTIFYING = new Set<string>(["chat", "dm", "set_name", "join", "leave", "dm_request"]);
 
 export interface ConnectionContext {
   hub: Hub;
@@ -34,6 +30,12 @@ export interface ConnectionContext {
   sockets: Set<WebSocket>;
   /** True once shutdown began: sockets that open from then on are closed at once. */
   readonly closing?: boolean;
+}
+
+/** What a caller may swap in for one socket's edge; the defaults are the real ones. */
+export interface AttachOptions {
+  /** The clock for rate limits and the timers for grace periods; tests step it by hand. */
+  clock?: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -57,18 +59,23 @@ function replyError(id: RequestId | null, code: ErrorCode, message: string): str
  * Wires an upgraded (not yet open) WebSocket to the hub: the session starts on `open` and ends on
  * `close`, or earlier when the edge drops the client.
  */
-export function attachSocket(socket: WebSocket, context: ConnectionContext): void {
+export function attachSocket(
+  socket: WebSocket,
+  context: ConnectionContext,
+  options: AttachOptions = {},
+): void {
   const { hub, config, log, sockets } = context;
+  const clock = options.clock ?? realClock;
   const frames = new TokenBucket(config.rateLimit, config.rateLimit * 2);
   const chats = new TokenBucket(config.chatRate, config.chatRate * 2);
   const flood = new Offence(FLOOD_GRACE_MS);
   const limited = config.rateLimit > 0 || config.chatRate > 0;
   let session: Session | undefined;
-  let slowTimer: ReturnType<typeof setTimeout> | undefined;
+  let slowTimer: TimerId | undefined;
 
   /** Forgets the socket and ends its session, once; returns the id of the session it ended. */
   const forget = (): string | undefined => {
-    clearTimeout(slowTimer);
+    clock.clearTimeout(slowTimer);
     sockets.delete(socket);
     const id = session?.id;
     session = undefined;
@@ -91,7 +98,7 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
     if (buffered > config.maxBufferedBytes * SLOW_HARD_FACTOR) {
       return drop(CLOSE_CODES.slowConsumer, "Slow consumer: too much unread data");
     }
-    slowTimer ??= setTimeout(() => {
+    slowTimer ??= clock.setTimeout(() => {
       slowTimer = undefined;
       if (socket.bufferedAmount > config.maxBufferedBytes) {
         drop(CLOSE_CODES.slowConsumer, "Slow consumer: unread data stayed over the limit");
@@ -147,7 +154,7 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
     hub.metrics.messagesIn++;
     const data = event.data;
     // The clock is only needed, and only read, when a limit is on.
-    const now = limited ? performance.now() : 0;
+    const now = limited ? clock.now() : 0;
     if (typeof data !== "string") {
       const size = data instanceof Blob ? data.size : (data as ArrayBuffer).byteLength;
       if (size > config.maxMessageBytes) return drop(CLOSE_CODES.tooBig, "Frame too large");
@@ -163,8 +170,9 @@ export function attachSocket(socket: WebSocket, context: ConnectionContext): voi
     if (!admit(frames, now, id, `Over ${config.rateLimit} frames per second`)) return;
     if (!parsed.ok) return refuse(id, parsed.rejection.code, parsed.rejection.message);
     const request = parsed.request;
+    // Requests that make the server tell other sessions also spend the chat budget.
     if (
-      NOTIFYING.has(request.type) &&
+      REQUESTS[request.type].cost === "notify" &&
       !admit(chats, now, id, `Over ${config.chatRate} ${request.type} frames per second`)
     ) return;
     let result: unknown;

@@ -1,14 +1,17 @@
 /**
- * The edge with a stand-in socket, for timing rules that a real socket cannot be steered through:
- * the slow-consumer grace and what happens to a dropped session.
+ * The edge with a stand-in socket and a clock stepped by hand, for timing rules that a real socket
+ * cannot be steered through: the flood and slow-consumer graces, what each request is charged, and
+ * what happens to a dropped session.
  */
 
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../server/config.ts";
-import { attachSocket, SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "./connection.ts";
+import { attachSocket, FLOOD_GRACE_MS, SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "./connection.ts";
+import type { Clock, TimerId } from "./clock.ts";
 import { Hub } from "../hub/hub.ts";
 import { silentLogger } from "../server/log.ts";
-import { CLOSE_CODES } from "../protocol/mod.ts";
+import { CLOSE_CODES, type RequestData, type RequestType } from "../protocol/mod.ts";
+import { REQUESTS } from "../protocol/requests.ts";
 
 /** Just enough of a server-side WebSocket: handlers, a settable `bufferedAmount`, a close log. */
 class FakeSocket {
@@ -35,63 +38,207 @@ class FakeSocket {
     this.closedWith = code;
     this.readyState = WebSocket.CLOSING;
   }
+  /** The last frame sent, parsed. */
+  last() {
+    return JSON.parse(this.sent.at(-1)!);
+  }
 }
 
-function setup(maxBufferedBytes = 1000) {
+/** A clock that moves only when told to, running each timer as its time is passed. */
+class ManualClock implements Clock {
+  #now = 0;
+  #nextId = 1;
+  #timers = new Map<TimerId, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(fn: () => void, ms: number): TimerId {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.#now + ms, fn });
+    return id;
+  }
+  clearTimeout(id: TimerId | undefined): void {
+    if (id !== undefined) this.#timers.delete(id);
+  }
+  /** Timers set and not yet run or cleared. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+  /** Moves time on by `ms`, running due timers in order, each at its own time. */
+  advance(ms: number): void {
+    const until = this.#now + ms;
+    while (true) {
+      let due: [TimerId, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.#timers) {
+        if (entry[1].at <= until && (!due || entry[1].at < due[1].at)) due = entry;
+      }
+      if (!due) break;
+      this.#timers.delete(due[0]);
+      this.#now = due[1].at;
+      due[1].fn();
+    }
+    this.#now = until;
+  }
+}
+
+function setup(overrides: { maxBufferedBytes?: number; rateLimit?: number; chatRate?: number }) {
   const hub = new Hub({ heartbeatMs: 1000, dmRequestTtlMs: 1000 });
-  const config = { ...DEFAULTS, maxBufferedBytes, chatRate: 0 };
+  const config = { ...DEFAULTS, chatRate: 0, ...overrides };
   const sockets = new Set<WebSocket>();
+  const clock = new ManualClock();
   const attach = () => {
     const socket = new FakeSocket();
-    attachSocket(socket as unknown as WebSocket, { hub, config, log: silentLogger, sockets });
+    const context = { hub, config, log: silentLogger, sockets };
+    attachSocket(socket as unknown as WebSocket, context, { clock });
     socket.open();
     return socket;
   };
-  return { hub, sockets, attach };
+  return { hub, sockets, clock, attach };
 }
 
-Deno.test("a queue over the limit for the whole grace drops the client with 4008", async () => {
-  const { hub, sockets, attach } = setup();
+const chat = (id: number, text = "hi") =>
+  JSON.stringify({ type: "chat", id, data: { room: "lobby", text } });
+
+Deno.test("a queue over the limit for the whole grace drops the client with 4008", () => {
+  const { hub, sockets, clock, attach } = setup({ maxBufferedBytes: 1000 });
   const slow = attach();
   const other = attach();
   slow.bufferedAmount = 5000; // over 1000, under the hard factor
-  other.receive(JSON.stringify({ type: "chat", id: 1, data: { room: "lobby", text: "hi" } }));
+  other.receive(chat(1));
+  clock.advance(SLOW_GRACE_MS - 1);
   assert.equal(slow.closedWith, undefined, "no verdict before the grace");
-  await new Promise((r) => setTimeout(r, SLOW_GRACE_MS + 100));
+  assert.equal(hub.count, 2);
+  clock.advance(1);
   assert.equal(slow.closedWith, CLOSE_CODES.slowConsumer);
   assert.equal(hub.count, 1, "the session ends at once, not when the close completes");
   assert.equal(sockets.size, 1);
   assert.equal(other.closedWith, undefined);
 });
 
-Deno.test("a queue that drains within the grace is forgiven", async () => {
-  const { hub, attach } = setup();
+Deno.test("a queue that drains within the grace is forgiven, and can be timed again", () => {
+  const { hub, clock, attach } = setup({ maxBufferedBytes: 1000 });
   const bursty = attach();
   const other = attach();
   bursty.bufferedAmount = 5000;
-  other.receive(JSON.stringify({ type: "chat", id: 1, data: { room: "lobby", text: "hi" } }));
+  other.receive(chat(1));
   bursty.bufferedAmount = 0;
-  await new Promise((r) => setTimeout(r, SLOW_GRACE_MS + 100));
+  clock.advance(SLOW_GRACE_MS);
   assert.equal(bursty.closedWith, undefined);
   assert.equal(hub.count, 2);
+  assert.equal(clock.pending, 0);
+  // A later backlog starts a grace of its own.
+  bursty.bufferedAmount = 5000;
+  other.receive(chat(2));
+  assert.equal(clock.pending, 1);
+  clock.advance(SLOW_GRACE_MS);
+  assert.equal(bursty.closedWith, CLOSE_CODES.slowConsumer);
 });
 
-Deno.test("a queue past the hard factor is dropped at once", () => {
-  const { hub, attach } = setup();
+Deno.test("a queue past the hard factor is dropped at once, and its grace timer cleared", () => {
+  const { hub, clock, attach } = setup({ maxBufferedBytes: 1000 });
   const slow = attach();
   const other = attach();
+  slow.bufferedAmount = 5000;
+  other.receive(chat(1));
+  assert.equal(clock.pending, 1, "the grace started");
   slow.bufferedAmount = 1000 * SLOW_HARD_FACTOR + 1;
-  other.receive(JSON.stringify({ type: "chat", id: 1, data: { room: "lobby", text: "hi" } }));
+  other.receive(chat(2));
   assert.equal(slow.closedWith, CLOSE_CODES.slowConsumer);
   assert.equal(hub.count, 1);
+  assert.equal(clock.pending, 0, "a dropped client leaves no timer behind");
   // Nothing more is sent to a dropped client.
   const before = slow.sent.length;
-  other.receive(JSON.stringify({ type: "chat", id: 2, data: { room: "lobby", text: "again" } }));
+  other.receive(chat(3, "again"));
   assert.equal(slow.sent.length, before);
 });
 
+Deno.test("a flood is refused until the grace runs out, then closed with 1008", () => {
+  // A burst of 4 at 2 frames a second: with a frame every 100 ms, four in five are refused.
+  const { hub, clock, attach } = setup({ rateLimit: 2 });
+  const flooder = attach();
+  const bystander = attach();
+  let id = 0;
+  const ping = () => flooder.receive(JSON.stringify({ type: "ping", id: id++ }));
+  for (let i = 0; i < 4; i++) ping();
+  assert.equal(flooder.last().ok, true, "the burst passes");
+  const start = clock.now();
+  ping();
+  assert.equal(flooder.last().error.code, "rate_limited");
+  assert.equal(flooder.last().id, id - 1, "the refusal carries the request id");
+  while (flooder.closedWith === undefined && clock.now() - start < FLOOD_GRACE_MS * 2) {
+    clock.advance(100);
+    ping();
+  }
+  assert.equal(flooder.closedWith, CLOSE_CODES.policyViolation);
+  // Closed by the first refusal once the grace is over: the frame at 5000 ms took a token.
+  assert.equal(clock.now() - start, FLOOD_GRACE_MS + 100);
+  assert.equal(hub.count, 1);
+  // The bystander's own bucket is untouched.
+  bystander.receive(JSON.stringify({ type: "ping", id: 1 }));
+  assert.equal(bystander.last().ok, true);
+});
+
+Deno.test("a flood that pauses for a second is forgiven", () => {
+  const { clock, attach } = setup({ rateLimit: 2 });
+  const bursty = attach();
+  let id = 0;
+  // Refused for most of the grace, then quiet for over a second, then refused again.
+  for (let t = 0; t < FLOOD_GRACE_MS - 100; t += 100) {
+    bursty.receive(JSON.stringify({ type: "ping", id: id++ }));
+    clock.advance(100);
+  }
+  clock.advance(1001);
+  for (let i = 0; i < 10; i++) bursty.receive(JSON.stringify({ type: "ping", id: id++ }));
+  assert.equal(bursty.last().error.code, "rate_limited");
+  assert.equal(bursty.closedWith, undefined);
+});
+
+/** Valid data for every request type, so each can be sent through the edge. */
+const SAMPLES: { [T in RequestType]: RequestData<T> } = {
+  server_time: {},
+  client_time: {},
+  num_clients: {},
+  ping: {},
+  rooms: {},
+  random: { text: "x" },
+  set_name: { name: "x" },
+  join: { room: "lobby" },
+  leave: { room: "elsewhere" },
+  chat: { room: "lobby", text: "x" },
+  dm_request: { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+  dm_accept: { from: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+  dm_decline: { from: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+  dm: { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV", text: "x" },
+  dm_close: { with: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+};
+
+Deno.test("every request that notifies others is charged to CHAT_RATE, and no other", () => {
+  const notify = Object.entries(REQUESTS).filter(([, spec]) => spec.cost === "notify");
+  assert.deepEqual(
+    notify.map(([type]) => type).sort(),
+    ["chat", "dm", "dm_request", "join", "leave", "set_name"],
+  );
+  for (const type of Object.keys(SAMPLES) as RequestType[]) {
+    // A burst of 2 at 1 a second: the third frame at the same instant finds the bucket empty.
+    const { attach } = setup({ chatRate: 1 });
+    const socket = attach();
+    for (let id = 1; id <= 3; id++) {
+      socket.receive(JSON.stringify({ type, id, data: SAMPLES[type] }));
+    }
+    const third = socket.sent.map((f) => JSON.parse(f)).find((f) => f.id === 3);
+    if (REQUESTS[type].cost === "notify") {
+      assert.equal(third?.error?.code, "rate_limited", type);
+      assert.equal(third.error.message, `Over 1 ${type} frames per second`);
+    } else {
+      // A refusal by rate would have been sent at once, before any handler's promise settles.
+      assert.notEqual(third?.error?.code, "rate_limited", type);
+    }
+  }
+});
+
 Deno.test("frames after a drop are ignored; close after a drop is harmless", () => {
-  const { hub, attach } = setup();
+  const { hub, attach } = setup({});
   const socket = attach();
   // Bad input: a 70,000-byte frame against the default 65,536 limit.
   socket.receive(JSON.stringify({ type: "random", id: 1, data: { text: "x".repeat(70_000) } }));
@@ -105,13 +252,13 @@ Deno.test("frames after a drop are ignored; close after a drop is harmless", () 
 });
 
 Deno.test("an unexpected error inside the hub becomes an internal reply, not a crash", () => {
-  const { hub, attach } = setup();
+  const { hub, attach } = setup({});
   const socket = attach();
   hub.handle = () => {
     throw new Error("boom");
   };
   socket.receive(JSON.stringify({ type: "ping", id: 9 }));
-  const reply = JSON.parse(socket.sent.at(-1)!);
+  const reply = socket.last();
   assert.deepEqual(reply.error.code, "internal");
   assert.equal(reply.id, 9);
   assert.equal(socket.closedWith, undefined);

@@ -1,0 +1,104 @@
+/**
+ * Every request type in one table: the fields its `data` must carry, how each field is checked,
+ * and what the request costs at the edge. The table is typed over {@link RequestType}, so a request
+ * added to `mod.ts` does not type-check until it says how it is validated and metered, and each
+ * field checker must return the type that `Requests[T]["req"]` declares for that field.
+ *
+ * @module
+ */
+
+import { LIMITS, type RequestData, type RequestType } from "./mod.ts";
+
+/**
+ * Reads one field of `data`: returns the normalized value, or throws a message that names the
+ * field (`field` is its path, e.g. `data.text`).
+ */
+export type FieldCheck<V> = (value: unknown, field: string) => V;
+
+/** One checker per field of `S`, each returning that field's type; no field may be left out. */
+export type FieldChecks<S> = { readonly [F in keyof S]-?: FieldCheck<S[F]> };
+
+/**
+ * What a request is charged at the edge. Every frame takes a `RATE_LIMIT` token; a `notify`
+ * request makes the server tell other sessions, so it also takes a `CHAT_RATE` token, and no
+ * request type can amplify one frame into many unmetered.
+ */
+export type Cost = "frame" | "notify";
+
+/** How one request type is validated and metered. */
+export interface RequestSpec<T extends RequestType> {
+  /** The fields `data` must carry; a type with none takes any or no `data`. */
+  readonly fields: FieldChecks<RequestData<T>>;
+  readonly cost: Cost;
+}
+
+/** The whole table: one entry per request type, no more, no fewer. */
+export type RequestTable = { readonly [T in RequestType]: RequestSpec<T> };
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Any string up to the text limit, the empty one included. */
+const anyText: FieldCheck<string> = (value, field) => {
+  if (typeof value !== "string") throw `${field} must be a string`;
+  if (value.length > LIMITS.maxTextLength) {
+    throw `${field} is longer than ${LIMITS.maxTextLength} characters`;
+  }
+  return value;
+};
+
+/** A chat or DM text: like {@link anyText}, but a blank message says nothing. */
+const message: FieldCheck<string> = (value, field) => {
+  const text = anyText(value, field);
+  if (text.trim() === "") throw `${field} must not be empty`;
+  return text;
+};
+
+const room: FieldCheck<string> = (value, field) => {
+  if (typeof value !== "string" || !LIMITS.roomPattern.test(value)) {
+    throw `${field} must be 1 to 64 characters of A-Z, a-z, 0-9, "_", "." or "-"`;
+  }
+  return value;
+};
+
+/** A display name, trimmed: the limits apply to what other sessions will see. */
+const name: FieldCheck<string> = (value, field) => {
+  if (typeof value !== "string") throw `${field} must be a string`;
+  const trimmed = value.trim();
+  if (trimmed.length < LIMITS.minNameLength || trimmed.length > LIMITS.maxNameLength) {
+    throw `${field} must be ${LIMITS.minNameLength} to ${LIMITS.maxNameLength} characters after trimming`;
+  }
+  return trimmed;
+};
+
+const sessionId: FieldCheck<string> = (value, field) => {
+  if (typeof value !== "string" || !ULID.test(value)) {
+    throw `${field} must be a session id (a 26-character ULID)`;
+  }
+  return value;
+};
+
+/**
+ * Every request type. Fields are checked in the order written here, so the first missing or bad
+ * field is the one an error names.
+ *
+ * `dm_accept`, `dm_decline` and `dm_close` tell one other session, but only to answer or end a
+ * `dm_request` or conversation that was itself charged as `notify`, so each can notify at most
+ * once per charged request and costs a frame.
+ */
+export const REQUESTS: RequestTable = {
+  server_time: { fields: {}, cost: "frame" },
+  client_time: { fields: {}, cost: "frame" },
+  num_clients: { fields: {}, cost: "frame" },
+  ping: { fields: {}, cost: "frame" },
+  rooms: { fields: {}, cost: "frame" },
+  random: { fields: { text: anyText }, cost: "frame" },
+  set_name: { fields: { name }, cost: "notify" },
+  join: { fields: { room }, cost: "notify" },
+  leave: { fields: { room }, cost: "notify" },
+  chat: { fields: { room, text: message }, cost: "notify" },
+  dm_request: { fields: { to: sessionId }, cost: "notify" },
+  dm_accept: { fields: { from: sessionId }, cost: "frame" },
+  dm_decline: { fields: { from: sessionId }, cost: "frame" },
+  dm: { fields: { to: sessionId, text: message }, cost: "notify" },
+  dm_close: { fields: { with: sessionId }, cost: "frame" },
+};
