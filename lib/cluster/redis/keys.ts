@@ -1,0 +1,41 @@
+/**
+ * Every Redis key and pub/sub channel the cluster uses, and how their names are built.
+ * `docs/scaling.md` has the same list in a table; the two change together.
+ *
+ * Two scripts build a key from an id they read inside Redis (a live node's sessions, a reaped
+ * member's room), so the parts around the id are exported too and passed to them as arguments:
+ * the names are spelled here only.
+ *
+ * @module
+ */
+
+const PREFIX = "hub:";
+
+/** Sorted set: node id → time of its last heartbeat (ms). */
+export const NODES = `${PREFIX}nodes`;
+/** Hash: session id → node id. */
+export const SESSIONS = `${PREFIX}sessions`;
+/** Hash: room → member count, deployment-wide. */
+export const ROOMS = `${PREFIX}rooms`;
+/** Channel every node hears: control messages (`control.ts`). */
+export const CONTROL = `${PREFIX}ctl`;
+
+const NODE_PREFIX = `${PREFIX}node:`;
+const SESSIONS_SUFFIX = ":sessions";
+const MEMBERS_SUFFIX = ":members";
+/** Room hashes and room channels share their names. */
+export const ROOM_PREFIX = `${PREFIX}room:`;
+
+/** Hash: session id → display name, for one node's sessions. */
+export const nodeSessions = (node: string): string => `${NODE_PREFIX}${node}${SESSIONS_SUFFIX}`;
+/** Set: `room\nsession` pairs of one node, so a reaper knows what to remove. */
+export const nodeMembers = (node: string): string => `${NODE_PREFIX}${node}${MEMBERS_SUFFIX}`;
+/** Hash: session id → `node\nname`, the room's members deployment-wide. */
+export const roomKey = (room: string): string => `${ROOM_PREFIX}${room}`;
+/** Channel: `node\n<frame>` for the room's members on every node. */
+export const roomChannel = (room: string): string => `${ROOM_PREFIX}${room}`;
+/** Channel: JSON signals for one node's sessions. */
+export const nodeChannel = (node: string): string => `${NODE_PREFIX}${node}`;
+
+/** What a script puts around a node id it read to name that node's sessions hash. */
+export const NODE_SESSIONS_AROUND = [NODE_PREFIX, SESSIONS_SUFFIX] as const;

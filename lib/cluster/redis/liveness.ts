@@ -1,0 +1,135 @@
+/**
+ * Which nodes are alive, and what happens to those that are not. With `nodeTtlMs` = T: each node
+ * refreshes its heartbeat in `hub:nodes` every T/5; a node whose heartbeat is older than 3T/5
+ * counts as gone in every read, and the reaper, which runs every T/5 on every node, removes its
+ * entries and tells every node which sessions went with it. So a killed node disappears from every
+ * view within T.
+ *
+ * A node that finds itself missing from `hub:nodes` (it was reaped after a pause, or Redis lost
+ * its data), or whose connections come back after an outage, rewrites its whole state.
+ *
+ * @module
+ */
+
+import type { ClusterInbox } from "../seam.ts";
+import type { Logger } from "../../server/log.ts";
+import type { RedisConnection } from "./connection.ts";
+import type { RedisBroker } from "./broker.ts";
+import type { Control } from "./control.ts";
+import { CONTROL, NODES, nodeSessions, SESSIONS } from "./keys.ts";
+
+export interface LivenessOptions {
+  redis: RedisConnection;
+  /** Re-subscribes to this node's rooms when its state is rewritten. */
+  broker: RedisBroker;
+  nodeId: string;
+  nodeTtlMs: number;
+  log: Logger;
+}
+
+export class Liveness {
+  readonly #redis: RedisConnection;
+  readonly #broker: RedisBroker;
+  readonly #nodeId: string;
+  readonly #nodeTtlMs: number;
+  readonly #deadAfterMs: number;
+  readonly #log: Logger;
+  #inbox: ClusterInbox | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: LivenessOptions) {
+    this.#redis = options.redis;
+    this.#broker = options.broker;
+    this.#nodeId = options.nodeId;
+    this.#nodeTtlMs = options.nodeTtlMs;
+    this.#deadAfterMs = Math.round(options.nodeTtlMs * 3 / 5);
+    this.#log = options.log;
+  }
+
+  /** The oldest heartbeat that still counts as alive, now. */
+  readonly aliveSince = (): number => Date.now() - this.#deadAfterMs;
+
+  /** Reads this node's state from `inbox` whenever it is rewritten. */
+  attach(inbox: ClusterInbox): void {
+    this.#inbox = inbox;
+  }
+
+  /** Starts the heartbeat and the reaper. */
+  start(): void {
+    const tick = Math.max(50, Math.round(this.#nodeTtlMs / 5));
+    this.#timer = setInterval(() => void this.#tick(), tick);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Leaving at once, rather than waiting to be reaped: peers hear of it now. */
+  leave(): Promise<void> {
+    return this.#reap(this.#nodeId, false);
+  }
+
+  async #tick(): Promise<void> {
+    // The heartbeat needs only the command connection: a node that can still write stays alive.
+    if (!this.#redis.commandsUp || this.#redis.closed) return;
+    const client = this.#redis.client;
+    try {
+      const added = await client.zAdd(NODES, { score: Date.now(), value: this.#nodeId });
+      // Listed anew: this node was reaped (a long pause) or Redis lost its data.
+      if (added === 1) {
+        await client.zRem(NODES, this.#nodeId);
+        await this.resync();
+      }
+      const dead = await client.zRangeByScore(NODES, "-inf", this.aliveSince() - 1);
+      for (const node of dead) if (node !== this.#nodeId) await this.#reap(node, true);
+    } catch (err) {
+      this.#redis.outage(err as Error);
+    }
+  }
+
+  /** Removes a node's entries and tells every node which sessions went with it. */
+  async #reap(node: string, claim: boolean): Promise<void> {
+    const sessions = await this.#redis.client.hubReap({
+      node,
+      claim,
+      aliveSince: this.aliveSince(),
+    });
+    if (claim) this.#log.warn("reaped silent node", { node, sessions: sessions.length });
+    if (sessions.length === 0 && claim) return;
+    const control: Control = { kind: "gone", node, sessions };
+    await this.#redis.client.publish(CONTROL, JSON.stringify(control));
+  }
+
+  /** Rewrites this node's whole state, after an outage or after being reaped. */
+  async resync(): Promise<void> {
+    const client = this.#redis.client;
+    const inbox = this.#inbox!;
+    try {
+      // Missing from the node list: reaped, or Redis lost its data. Either way other nodes may
+      // have been told this node's sessions are gone.
+      const reaped = await client.zScore(NODES, this.#nodeId) === null;
+      // Rooms first joined while Redis was down have no subscription yet. Subscribing comes
+      // before this node is listed again, so whoever sees it counted can also reach its members.
+      await this.#broker.resubscribe();
+      // Entries from before the outage may be stale; start from nothing, without telling anyone.
+      await client.hubReap({ node: this.#nodeId, claim: false, aliveSince: 0 });
+      const multi = client.multi();
+      multi.zAdd(NODES, { score: Date.now(), value: this.#nodeId });
+      for (const session of inbox.snapshot()) {
+        multi.hSet(SESSIONS, session.sessionId, this.#nodeId);
+        multi.hSet(nodeSessions(this.#nodeId), session.sessionId, session.name);
+      }
+      await multi.exec();
+      await Promise.all(
+        inbox.snapshot().flatMap((s) =>
+          s.rooms.map((room) =>
+            client.hubJoin({ node: this.#nodeId, room, sessionId: s.sessionId }, s.name)
+          )
+        ),
+      );
+      inbox.resynced(reaped);
+    } catch (err) {
+      this.#redis.outage(err as Error);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The cluster's Lua scripts, one file each under `scripts/`, as node-redis script commands: each
+ * lays out its KEYS and ARGV and turns its reply into the cluster's own types. The client runs
+ * them by SHA (`EVALSHA`); when Redis does not know a script (it restarted, or `SCRIPT FLUSH`),
+ * the client sends the text once with `EVAL`, which loads it again. {@link SCRIPTS} go to
+ * `createClient`; `connection.ts` also loads them when a connection becomes ready, so the first
+ * calls need no fallback.
+ *
+ * The text is imported as a module (`with { type: "text" }`), so it is part of the module graph:
+ * no read permission or path at run time, and `deno compile` embeds it.
+ *
+ * @module
+ */
+
+import { type CommandParser, defineScript } from "redis";
+import type { GoneSession } from "../seam.ts";
+import type { Member } from "../../protocol/mod.ts";
+import {
+  NODE_SESSIONS_AROUND,
+  nodeMembers,
+  NODES,
+  nodeSessions,
+  ROOM_PREFIX,
+  roomKey,
+  ROOMS,
+  SESSIONS,
+} from "./keys.ts";
+import countLua from "./scripts/count.lua" with { type: "text" };
+import joinLua from "./scripts/join.lua" with { type: "text" };
+import leaveLua from "./scripts/leave.lua" with { type: "text" };
+import locateLua from "./scripts/locate.lua" with { type: "text" };
+import membersLua from "./scripts/members.lua" with { type: "text" };
+import reapLua from "./scripts/reap.lua" with { type: "text" };
+import renameLua from "./scripts/rename.lua" with { type: "text" };
+
+/** What a read asks about the other nodes: who asks, and the oldest heartbeat still alive. */
+export interface LiveView {
+  self: string;
+  aliveSince: number;
+}
+
+/** One session's membership of one room, written by the session's node. */
+export interface Membership {
+  node: string;
+  room: string;
+  sessionId: string;
+}
+
+export interface Rename {
+  node: string;
+  sessionId: string;
+  name: string;
+  rooms: string[];
+  /** Published on `channel` in the same step, so the rename and its news go together. */
+  channel: string;
+  message: string;
+}
+
+export interface Reap {
+  node: string;
+  /**
+   * Only if the node is still listed with a heartbeat older than `aliveSince`, as the reaper of a
+   * dead node asks, so a node that refreshed meanwhile is spared; otherwise unconditionally.
+   */
+  claim: boolean;
+  aliveSince: number;
+}
+
+const done = (): void => {};
+
+function parseGone(flat: string[]): GoneSession[] {
+  const sessions: GoneSession[] = [];
+  for (let i = 0; i < flat.length;) {
+    const sessionId = flat[i++];
+    const name = flat[i++];
+    const count = Number(flat[i++]);
+    sessions.push({ sessionId, name, rooms: flat.slice(i, i + count) });
+    i += count;
+  }
+  return sessions;
+}
+
+/** The script commands, by the name they get on a client. */
+export const SCRIPTS = {
+  /** Sessions on the other live nodes. */
+  hubCount: defineScript({
+    SCRIPT: countLua,
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, view: LiveView) {
+      parser.pushKey(NODES);
+      parser.push(view.self, String(view.aliveSince), ...NODE_SESSIONS_AROUND);
+    },
+    transformReply: (reply: unknown): number => Number(reply),
+  }),
+  /** Members of `room` on the other live nodes. */
+  hubMembers: defineScript({
+    SCRIPT: membersLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, view: LiveView, room: string) {
+      parser.pushKeys([NODES, roomKey(room)]);
+      parser.push(view.self, String(view.aliveSince));
+    },
+    transformReply(reply: unknown): Member[] {
+      const flat = reply as string[];
+      const members: Member[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        members.push({ sessionId: flat[i], name: flat[i + 1] });
+      }
+      return members;
+    },
+  }),
+  /** Whether `sessionId` is on another live node. */
+  hubLocate: defineScript({
+    SCRIPT: locateLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, view: LiveView, sessionId: string) {
+      parser.pushKeys([SESSIONS, NODES]);
+      parser.push(sessionId, view.self, String(view.aliveSince));
+    },
+    transformReply: (reply: unknown): boolean => reply === 1,
+  }),
+  /** Renames a session where it is listed, and publishes the news. */
+  hubRename: defineScript({
+    SCRIPT: renameLua,
+    // One key per room: the count goes with the keys.
+    parseCommand(parser: CommandParser, rename: Rename) {
+      parser.pushKeysLength([nodeSessions(rename.node), ...rename.rooms.map(roomKey)]);
+      parser.push(
+        rename.sessionId,
+        rename.name,
+        `${rename.node}\n${rename.name}`,
+        rename.channel,
+        rename.message,
+      );
+    },
+    transformReply: done,
+  }),
+  /** Lists a member of a room. */
+  hubJoin: defineScript({
+    SCRIPT: joinLua,
+    NUMBER_OF_KEYS: 3,
+    parseCommand(parser: CommandParser, member: Membership, name: string) {
+      parser.pushKeys([roomKey(member.room), ROOMS, nodeMembers(member.node)]);
+      parser.push(member.sessionId, member.node, name, member.room);
+    },
+    transformReply: done,
+  }),
+  /** Removes a member of a room. */
+  hubLeave: defineScript({
+    SCRIPT: leaveLua,
+    NUMBER_OF_KEYS: 3,
+    parseCommand(parser: CommandParser, member: Membership) {
+      parser.pushKeys([roomKey(member.room), ROOMS, nodeMembers(member.node)]);
+      parser.push(member.sessionId, member.room);
+    },
+    transformReply: done,
+  }),
+  /** Removes everything a node owns; answers the sessions that went with it. */
+  hubReap: defineScript({
+    SCRIPT: reapLua,
+    NUMBER_OF_KEYS: 5,
+    parseCommand(parser: CommandParser, reap: Reap) {
+      parser.pushKeys([NODES, SESSIONS, ROOMS, nodeSessions(reap.node), nodeMembers(reap.node)]);
+      parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince), ROOM_PREFIX);
+    },
+    transformReply: (reply: unknown): GoneSession[] => parseGone(reply as string[]),
+  }),
+};
