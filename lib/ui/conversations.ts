@@ -1,0 +1,153 @@
+/**
+ * The conversations slice of the store: direct requests, conversations, their unread counts and
+ * endings. Its state is one signal that only {@linkcode reduceConversations} changes; the actions
+ * send the request, then dispatch what the reply says, and the store dispatches the hub's events.
+ *
+ * @module
+ */
+
+import { computed, type ReadonlySignal, signal } from "@preact/signals";
+import type { Events } from "../protocol/mod.ts";
+import {
+  type Conversation,
+  type ConversationChange,
+  type ConversationEvent,
+  type ConversationsState,
+  initialConversations,
+  reduceConversations,
+} from "./conversations_reducer.ts";
+import { checkText, type Request } from "./requests.ts";
+
+/** What the islands read and call. Actions reject with a readable Error. */
+export interface ConversationsView {
+  /** Conversations, newest first. */
+  readonly conversations: ReadonlySignal<readonly Conversation[]>;
+  readonly activeDm: ReadonlySignal<string | null>;
+  requestDm(to: string): Promise<void>;
+  acceptDm(peer: string): Promise<void>;
+  declineDm(peer: string): Promise<void>;
+  closeDm(peer: string): Promise<void>;
+  sendDm(peer: string, text: string): Promise<void>;
+  showDm(peer: string | null): void;
+  dismissDm(peer: string): void;
+}
+
+/** The slice: the view, plus what the store feeds it. */
+export interface ConversationsSlice extends ConversationsView {
+  /** Folds one change in, stamped with the local clock. */
+  dispatch(change: ConversationChange): void;
+  /** Folds in one of the hub's DM events. */
+  receive<E extends DmEvent>(type: E, data: Events[E]): void;
+}
+
+/** The hub events that concern conversations. */
+export type DmEvent = "dm_request" | "dm_accepted" | "dm_declined" | "dm" | "dm_closed";
+
+/** The hub events the slice folds in, by name, for the store to subscribe to. */
+export const DM_EVENTS: readonly DmEvent[] = [
+  "dm_request",
+  "dm_accepted",
+  "dm_declined",
+  "dm",
+  "dm_closed",
+];
+
+/** What the slice needs from the rest of the store. */
+export interface ConversationsDeps {
+  request: Request;
+  /** Our session id, or "" before the first welcome. */
+  me(): string;
+  /** Our display name. */
+  myName(): string;
+  /** A name for a session we have no conversation with yet (a room member's, or the default). */
+  nameOf(sessionId: string): string;
+  /** Items kept per conversation. */
+  maxItems?: number;
+}
+
+export function createConversations(deps: ConversationsDeps): ConversationsSlice {
+  const { request, me } = deps;
+  const state = signal<ConversationsState>(initialConversations({ maxItems: deps.maxItems }));
+  const conversations = computed(() => state.value.conversations);
+  const activeDm = computed(() => state.value.active);
+
+  function dispatch(change: ConversationChange): void {
+    const event: ConversationEvent = { ...change, at: Date.now() };
+    state.value = reduceConversations(state.value, event);
+  }
+
+  function receive<E extends DmEvent>(type: E, data: Events[E]): void {
+    const e = { type, data } as { [K in DmEvent]: { type: K; data: Events[K] } }[DmEvent];
+    switch (e.type) {
+      case "dm_request":
+        return dispatch({ type: "request_received", peer: e.data.from, name: e.data.name });
+      case "dm_accepted":
+        return dispatch({ type: "accepted", peer: e.data.with, name: e.data.name });
+      case "dm_declined":
+        return dispatch({ type: "declined", peer: e.data.with, reason: e.data.reason });
+      case "dm_closed":
+        return dispatch({ type: "closed", peer: e.data.with, reason: e.data.reason });
+      case "dm": {
+        const { from, name, msgId, text, ts } = e.data;
+        return dispatch({ type: "message_received", peer: from, name, msgId, text, ts });
+      }
+    }
+  }
+
+  return {
+    conversations,
+    activeDm,
+    dispatch,
+    receive,
+
+    async requestDm(to) {
+      const peer = to.trim();
+      if (peer === "") throw new Error("Pick a session or paste its id.");
+      if (peer === me()) throw new Error("That is your own session.");
+      const reply = await request("dm_request", { to: peer });
+      dispatch({
+        type: "request_sent",
+        peer,
+        name: deps.nameOf(peer),
+        accepted: reply.status === "accepted",
+      });
+    },
+
+    async acceptDm(peer) {
+      const reply = await request("dm_accept", { from: peer });
+      dispatch({ type: "accept_sent", peer, name: reply.name });
+    },
+
+    async declineDm(peer) {
+      await request("dm_decline", { from: peer });
+      dispatch({ type: "decline_sent", peer });
+    },
+
+    async closeDm(peer) {
+      // Mark first: our own dm_closed event arrives before the reply.
+      dispatch({ type: "close_started", peer });
+      try {
+        await request("dm_close", { with: peer });
+      } catch (err) {
+        dispatch({ type: "close_failed", peer });
+        throw err;
+      }
+      dispatch({ type: "close_sent", peer });
+    },
+
+    async sendDm(peer, text) {
+      checkText(text);
+      const reply = await request("dm", { to: peer, text });
+      const { msgId, ts } = reply;
+      dispatch({ type: "message_sent", peer, msgId, from: me(), name: deps.myName(), text, ts });
+    },
+
+    showDm(peer) {
+      dispatch({ type: "shown", peer });
+    },
+
+    dismissDm(peer) {
+      dispatch({ type: "dismissed", peer });
+    },
+  };
+}
