@@ -10,13 +10,13 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { DEFAULTS } from "../lib/server/config.ts";
 import { Hub, HubError, type Session } from "../lib/hub/hub.ts";
-import { silentLogger } from "../lib/server/log.ts";
+import { type Logger, silentLogger } from "../lib/server/log.ts";
 import type { EventType, RequestType } from "../lib/protocol/mod.ts";
 import { createServices, type Services } from "../lib/server/services.ts";
 import type { ValidRequest } from "../lib/protocol/validate.ts";
 import { delay, eventually } from "./helpers.ts";
 import { Redis, redisMissing } from "./redis_server.ts";
-import { Recorder } from "./recorder.ts";
+import { mark, Recorder } from "./recorder.ts";
 import { type ServerProcess, spawnServer } from "./server_process.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -25,20 +25,24 @@ import { type ServerProcess, spawnServer } from "./server_process.ts";
 const NODE_TTL_MS = 1000;
 
 /** One in-process node of a Redis deployment, built exactly as the server builds it. */
-async function startNode(redis: Redis, nodeId: string): Promise<Services & AsyncDisposable> {
+async function startNode(
+  redis: Redis,
+  nodeId: string,
+  log: Logger = silentLogger,
+): Promise<Services & AsyncDisposable> {
   const services = createServices(
     { ...DEFAULTS, redisUrl: redis.url, nodeId, nodeTtlMs: NODE_TTL_MS, chatRate: 0 },
-    silentLogger,
+    log,
   );
   await services.hub.start();
   return Object.assign(services, { [Symbol.asyncDispose]: () => services.close() });
 }
 
 /** A fresh Redis and two in-process nodes "a" and "b" on it; disposing stops the nodes first. */
-async function startPair() {
+async function startPair(logA?: Logger) {
   const redis = new Redis();
   await redis.start();
-  const nodeA = await startNode(redis, "a");
+  const nodeA = await startNode(redis, "a", logA);
   const nodeB = await startNode(redis, "b");
   return {
     redis,
@@ -82,6 +86,21 @@ async function call(
   >;
 }
 
+/**
+ * The msgIds of the chats `who` got after its first `after` frames, up to and including
+ * `last`, once that one has come. Sent behind the chats under test on an ordered path, `last`
+ * is a sentinel: a duplicate would have come before it.
+ */
+async function chatsUpTo(who: Member, after: number, last: unknown): Promise<unknown[]> {
+  let chats: unknown[] = [];
+  await eventually(() => {
+    const ids = who.frames.slice(after).filter((f) => f.type === "chat").map((f) => f.data.msgId);
+    assert.ok(ids.includes(last), `no chat ${last} yet`);
+    chats = ids.slice(0, ids.indexOf(last) + 1);
+  }, 3000);
+  return chats;
+}
+
 /** Opens a conversation between `a` (on hubA) and `b` (on hubB). */
 async function converse(hubA: Hub, a: Member, hubB: Hub, b: Member): Promise<void> {
   await call(hubA, a, "dm_request", { to: b.id });
@@ -99,7 +118,8 @@ const clusterTest = (name: string, fn: () => Promise<void>) =>
 clusterTest(
   "bad input: a malformed message on hub:ctl is dropped and the node stays in the cluster",
   async () => {
-    await using pair = await startPair();
+    const warnings: string[] = [];
+    await using pair = await startPair({ ...silentLogger, warn: (m) => void warnings.push(m) });
     const { redis, nodeA, nodeB } = pair;
     const a = join(nodeA.hub);
     const b = join(nodeB.hub);
@@ -114,7 +134,12 @@ clusterTest(
     } finally {
       await outsider.close();
     }
-    await delay(2 * NODE_TTL_MS); // longer than any outage recovery would take
+    // Redis had queued the bad message for node a before the PUBLISH returned, so node b's
+    // renamed control, published now, reaches node a behind it.
+    await call(nodeB.hub, b, "set_name", { name: "after the bad one" });
+    await eventually(() => assert.equal(a.count("renamed", { sessionId: b.id }), 1));
+    assert.ok(warnings.includes("dropped a malformed cluster message"), String(warnings));
+    assert.ok(!warnings.some((w) => w.startsWith("redis unavailable")), String(warnings));
 
     // The cluster must carry on: counts stay deployment-wide and chat crosses nodes.
     assert.equal(await nodeA.hub.deploymentCount(), 2, "node a now counts only itself");
@@ -134,23 +159,32 @@ clusterTest(
     await call(nodeB.hub, b, "join", { room: "r" });
 
     await redis.stop();
-    await delay(500);
+    // Node a has lost Redis once it counts only its own session.
+    await eventually(async () => assert.equal(await nodeA.hub.deploymentCount(), 1));
     // a is node a's only member of r: the UNSUBSCRIBE cannot be sent and is rejected by the next
     // failed reconnect attempt, but node-redis keeps the old listener.
     await call(nodeA.hub, a, "leave", { room: "r" });
+    // The only wait on the clock left here: nothing outside node-redis shows when a reconnect
+    // attempt failed. Its backoff (100 ms, doubling) has made two or more attempts by now.
     await delay(1500);
     await call(nodeA.hub, a, "join", { room: "r" });
     await redis.start();
+    // Node b counts a again only once node a has resubscribed its rooms (it does that before it
+    // lists itself), so b's chats to r reach a from here on.
     await eventually(async () => {
       assert.equal(await nodeA.hub.deploymentCount(), 2);
       assert.equal(await nodeB.hub.deploymentCount(), 2);
     }, 15_000);
-    await delay(500);
 
+    const before = a.frames.length;
     const sent = await call(nodeB.hub, b, "chat", { room: "r", text: "once" });
-    await eventually(() => assert.ok(a.count("chat", { msgId: sent.msgId }) >= 1), 3000);
-    await delay(300);
-    assert.equal(a.count("chat", { msgId: sent.msgId }), 1, "each message exactly once");
+    // One node's frames to one room keep their order: a second copy would come before this.
+    const sentinel = await call(nodeB.hub, b, "chat", { room: "r", text: "sentinel" });
+    assert.deepEqual(
+      await chatsUpTo(a, before, sentinel.msgId),
+      [sent.msgId, sentinel.msgId],
+      "each message exactly once",
+    );
   },
 );
 
@@ -166,7 +200,8 @@ clusterTest(
     await converse(nodeA.hub, a, nodeB.hub, b);
 
     await redis.stop();
-    await delay(300);
+    // Node b has lost Redis once it no longer counts a.
+    await eventually(async () => assert.equal(await nodeB.hub.deploymentCount(), 2));
     nodeB.hub.disconnect(b.id); // b's dm_end signal to a is dropped: Redis is down
     await redis.start();
     await eventually(async () => {
@@ -263,16 +298,18 @@ clusterTest(
     await using n1 = await spawnNode(redis, "n1", ttl);
     await using a = await Recorder.open(n0);
     await using b = await Recorder.open(n1);
+    const asking = mark();
     await a.client.request("dm_request", { to: b.id });
-    await eventually(() => assert.equal(b.count("dm_request", { from: a.id }), 1));
+    await b.expect("dm_request", { from: a.id }, { after: asking });
     await b.client.request("dm_accept", { from: a.id });
-    await eventually(() => assert.equal(a.count("dm_accepted", { with: b.id }), 1));
+    await a.expect("dm_accepted", { with: b.id }, { after: asking });
 
     // docs/scaling.md: "A node paused longer than 3T/5 ... is reaped; when it resumes it ... carries
     // on, but its cross-node conversations were ended."
+    const paused = mark();
     n0.child.kill("SIGSTOP");
     try {
-      await eventually(() => assert.equal(b.count("dm_closed", { with: a.id }), 1), ttl * 3);
+      await b.expect("dm_closed", { with: a.id }, { after: paused, timeoutMs: ttl * 3 });
     } finally {
       n0.child.kill("SIGCONT");
     }
@@ -281,22 +318,16 @@ clusterTest(
     }, ttl * 4);
 
     // b was told the conversation ended; a must be told too, not keep sending into the void.
-    await eventually(
-      () => assert.equal(a.count("dm_closed", { with: b.id, reason: "disconnected" }), 1),
-      ttl * 2,
-    );
+    await a.expect("dm_closed", { with: b.id, reason: "disconnected" }, {
+      after: paused,
+      timeoutMs: ttl * 2,
+    });
     await assert.rejects(
       a.client.request("dm", { to: b.id, text: "still there?" }),
       (err: { code: string }) => err.code === "not_connected",
     );
     // b heard n0's sessions leave the lobby when n0 was reaped; it hears a come back.
-    await eventually(() =>
-      assert.equal(
-        b.count("presence", { sessionId: a.id, action: "join" }),
-        1,
-        "a was never announced again",
-      )
-    );
+    await b.expect("presence", { sessionId: a.id, action: "join" }, { after: paused });
   },
 );
 
@@ -310,7 +341,9 @@ clusterTest(
     try {
       await a.client.request("join", { room: "r" }); // n0 subscribes to hub:room:r
       await redis.stop();
-      await delay(3000); // reconnect attempts are now over a second apart
+      // Reconnect attempts are now over a second apart (100 ms, doubling), so the UNSUBSCRIBE
+      // below stays queued. A wait on the clock: nothing outside node-redis shows its backoff.
+      await delay(3000);
       // The last local member leaves: the UNSUBSCRIBE waits in the subscriber's queue.
       await a.client.request("leave", { room: "r" });
       n0.child.kill("SIGTERM");
