@@ -1,12 +1,16 @@
 /**
  * The embedded default cluster: a deployment of one node, so there is nothing to carry to other
- * nodes and nothing to add to this node's counts.
+ * nodes and nothing to add to this node's counts. Its room streams live in memory.
  *
  * @module
  */
 
 import type { Member } from "../protocol/mod.ts";
-import type { Broker, Cluster, Registry } from "./seam.ts";
+import { MemoryStreams, type MemoryStreamsOptions } from "./memory_streams.ts";
+import type { Broker, Cluster, ClusterInbox, Registry } from "./seam.ts";
+
+/** The in-memory defaults of `HISTORY_SIZE` and `HISTORY_TTL_MS`. */
+export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as const;
 
 /** A deployment of one node: nothing to carry, nothing to add. */
 export class LocalCluster implements Cluster {
@@ -16,6 +20,8 @@ export class LocalCluster implements Cluster {
     sessionOpened() {},
     sessionRenamed() {},
     sessionClosed() {},
+    sessionAway() {},
+    sessionBack() {},
     joined: () => Promise.resolve(),
     left: () => Promise.resolve(),
     remoteCount: () => Promise.resolve(0),
@@ -23,9 +29,17 @@ export class LocalCluster implements Cluster {
     remoteRooms: () => Promise.resolve(new Map()),
     locate: () => Promise.resolve(false),
   };
-  start(): Promise<void> {
+  readonly streams: MemoryStreams;
+
+  constructor(options: Partial<MemoryStreamsOptions> = {}) {
+    this.streams = new MemoryStreams({ ...HISTORY_DEFAULTS, ...options });
+  }
+
+  start(inbox: ClusterInbox): Promise<void> {
+    this.streams.attach((room, frame) => inbox.room(room, frame));
     return Promise.resolve();
   }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

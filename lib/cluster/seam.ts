@@ -21,7 +21,13 @@
  * @module
  */
 
-import type { CloseReason, Member } from "../protocol/mod.ts";
+import type {
+  ChatMessage,
+  CloseReason,
+  HistoryReply,
+  Member,
+  StreamPosition,
+} from "../protocol/mod.ts";
 
 /**
  * A message for one session, wherever it is connected. Direct-message consent lives with each
@@ -32,7 +38,9 @@ export type Signal =
   | { kind: "dm_accepted"; to: string; from: string; name: string }
   | { kind: "dm_declined"; to: string; from: string }
   | { kind: "dm"; to: string; from: string; name: string; text: string; msgId: string; ts: number }
-  | { kind: "dm_end"; to: string; from: string; reason: CloseReason };
+  | { kind: "dm_end"; to: string; from: string; reason: CloseReason }
+  | { kind: "dm_away"; to: string; from: string }
+  | { kind: "dm_back"; to: string; from: string };
 
 /** A session that left with no goodbye: its node died or lost the cluster. */
 export interface GoneSession {
@@ -95,6 +103,10 @@ export interface Registry {
   sessionOpened(sessionId: string, name: string): Promise<void> | void;
   sessionRenamed(sessionId: string, name: string, rooms: string[]): void;
   sessionClosed(sessionId: string): void;
+  /** The session's connection dropped: it stays locatable, but no longer counts as connected. */
+  sessionAway(sessionId: string): void;
+  /** An away session resumed on this node. */
+  sessionBack(sessionId: string, name: string): void;
   /**
    * Resolves when other nodes list the member and frames they publish to `room` will reach this
    * node.
@@ -113,12 +125,37 @@ export interface Registry {
   locate(sessionId: string): Promise<boolean>;
 }
 
+/** A chat message before its room numbers it. */
+export type ChatDraft = Omit<ChatMessage, "offset" | "epoch">;
+
+/**
+ * Rooms as numbered streams: chat messages get consecutive offsets within a room's epoch, are
+ * kept for `history`, and reach every member in the deployment, local ones through the inbox's
+ * `room` callback.
+ *
+ * Guarantee: every member, on any node, sees one room's messages in offset order, whichever nodes
+ * published them; offsets within an epoch have no gaps. When history is lost (a restart of the
+ * in-memory default, Redis losing its data, a room idle past its history TTL), the epoch changes.
+ */
+export interface RoomStreams {
+  /** Numbers, keeps and delivers one message; resolves to its position. */
+  publish(draft: ChatDraft): StreamPosition | Promise<StreamPosition>;
+  /** The room's latest position; offset 0 and a fresh epoch for a room with no message. */
+  position(room: string): StreamPosition | Promise<StreamPosition>;
+  /** The newest `limit` messages, or the newest of those before offset `before`, oldest first. */
+  history(
+    room: string,
+    options: { limit: number; before?: number },
+  ): Omit<HistoryReply, "room"> | Promise<Omit<HistoryReply, "room">>;
+}
+
 /** One node's membership of a deployment: its broker, its registry, and their lifetime. */
 export interface Cluster {
   /** This node's id, unique in the deployment. */
   readonly nodeId: string;
   readonly broker: Broker;
   readonly registry: Registry;
+  readonly streams: RoomStreams;
   /** Connects the cluster to its hub; called once before any other method. */
   start(inbox: ClusterInbox): Promise<void>;
   /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */

@@ -134,6 +134,11 @@ export class Conversations {
     }
   }
 
+  /** Every peer of `session` hears that its connection dropped or came back. */
+  notifyPeers(session: Session, kind: "dm_away" | "dm_back"): void {
+    for (const peer of session.peers.keys()) this.#signal({ kind, to: peer, from: session.id });
+  }
+
   /** Sessions of another node vanished: local partners hear their conversations ended. */
   gone(ids: ReadonlySet<string>): void {
     for (const session of this.#options.sessions.values()) {
@@ -224,6 +229,10 @@ export class Conversations {
         return;
       case "dm_end":
         if (this.#forget(target, from)) this.#closed(target, from, signal.reason);
+        return;
+      case "dm_away":
+      case "dm_back":
+        if (target.peers.has(from)) target.send(encodeEvent(signal.kind, { with: from }));
         return;
     }
   }

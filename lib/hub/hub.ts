@@ -22,15 +22,23 @@
 import { monotonicFactory } from "ulid";
 import { LocalCluster } from "../cluster/local.ts";
 import type { Cluster, ClusterInbox, GoneSession } from "../cluster/seam.ts";
-import { defaultName, LIMITS, LOBBY, type ReplyData, type RequestType } from "../protocol/mod.ts";
+import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { Conversations } from "./conversations.ts";
 import { MAX_ROOMS_LISTED, Rooms } from "./rooms.ts";
-import { encodeEvent, HubError, type Send, type Session, type TimerId } from "./session.ts";
+import {
+  encodeEvent,
+  HubError,
+  type Link,
+  type Send,
+  type Session,
+  type TimerId,
+} from "./session.ts";
+import { Sessions } from "./sessions.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 export { encodeEvent, HubError, MAX_ROOMS_LISTED };
-export type { Send, Session };
+export type { Link, Send, Session };
 
 /** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
 const ulid = monotonicFactory();
@@ -50,6 +58,10 @@ export interface HubOptions {
   now?: () => number;
   /** Uniform in [0, 1); injectable for tests. */
   random?: () => number;
+  /** How long a dropped session waits to be resumed; 0 (the default here) turns resume off. */
+  resumeTtlMs?: number;
+  /** Events an away session may miss and still be resumed whole. */
+  resumeBuffer?: number;
 }
 
 /** Counters for `/api/stats`. The transport counts frames in and out. */
@@ -86,6 +98,7 @@ export class Hub {
   readonly #sessions = new Map<string, Session>();
   readonly #rooms: Rooms;
   readonly #dms: Conversations;
+  readonly #lives: Sessions;
   readonly #timers: Timers;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -111,7 +124,21 @@ export class Hub {
       now: this.#now,
       newId: ulid,
     });
+    this.#lives = new Sessions({
+      sessions: this.#sessions,
+      registry,
+      rooms: this.#rooms,
+      dms: this.#dms,
+      timers,
+      now: this.#now,
+      newId: ulid,
+      heartbeatMs: options.heartbeatMs,
+      resumeTtlMs: options.resumeTtlMs ?? 0,
+      resumeBuffer: options.resumeBuffer ?? 1000,
+    });
     this.#startedAt = this.#now();
+    // The default cluster has nothing to connect to; only its room streams need the inbox.
+    if (!options.cluster) void this.cluster.start(this.#inbox);
   }
 
   /** Connects the hub to its cluster; call once before serving when the cluster is not local. */
@@ -119,14 +146,14 @@ export class Hub {
     return this.cluster.start(this.#inbox);
   }
 
-  /** Sessions connected to this node. */
+  /** Sessions connected to this node; away sessions do not count. */
   get count(): number {
-    return this.#sessions.size;
+    return this.#lives.connected;
   }
 
   /** Sessions connected to the whole deployment. */
   async deploymentCount(): Promise<number> {
-    return this.#sessions.size + await this.cluster.registry.remoteCount();
+    return this.#lives.connected + await this.cluster.registry.remoteCount();
   }
 
   /** Looks a local session up, for the transport and for tests. */
@@ -146,62 +173,32 @@ export class Hub {
   }
 
   /**
-   * Registers a new session, sends it `welcome` and puts it in the lobby. When the cluster needs
-   * time to register the session with the other nodes, `welcome` waits for it, and frames for the
-   * session wait behind `welcome`, so a welcomed client is already counted everywhere.
+   * Registers a session for a new connection and sends it `welcome`: the session `resumeToken`
+   * names when it can be resumed whole (its missed events follow the welcome), otherwise a new one
+   * in the lobby. `link` may be a bare send function for a connection that never closes itself.
    */
-  connect(send: Send): Session {
-    const id = ulid();
-    const name = defaultName(id);
-    const connectedAt = this.#now();
-    const welcome = () =>
-      encodeEvent("welcome", {
-        sessionId: id,
-        name,
-        connectedAt,
-        serverTime: this.#now(),
-        heartbeatMs: this.#heartbeatMs,
-      });
-    const registered = this.cluster.registry.sessionOpened(id, name);
-    let held: string[] | undefined;
-    if (registered) {
-      held = [];
-      registered.then(() => {
-        const frames = held!;
-        held = undefined;
-        send(welcome());
-        for (const frame of frames) send(frame);
-      });
-    } else {
-      send(welcome());
-    }
-    const session: Session = {
-      id,
-      name,
-      connectedAt,
-      send: registered ? (frame) => held ? held.push(frame) : send(frame) : send,
-      rooms: new Set(),
-      peers: new Map(),
-      outgoing: new Map(),
-      incoming: new Map(),
-    };
-    this.#sessions.set(id, session);
-    this.#rooms.join(session, LOBBY);
-    return session;
+  connect(link: Link | Send, resumeToken?: string): Session {
+    return this.#lives.connect(
+      typeof link === "function" ? { send: link, close() {} } : link,
+      resumeToken,
+    );
   }
 
   /**
-   * Removes a session and everything that refers to it: room memberships (members are told with
+   * The connection `link` of a session ended: with `clean` (a close with code 1000), or when
+   * resume is off, the session ends; otherwise it is away until resumed or timed out.
+   */
+  detach(id: string, link: Link, clean: boolean): void {
+    this.#lives.detach(id, link, clean);
+  }
+
+  /**
+   * Ends a session and everything that refers to it: room memberships (members are told with
    * `presence` leave) and conversations (the other sides get `dm_closed` "disconnected").
    * Safe to call twice.
    */
   disconnect(id: string): void {
-    const session = this.#sessions.get(id);
-    if (!session) return;
-    this.#sessions.delete(id);
-    for (const room of session.rooms) this.#rooms.leave(session, room);
-    this.#dms.ended(session);
-    this.cluster.registry.sessionClosed(id);
+    this.#lives.end(id);
   }
 
   /**
@@ -239,6 +236,7 @@ export class Hub {
     this.#timers.clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     this.#dms.stop();
+    this.#lives.close();
     this.#sessions.clear();
     this.#rooms.clear();
     await this.cluster.close();
@@ -272,7 +270,11 @@ export class Hub {
         }
         await this.#rooms.join(s, room);
       }
-      return { room, members: await this.#rooms.members(room) };
+      const [members, position] = await Promise.all([
+        this.#rooms.members(room),
+        this.cluster.streams.position(room),
+      ]);
+      return { room, members, ...position };
     },
     leave: async (s, { room }) => {
       this.#member(s, room);
@@ -280,15 +282,27 @@ export class Hub {
       return { room, members: await this.#rooms.members(room) };
     },
     rooms: async () => ({ rooms: await this.#rooms.list() }),
+    history: async (s, { room, limit, before }) => {
+      this.#member(s, room);
+      const page = await this.cluster.streams.history(room, {
+        limit: limit ?? LIMITS.defaultHistoryLimit,
+        before,
+      });
+      return { room, ...page };
+    },
     chat: (s, { room, text }) => {
       this.#member(s, room);
       const msgId = ulid();
       const ts = this.#now();
-      this.#rooms.publish(
+      const published = this.cluster.streams.publish({
         room,
-        encodeEvent("chat", { room, msgId, from: s.id, name: s.name, text, ts }),
-      );
-      return { msgId, ts };
+        msgId,
+        from: s.id,
+        name: s.name,
+        text,
+        ts,
+      });
+      return published instanceof Promise ? published.then(() => ({ msgId, ts })) : { msgId, ts };
     },
     dm_request: (s, { to }) => this.#dms.request(s, to),
     dm_accept: (s, { from }) => this.#dms.accept(s, from),

@@ -9,7 +9,7 @@
  */
 
 import type { Broker, Registry } from "../cluster/seam.ts";
-import type { Member, RoomInfo } from "../protocol/mod.ts";
+import type { Member, PresenceAction, RoomInfo } from "../protocol/mod.ts";
 import { encodeEvent, type Session } from "./session.ts";
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
@@ -56,12 +56,6 @@ export class Rooms {
       this.#presence(members, session, room, "leave");
     }
     return left;
-  }
-
-  /** A frame for every member of `room`: local ones now, the other nodes' through the broker. */
-  publish(room: string, frame: string): void {
-    this.deliver(room, frame);
-    this.#options.broker.publish(room, frame);
   }
 
   /** A frame for the local members of `room` only. */
@@ -111,6 +105,14 @@ export class Rooms {
     }
   }
 
+  /** Every room of `session` hears that its connection dropped (`away`) or resumed (`back`). */
+  presence(session: Session, action: "away" | "back"): void {
+    for (const room of session.rooms) {
+      const members = this.#rooms.get(room);
+      if (members) this.#presence(members, session, room, action);
+    }
+  }
+
   /** Every member of `room` in the deployment. */
   async members(room: string): Promise<Member[]> {
     const local = [...this.#rooms.get(room) ?? []].map((m) => ({ sessionId: m.id, name: m.name }));
@@ -139,7 +141,7 @@ export class Rooms {
     this.#rooms.clear();
   }
 
-  #presence(members: Set<Session>, who: Session, room: string, action: "join" | "leave"): void {
+  #presence(members: Set<Session>, who: Session, room: string, action: PresenceAction): void {
     if (members.size > this.#options.presenceLimit) return;
     const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
     for (const member of members) if (member !== who) member.send(frame);

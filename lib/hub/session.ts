@@ -14,12 +14,35 @@ export type Send = (frame: string) => void;
 /** A timer handle from {@link Timers}. */
 export type TimerId = number;
 
-/** One local session. Conversation state lives here; `conversations.ts` is what changes it. */
+/** A session's current connection, as the transport hands it to the hub. */
+export interface Link {
+  send: Send;
+  /** Closes the connection with a WebSocket close code, e.g. 4009 when another one resumed it. */
+  close(code: number, reason: string): void;
+}
+
+/** What a session keeps while its connection is gone and it waits to be resumed. */
+export interface Away {
+  /** Ends the session when the resume window closes. */
+  readonly timer: TimerId;
+  /** Frames to replay on resume, in the order they would have been sent. */
+  readonly frames: string[];
+  /** Set once the buffer overflowed: the session is ending and can no longer be resumed. */
+  overflowed: boolean;
+}
+
+/**
+ * One local session. Conversation state lives here; `conversations.ts` is what changes it. Its
+ * `send` goes to the connection, or into the replay buffer while the session is away.
+ */
 export interface Session {
   readonly id: string;
   name: string;
   readonly connectedAt: number;
   readonly send: Send;
+  /** The connection; undefined while away. */
+  link: Link | undefined;
+  away: Away | undefined;
   readonly rooms: Set<string>;
   /** Accepted conversations: peer id → peer name. */
   readonly peers: Map<string, string>;

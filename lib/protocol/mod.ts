@@ -36,6 +36,31 @@ export interface RoomReply {
   members: Member[];
 }
 
+/**
+ * Where a room's message stream stands: `offset` is the latest message's number (0 before the
+ * first), and `epoch` names the stream, changing whenever the room's history is lost.
+ */
+export interface StreamPosition {
+  epoch: string;
+  offset: number;
+}
+
+/** A chat message as `chat` events and `history` replies carry it. */
+export interface ChatMessage extends StreamPosition {
+  room: string;
+  msgId: string;
+  from: string;
+  name: string;
+  text: string;
+  ts: number;
+}
+
+/** The `history` reply: the room's latest position and messages from it, oldest first. */
+export interface HistoryReply extends StreamPosition {
+  room: string;
+  messages: ChatMessage[];
+}
+
 /** Every request type: what the client sends as `data`, and what the reply carries as `data`. */
 export interface Requests {
   server_time: { req: Record<never, never>; res: { serverTime: number } };
@@ -44,9 +69,10 @@ export interface Requests {
   ping: { req: Record<never, never>; res: { serverTime: number } };
   random: { req: { text: string }; res: { text: string; n: number } };
   set_name: { req: { name: string }; res: { name: string } };
-  join: { req: { room: string }; res: RoomReply };
+  join: { req: { room: string }; res: RoomReply & StreamPosition };
   leave: { req: { room: string }; res: RoomReply };
   rooms: { req: Record<never, never>; res: { rooms: RoomInfo[] } };
+  history: { req: { room: string; limit?: number; before?: number }; res: HistoryReply };
   chat: { req: { room: string; text: string }; res: { msgId: string; ts: number } };
   dm_request: { req: { to: string }; res: { to: string; status: "pending" | "accepted" } };
   dm_accept: { req: { from: string }; res: { with: string; name: string } };
@@ -75,18 +101,41 @@ export interface Events {
     connectedAt: number;
     serverTime: number;
     heartbeatMs: number;
+    /** Single use: pass it as `/ws?resume=<token>` to continue this session; "" when resume is off. */
+    resumeToken: string;
+    /** How long a dropped session waits to be resumed; 0 when resume is off. */
+    resumeTtlMs: number;
+    /** Whether this connection continues an earlier session. */
+    resumed: boolean;
   };
   heartbeat: { text: "Connected"; serverTime: number };
-  presence: { room: string; sessionId: string; name: string; action: "join" | "leave" };
+  presence: { room: string; sessionId: string; name: string; action: PresenceAction };
   /** A member of one of your rooms changed their display name. */
   renamed: { sessionId: string; name: string };
-  chat: { room: string; msgId: string; from: string; name: string; text: string; ts: number };
+  chat: ChatMessage;
   dm_request: { from: string; name: string };
   dm_accepted: { with: string; name: string };
   dm_declined: { with: string; reason: DeclineReason };
   dm: { from: string; name: string; text: string; msgId: string; ts: number };
   dm_closed: { with: string; reason: CloseReason };
+  /** A peer's connection dropped; its session waits to be resumed. */
+  dm_away: { with: string };
+  /** An away peer resumed its session. */
+  dm_back: { with: string };
 }
+
+/** `join`/`leave` as members come and go; `away`/`back` as a member's connection drops and resumes. */
+export type PresenceAction = "join" | "leave" | "away" | "back";
+
+/** Events a resumed session gets replayed, in the order it would have got them. */
+export const REPLAYED_EVENTS = [
+  "chat",
+  "dm",
+  "dm_request",
+  "dm_accepted",
+  "dm_declined",
+  "dm_closed",
+] as const satisfies readonly EventType[];
 
 export type EventType = keyof Events;
 
@@ -139,6 +188,12 @@ export const LIMITS = {
   maxPendingDmRequests: 20,
   /** A string request id longer than this is refused, so replies cannot be used to amplify. */
   maxIdLength: 64,
+  /** `history` returns at most this many messages per request... */
+  maxHistoryLimit: 100,
+  /** ...and this many when no `limit` is given. */
+  defaultHistoryLimit: 50,
+  /** Resume tokens: at most 256 URL-safe characters. */
+  resumeTokenPattern: /^[A-Za-z0-9._-]{1,256}$/,
 } as const;
 
 /** The room every session is in from the start. */
@@ -154,12 +209,18 @@ export function defaultName(sessionId: string): string {
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = {
+  /** The client ends its session: no resume. */
+  normal: 1000,
   /** Server shutting down. */
   goingAway: 1001,
   /** Stayed over a rate limit for too long. */
   policyViolation: 1008,
   /** Frame over `MAX_MESSAGE_BYTES`. */
   tooBig: 1009,
+  /** Server restarting (SIGTERM): reconnect at once, without backoff, and resume elsewhere. */
+  serviceRestart: 1012,
   /** Slow consumer: too much unsent data queued for this client. */
   slowConsumer: 4008,
+  /** Another connection resumed this session. */
+  replaced: 4009,
 } as const;
