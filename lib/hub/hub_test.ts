@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Hub, HubError, MAX_ROOMS_LISTED } from "./hub.ts";
 import { defaultName } from "../protocol/mod.ts";
 import { ManualTimers } from "./timers.ts";
+import { LocalCluster } from "../cluster/local.ts";
 import {
   type Events,
   type EventType,
@@ -144,11 +145,15 @@ Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms",
   const a = connect(), b = connect();
   a.frames.length = 0;
   b.frames.length = 0;
-  assert.deepEqual(await call(a, "join", { room: "dev" }), {
+  const first = await call(a, "join", { room: "dev" });
+  assert.deepEqual(first, {
     room: "dev",
     members: [{ sessionId: a.id, name: defaultName(a.id) }],
+    epoch: first.epoch,
+    offset: 0,
   });
   const joined = await call(b, "join", { room: "dev" });
+  assert.equal(joined.epoch, first.epoch, "one room, one epoch");
   assert.deepEqual(joined.members.map((m) => m.sessionId).sort(), [a.id, b.id].sort());
   assert.deepEqual(a.take("presence"), [{
     room: "dev",
@@ -216,7 +221,17 @@ Deno.test("chat reaches every member including the sender; non-members refused",
   const { msgId, ts } = await call(a, "chat", { room: "r", text: "hi <b>" });
   assert.match(msgId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
   assert.equal(ts, 99);
-  const expected = { room: "r", msgId, from: a.id, name: defaultName(a.id), text: "hi <b>", ts };
+  const { epoch } = await call(a, "join", { room: "r" });
+  const expected = {
+    room: "r",
+    msgId,
+    from: a.id,
+    name: defaultName(a.id),
+    text: "hi <b>",
+    ts,
+    offset: 1,
+    epoch,
+  };
   assert.deepEqual(a.take("chat"), [expected]);
   assert.deepEqual(b.take("chat"), [expected]);
   assert.deepEqual(c.take("chat"), []);
@@ -226,6 +241,73 @@ Deno.test("chat reaches every member including the sender; non-members refused",
   await call(c, "chat", { room: "lobby", text: "all" });
   for (const p of [a, b, c]) assert.equal(p.take("chat").length, 1);
 });
+
+Deno.test("history: offsets are contiguous, pages are exact, members only", async () => {
+  const { connect, call, refused } = setup();
+  const a = connect(), b = connect();
+  await call(a, "join", { room: "h" });
+  const empty = await call(a, "history", { room: "h" });
+  assert.deepEqual(empty, { room: "h", epoch: empty.epoch, offset: 0, messages: [] });
+  for (let i = 1; i <= 120; i++) await call(a, "chat", { room: "h", text: `m${i}` });
+  const chats = a.take("chat");
+  assert.deepEqual(chats.map((c) => c.offset), Array.from({ length: 120 }, (_, i) => i + 1));
+
+  const latest = await call(a, "history", { room: "h" });
+  assert.equal(latest.offset, 120);
+  assert.equal(latest.epoch, empty.epoch);
+  assert.deepEqual(latest.messages.map((m) => m.offset), range(71, 120), "50 by default");
+  assert.deepEqual(latest.messages.at(-1), chats.at(-1), "the same data as the chat event");
+
+  const older = await call(a, "history", { room: "h", limit: 30, before: 71 });
+  assert.deepEqual(older.messages.map((m) => m.text), range(41, 70).map((i) => `m${i}`));
+  const oldest = await call(a, "history", { room: "h", limit: 100, before: 5 });
+  assert.deepEqual(oldest.messages.map((m) => m.offset), [1, 2, 3, 4]);
+  assert.deepEqual((await call(a, "history", { room: "h", before: 1 })).messages, []);
+  const one = await call(a, "history", { room: "h", limit: 1, before: 1000 });
+  assert.deepEqual(one.messages.map((m) => m.offset), [120]);
+
+  assert.equal(await refused(b, "history", { room: "h" }), "not_member");
+});
+
+Deno.test("history keeps the last HISTORY_SIZE messages; a restart or an idle TTL starts a new epoch", async () => {
+  let clock = 0;
+  const cluster = () => new LocalCluster({ historySize: 3, historyTtlMs: 1000, now: () => clock });
+  const hub = new Hub({ heartbeatMs: 1000, dmRequestTtlMs: 1000, cluster: cluster() });
+  await hub.start();
+  const a = hub.connect(() => {});
+  const ask = async (data: Record<string, unknown>) =>
+    await hub.handle(a.id, { type: "history", id: 1, data } as ValidRequest) as ReplyData<
+      "history"
+    >;
+  for (let i = 1; i <= 5; i++) {
+    await hub.handle(a.id, { type: "chat", id: 1, data: { room: "lobby", text: `m${i}` } });
+  }
+  const kept = await ask({ room: "lobby" });
+  assert.deepEqual(kept.messages.map((m) => m.text), ["m3", "m4", "m5"]);
+  assert.equal(kept.offset, 5);
+
+  clock = 1000;
+  assert.equal((await ask({ room: "lobby" })).epoch, kept.epoch, "within the TTL");
+  clock = 1001;
+  const idle = await ask({ room: "lobby" });
+  assert.notEqual(idle.epoch, kept.epoch, "history lost: a new epoch");
+  assert.deepEqual([idle.offset, idle.messages], [0, []]);
+
+  const restarted = new Hub({ heartbeatMs: 1000, dmRequestTtlMs: 1000, cluster: cluster() });
+  await restarted.start();
+  const b = restarted.connect(() => {});
+  const fresh = await restarted.handle(b.id, {
+    type: "history",
+    id: 1,
+    data: { room: "lobby" },
+  }) as ReplyData<"history">;
+  assert.notEqual(fresh.epoch, kept.epoch);
+  assert.notEqual(fresh.epoch, idle.epoch);
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
 
 Deno.test("dm: request, accept, messages both ways, close", async () => {
   const { connect, call, refused } = setup();

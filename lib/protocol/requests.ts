@@ -15,6 +15,21 @@ import { LIMITS, type RequestData, type RequestType } from "./mod.ts";
  */
 export type FieldCheck<V> = (value: unknown, field: string) => V;
 
+/** A checker for a field that may be left out: it is called only when the field is present. */
+export type OptionalCheck<V> = FieldCheck<V> & { readonly optional: true };
+
+/** Marks a field as optional. */
+export function optional<V>(check: FieldCheck<V>): OptionalCheck<V | undefined> {
+  return Object.assign((value: unknown, field: string) => check(value, field), {
+    optional: true as const,
+  });
+}
+
+/** Whether a field may be left out. */
+export function isOptional(check: FieldCheck<unknown>): boolean {
+  return (check as Partial<OptionalCheck<unknown>>).optional === true;
+}
+
 /** One checker per field of `S`, each returning that field's type; no field may be left out. */
 export type FieldChecks<S> = { readonly [F in keyof S]-?: FieldCheck<S[F]> };
 
@@ -70,6 +85,16 @@ const name: FieldCheck<string> = (value, field) => {
   return trimmed;
 };
 
+/** A whole number from `min` to `max`. */
+function integer(min: number, max: number): FieldCheck<number> {
+  return (value, field) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw `${field} must be a whole number from ${min} to ${max}`;
+    }
+    return value;
+  };
+}
+
 const sessionId: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string" || !ULID.test(value)) {
     throw `${field} must be a session id (a 26-character ULID)`;
@@ -91,6 +116,14 @@ export const REQUESTS: RequestTable = {
   num_clients: { fields: {}, cost: "frame" },
   ping: { fields: {}, cost: "frame" },
   rooms: { fields: {}, cost: "frame" },
+  history: {
+    fields: {
+      room,
+      limit: optional(integer(1, LIMITS.maxHistoryLimit)),
+      before: optional(integer(1, Number.MAX_SAFE_INTEGER)),
+    },
+    cost: "frame",
+  },
   random: { fields: { text: anyText }, cost: "frame" },
   set_name: { fields: { name }, cost: "notify" },
   join: { fields: { room }, cost: "notify" },

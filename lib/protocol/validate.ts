@@ -13,7 +13,7 @@ import {
   type RequestId,
   type RequestType,
 } from "./mod.ts";
-import { type FieldChecks, REQUESTS } from "./requests.ts";
+import { type FieldChecks, isOptional, REQUESTS } from "./requests.ts";
 
 /**
  * The valid requests of the types in `T`, as a union with one member per type. Mapped over `T`
@@ -62,7 +62,10 @@ function checkFields<S extends object>(fields: FieldChecks<S>, data: unknown): S
       checked = {};
     }
     const value = record[field];
-    if (value === undefined) throw `data.${field} is required`;
+    if (value === undefined) {
+      if (isOptional(fields[field])) continue;
+      throw `data.${field} is required`;
+    }
     checked[field] = fields[field](value, `data.${field}`);
   }
   if (record === undefined && data !== undefined && (typeof data !== "object" || data === null)) {
