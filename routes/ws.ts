@@ -7,6 +7,7 @@
 
 import { attachSocket } from "../lib/edge/connection.ts";
 import { originAllowed } from "../lib/edge/origin.ts";
+import { resumeToken } from "../lib/edge/resume.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
@@ -29,7 +30,7 @@ export const handler = define.handlers({
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: services.config.idleTimeoutS,
     });
-    attachSocket(socket, services);
+    attachSocket(socket, services, { resumeToken: resumeToken(ctx.url) });
     return response;
   },
 });

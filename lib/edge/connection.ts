@@ -7,7 +7,7 @@
  */
 
 import type { Config } from "../server/config.ts";
-import { Hub, HubError, type Session } from "../hub/hub.ts";
+import { Hub, HubError, type Link, type Session } from "../hub/hub.ts";
 import type { Logger } from "../server/log.ts";
 import { CLOSE_CODES, type ErrorCode, type RequestId } from "../protocol/mod.ts";
 import { Offence, TokenBucket } from "./rate_limit.ts";
@@ -22,8 +22,15 @@ export const SLOW_GRACE_MS = 2000;
 /** Past this multiple of `maxBufferedBytes` a client is dropped at once, grace or not. */
 export const SLOW_HARD_FACTOR = 16;
 
+/** Frames in and out of every socket, for `/api/stats`; the edge counts them. */
+export interface EdgeMetrics {
+  messagesIn: number;
+  messagesOut: number;
+}
+
 export interface ConnectionContext {
   hub: Hub;
+  metrics: EdgeMetrics;
   config: Config;
   log: Logger;
   /** Open sockets, so shutdown can close them all. */
@@ -36,6 +43,8 @@ export interface ConnectionContext {
 export interface AttachOptions {
   /** The clock for rate limits and the timers for grace periods; tests step it by hand. */
   clock?: Clock;
+  /** A resume token from the upgrade request, already checked for shape. */
+  resumeToken?: string;
 }
 
 const encoder = new TextEncoder();
@@ -64,7 +73,7 @@ export function attachSocket(
   context: ConnectionContext,
   options: AttachOptions = {},
 ): void {
-  const { hub, config, log, sockets } = context;
+  const { hub, config, log, sockets, metrics } = context;
   const clock = options.clock ?? realClock;
   const frames = new TokenBucket(config.rateLimit, config.rateLimit * 2);
   const chats = new TokenBucket(config.chatRate, config.chatRate * 2);
@@ -73,19 +82,27 @@ export function attachSocket(
   let session: Session | undefined;
   let slowTimer: TimerId | undefined;
 
-  /** Forgets the socket and ends its session, once; returns the id of the session it ended. */
-  const forget = (): string | undefined => {
+  /**
+   * Forgets the socket and lets its session go, once: `end` ends the session, otherwise it waits
+   * away to be resumed. Returns the id of the session it let go.
+   */
+  const forget = (end: boolean): string | undefined => {
     clock.clearTimeout(slowTimer);
     sockets.delete(socket);
     const id = session?.id;
     session = undefined;
-    if (id) hub.disconnect(id);
+    if (id) hub.detach(id, link, end);
     return id;
   };
 
+  /**
+   * Closes the socket from this side. A client closed for abuse (flood, oversized frames) loses
+   * its session; one closed as slow, or replaced by a resume, keeps it.
+   */
   const drop = (code: number, reason: string) => {
     // A peer that reads nothing may never complete the close handshake, so forget it now.
-    const id = forget();
+    const end = code === CLOSE_CODES.policyViolation || code === CLOSE_CODES.tooBig;
+    const id = forget(end);
     if (id) log.info("dropped client", { session: id, code, reason });
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
       socket.close(code, reason);
@@ -113,13 +130,15 @@ export function attachSocket(
   const send = (frame: string) => {
     if (socket.readyState !== WebSocket.OPEN) return;
     socket.send(frame);
-    hub.metrics.messagesOut++;
+    metrics.messagesOut++;
     sentSince += frame.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 code unit
     if (lastBuffered + sentSince <= config.maxBufferedBytes) return;
     lastBuffered = socket.bufferedAmount;
     sentSince = 0;
     if (lastBuffered > config.maxBufferedBytes) overBuffered(lastBuffered);
   };
+
+  const link: Link = { send, close: drop };
 
   const refuse = (id: RequestId | null, code: ErrorCode, message: string) => {
     send(replyError(id, code, message));
@@ -145,13 +164,13 @@ export function attachSocket(
       return;
     }
     sockets.add(socket);
-    session = hub.connect(send);
+    session = hub.connect(link, options.resumeToken);
     log.debug("connected", { session: session.id });
   };
 
   socket.onmessage = (event: MessageEvent) => {
     if (!session) return;
-    hub.metrics.messagesIn++;
+    metrics.messagesIn++;
     const data = event.data;
     // The clock is only needed, and only read, when a limit is on.
     const now = limited ? clock.now() : 0;
@@ -189,9 +208,10 @@ export function attachSocket(
     } else if (request.id !== undefined) send(replyOk(request.id, result));
   };
 
-  socket.onclose = () => {
-    const id = forget();
-    if (id) log.debug("disconnected", { session: id });
+  // Only a close with 1000 says the client is done; anything else may be a blip to resume from.
+  socket.onclose = (event: CloseEvent) => {
+    const id = forget(event.code === CLOSE_CODES.normal);
+    if (id) log.debug("disconnected", { session: id, code: event.code });
   };
 
   socket.onerror = (event) => {

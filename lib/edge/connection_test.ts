@@ -21,7 +21,7 @@ class FakeSocket {
   closedWith: number | undefined;
   onopen: (() => void) | null = null;
   onmessage: ((e: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((e: { code: number }) => void) | null = null;
   onerror: ((e: unknown) => void) | null = null;
 
   open() {
@@ -89,7 +89,13 @@ function setup(overrides: { maxBufferedBytes?: number; rateLimit?: number; chatR
   const clock = new ManualClock();
   const attach = () => {
     const socket = new FakeSocket();
-    const context = { hub, config, log: silentLogger, sockets };
+    const context = {
+      hub,
+      config,
+      log: silentLogger,
+      sockets,
+      metrics: { messagesIn: 0, messagesOut: 0 },
+    };
     attachSocket(socket as unknown as WebSocket, context, { clock });
     socket.open();
     return socket;
@@ -97,7 +103,11 @@ function setup(overrides: { maxBufferedBytes?: number; rateLimit?: number; chatR
   return { hub, sockets, clock, attach };
 }
 
-const chat = (id: number, text = "hi") =>
+/**
+ * A chat frame. The default text is long enough that one delivery alone passes the edge's upper
+ * bound on unread bytes, so the edge reads `bufferedAmount` on it whatever was sent before.
+ */
+const chat = (id: number, text = "hi ".repeat(200)) =>
   JSON.stringify({ type: "chat", id, data: { room: "lobby", text } });
 
 Deno.test("a queue over the limit for the whole grace drops the client with 4008", () => {
@@ -149,7 +159,7 @@ Deno.test("a queue past the hard factor is dropped at once, and its grace timer 
   assert.equal(clock.pending, 0, "a dropped client leaves no timer behind");
   // Nothing more is sent to a dropped client.
   const before = slow.sent.length;
-  other.receive(chat(3, "again"));
+  other.receive(chat(3, "again ".repeat(100)));
   assert.equal(slow.sent.length, before);
 });
 
@@ -201,6 +211,7 @@ const SAMPLES: { [T in RequestType]: RequestData<T> } = {
   num_clients: {},
   ping: {},
   rooms: {},
+  history: { room: "lobby" },
   random: { text: "x" },
   set_name: { name: "x" },
   join: { room: "lobby" },
@@ -247,7 +258,7 @@ Deno.test("frames after a drop are ignored; close after a drop is harmless", () 
   const sent = socket.sent.length;
   socket.receive(JSON.stringify({ type: "ping", id: 2 }));
   assert.equal(socket.sent.length, sent);
-  socket.onclose?.();
+  socket.onclose?.({ code: 1006 });
   assert.equal(hub.count, 0);
 });
 

@@ -64,13 +64,8 @@ export interface HubOptions {
   resumeBuffer?: number;
 }
 
-/** Counters for `/api/stats`. The transport counts frames in and out. */
-export interface HubMetrics {
-  messagesIn: number;
-  messagesOut: number;
-}
-
-export interface HubStats extends HubMetrics {
+/** The hub's share of `/api/stats`; the edge counts frames in and out. */
+export interface HubStats {
   count: number;
   rooms: number;
   uptimeMs: number;
@@ -93,7 +88,6 @@ type Handler<T extends RequestType> = (
  * ```
  */
 export class Hub {
-  readonly metrics: HubMetrics = { messagesIn: 0, messagesOut: 0 };
   readonly cluster: Cluster;
   readonly #sessions = new Map<string, Session>();
   readonly #rooms: Rooms;
@@ -169,7 +163,7 @@ export class Hub {
   /** Figures for `/api/stats`: `count` and `rooms` are deployment-wide. */
   async stats(): Promise<HubStats> {
     const [count, rooms] = await Promise.all([this.deploymentCount(), this.#rooms.sizes()]);
-    return { count, rooms: rooms.size, uptimeMs: this.#now() - this.#startedAt, ...this.metrics };
+    return { count, rooms: rooms.size, uptimeMs: this.#now() - this.#startedAt };
   }
 
   /**

@@ -15,7 +15,10 @@ export interface Config {
   maxMessageBytes: number;
   /** Frames per second per session; 0 turns the limit off. Burst is twice the rate. */
   rateLimit: number;
-  /** `chat` and `dm` frames per second per session; 0 turns the limit off. Burst is twice the rate. */
+  /**
+   * Requests that notify other sessions (chat, dm, set_name, join, leave, dm_request), per second
+   * per session; 0 turns the limit off. Burst is twice the rate.
+   */
   chatRate: number;
   /** `["*"]` allows every origin; an empty list allows only the server's own. */
   allowedOrigins: string[];
@@ -34,6 +37,14 @@ export interface Config {
   nodeId: string;
   /** How soon a node that stopped (even by `kill -9`) disappears from every other node's view. */
   nodeTtlMs: number;
+  /** How long a dropped session waits to be resumed; 0 ends sessions with their connection. */
+  resumeTtlMs: number;
+  /** Events an away session may miss and still be resumed whole. */
+  resumeBuffer: number;
+  /** Messages per room kept for `history`; 0 keeps none. */
+  historySize: number;
+  /** How long a room's history outlives its last message. */
+  historyTtlMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -53,6 +64,10 @@ export const DEFAULTS: Config = {
   redisPassword: "",
   nodeId: "",
   nodeTtlMs: 10_000,
+  resumeTtlMs: 120_000,
+  resumeBuffer: 1000,
+  historySize: 200,
+  historyTtlMs: 3_600_000,
 };
 
 /** One documented variable: its name, what it holds, and how to read it. */
@@ -161,6 +176,10 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   redisPassword: { key: "redisPassword", env: "REDIS_PASSWORD", parse: (raw) => raw },
   nodeId: { key: "nodeId", env: "NODE_ID", parse: nodeId },
   nodeTtlMs: { key: "nodeTtlMs", env: "NODE_TTL_MS", parse: integer(250) },
+  resumeTtlMs: { key: "resumeTtlMs", env: "RESUME_TTL_MS", parse: integer(0, 86_400_000) },
+  resumeBuffer: { key: "resumeBuffer", env: "RESUME_BUFFER", parse: integer(1, 1_000_000) },
+  historySize: { key: "historySize", env: "HISTORY_SIZE", parse: integer(0, 100_000) },
+  historyTtlMs: { key: "historyTtlMs", env: "HISTORY_TTL_MS", parse: integer(1000) },
 };
 
 /**

@@ -10,13 +10,17 @@ import type { Config } from "./config.ts";
 import type { ConnectionContext } from "../edge/connection.ts";
 import type { Cluster } from "../cluster/seam.ts";
 import { RedisCluster } from "../cluster/redis/mod.ts";
+import { LocalCluster } from "../cluster/local.ts";
 import { Hub } from "../hub/hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "../protocol/mod.ts";
 
 export interface Services extends ConnectionContext {
-  /** Closes every socket with 1001, stops the hub's timers and leaves the cluster. */
-  close(): Promise<void>;
+  /**
+   * Closes every socket with `code` (1001 by default; 1012 tells clients to reconnect at once and
+   * resume elsewhere), stops the hub's timers and leaves the cluster.
+   */
+  close(code?: number): Promise<void>;
 }
 
 /**
@@ -27,7 +31,7 @@ export function createServices(
   config: Config,
   log: Logger = createLogger(config.logLevel),
 ): Services {
-  const cluster: Cluster | undefined = config.redisUrl
+  const cluster: Cluster = config.redisUrl
     ? new RedisCluster({
       url: config.redisUrl,
       password: config.redisPassword || undefined,
@@ -36,11 +40,13 @@ export function createServices(
       nodeTtlMs: config.nodeTtlMs,
       log,
     })
-    : undefined;
+    : new LocalCluster({ historySize: config.historySize, historyTtlMs: config.historyTtlMs });
   const hub = new Hub({
     heartbeatMs: config.heartbeatMs,
     dmRequestTtlMs: config.dmRequestTtlMs,
     presenceLimit: config.presenceLimit,
+    resumeTtlMs: config.resumeTtlMs,
+    resumeBuffer: config.resumeBuffer,
     cluster,
   });
   hub.startHeartbeat();
@@ -50,18 +56,19 @@ export function createServices(
     config,
     log,
     hub,
+    metrics: { messagesIn: 0, messagesOut: 0 },
     sockets,
     get closing() {
       return closing;
     },
-    close() {
+    close(code = CLOSE_CODES.goingAway) {
       closing = true;
       // The hub goes first, so that closing sockets does not announce each departure one by one:
       // the cluster announces the whole node's departure at once.
       const leaving = hub.close();
       for (const socket of sockets) {
         try {
-          socket.close(CLOSE_CODES.goingAway, "Server shutting down");
+          socket.close(code, "Server shutting down");
         } catch {
           // Already closing: nothing left to tell this client.
         }

@@ -9,6 +9,7 @@
 import type { App } from "fresh";
 import { type Config, ConfigError, DEFAULTS, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { CLOSE_CODES } from "../protocol/mod.ts";
 import { createServices, type Services } from "./services.ts";
 
 /** Builds the app for a set of services; `main.ts` exports one. */
@@ -21,7 +22,7 @@ export interface RunningServer {
   /** `http://host:port` reachable from this machine. */
   origin: string;
   /** Closes every WebSocket with 1001, then stops listening. Resolves when done. */
-  shutdown(): Promise<void>;
+  shutdown(code?: number): Promise<void>;
 }
 
 /** How long shutdown waits for connections to finish before giving up on them. */
@@ -63,11 +64,11 @@ export async function startServer<S>(
     services,
     port: addr.port,
     origin: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`,
-    shutdown() {
+    shutdown(code?: number) {
       stopping ??= (async () => {
         // Sockets get their 1001 at once; leaving the cluster and the last connections get a
         // bounded wait, so a stop never hangs on a Redis that is gone.
-        const leaving = services.close();
+        const leaving = services.close(code);
         abort.abort();
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
@@ -99,7 +100,11 @@ export async function runServer<S>(createApp: AppFactory<S>): Promise<void> {
   // Listeners go in before "listening" is printed: a supervisor may signal as soon as it reads it.
   const stop = async (signal: string) => {
     log.info("shutting down", { signal, sessions: server.services.hub.count });
-    await server.shutdown();
+    // SIGTERM is how a deployment restarts a node: clients reconnect at once and resume on
+    // another node. SIGINT is someone stopping the server by hand.
+    await server.shutdown(
+      signal === "SIGTERM" ? CLOSE_CODES.serviceRestart : CLOSE_CODES.goingAway,
+    );
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

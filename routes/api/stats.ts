@@ -8,8 +8,8 @@ import { define } from "../../utils.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const { count, rooms, uptimeMs, messagesIn, messagesOut } = await ctx.state.services.hub
-      .stats();
+    const { hub, metrics: { messagesIn, messagesOut } } = ctx.state.services;
+    const { count, rooms, uptimeMs } = await hub.stats();
     return Response.json({ count, rooms, uptimeMs, messagesIn, messagesOut }, {
       headers: { "cache-control": "no-store" },
     });
