@@ -143,7 +143,7 @@ export class Probe implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.socket.readyState === WebSocket.CONNECTING) await this.opened.catch(() => {});
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.close();
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(1000);
     if (this.socket.readyState !== WebSocket.CLOSED) {
       await Promise.race([this.closed, delay(2000)]);
     }

@@ -120,7 +120,9 @@ Deno.test("CHAT_RATE=0 turns the chat limit off", async () => {
 
 Deno.test("bad input: a client that stops reading is closed with 4008; others see no delay", async () => {
   const maxBufferedBytes = 64 * 1024;
-  await using server = await startTestServer({ chatRate: 0, maxBufferedBytes });
+  // Resume off: the slow client's session ends with its connection (with resume on it would wait
+  // away, bounded by RESUME_BUFFER).
+  await using server = await startTestServer({ chatRate: 0, maxBufferedBytes, resumeTtlMs: 0 });
   const slow = await RawSocket.connect(server.port);
   try {
     const welcome = await slow.readJson();

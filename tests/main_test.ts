@@ -15,7 +15,7 @@ Deno.test("an invalid value stops the server with a message naming the variable"
   }
 });
 
-Deno.test("SIGTERM closes every socket with 1001 and exits 0", async () => {
+Deno.test("SIGTERM closes every socket with 1012 (service restart) and exits 0", async () => {
   const server = await spawnServer({});
   const client = new HubClient(`ws://127.0.0.1:${server.port}/ws`, { reconnect: false });
   await client.ready();
@@ -25,7 +25,7 @@ Deno.test("SIGTERM closes every socket with 1001 and exits 0", async () => {
     client.onState((state, info) => state === "offline" && resolve(info?.code))
   );
   server.child.kill("SIGTERM");
-  assert.equal(await closed, 1001);
+  assert.equal(await closed, 1012);
   const status = await server.child.status;
   assert.equal(status.code, 0, await server.output);
   assert.match(await server.output, /shutting down signal="SIGTERM"/);

@@ -55,9 +55,16 @@ Deno.test("welcome: ULID session id, guest name, connect time and the configured
     "connectedAt",
     "heartbeatMs",
     "name",
+    "resumeToken",
+    "resumeTtlMs",
+    "resumed",
     "serverTime",
     "sessionId",
   ]);
+  assert.equal(w.resumed, false);
+  assert.equal(w.resumeTtlMs, 120_000, "the default RESUME_TTL_MS");
+  assert.match(w.resumeToken, /^[A-Za-z0-9._-]{1,256}$/);
+  assert.notEqual(w.resumeToken, welcomeOf(b).resumeToken);
   assert.match(w.sessionId, ULID);
   assert.ok(ulidTime(w.sessionId) >= before && ulidTime(w.sessionId) <= after);
   // ULIDs are case-insensitive; the server writes the name's tail in lower case.
@@ -247,10 +254,14 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   // Made before r-1, so that only sorting puts it after r-1 in the list.
   ok(await c.request("join", { room: "solo" }));
 
-  assert.deepEqual(ok(await a.request("join", { room: "r-1" })), {
+  const joinA = ok(await a.request("join", { room: "r-1" }));
+  assert.deepEqual(joinA, {
     room: "r-1",
     members: [{ sessionId: idOf(a), name: welcomeOf(a).name }],
+    epoch: joinA.epoch,
+    offset: 0,
   });
+  assert.match(joinA.epoch as string, /^\S+$/);
   const joinB = ok(await b.request("join", { room: "r-1" }));
   assert.equal(joinB.room, "r-1");
   assert.deepEqual(memberIds(joinB), [idOf(a), idOf(b)].sort());
@@ -295,7 +306,7 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
 
   // The last member leaving makes the room disappear; a disconnect does the same.
   assert.deepEqual(ok(await a.request("leave", { room: "r-1" })), { room: "r-1", members: [] });
-  await c.socket.close();
+  await c.socket.close(1000);
   await c.closed;
   await eventually(async () => {
     assert.deepEqual(ok(await a.request("rooms")), { rooms: [{ room: "lobby", size: 2 }] });
@@ -380,6 +391,7 @@ Deno.test("chat reaches every member, sender included, with the reply's msgId an
   const msgTime = ulidTime(reply.msgId as string);
   assert.ok(msgTime <= ts && msgTime >= ts - 50, `msgId time ${msgTime} far from ts ${ts}`);
 
+  const { epoch } = ok(await a.request("join", { room: "talk" }));
   const expected = {
     room: "talk",
     msgId: reply.msgId,
@@ -387,6 +399,8 @@ Deno.test("chat reaches every member, sender included, with the reply's msgId an
     name: welcomeOf(a).name,
     text: "hello, talk",
     ts,
+    offset: 1,
+    epoch,
   };
   for (const probe of [a, b]) {
     assert.deepEqual((await probe.next(isEvent("chat"))).data, expected);

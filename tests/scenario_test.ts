@@ -71,8 +71,10 @@ Deno.test("heartbeat: every session gets 'Connected' every HEARTBEAT_MS", async 
   assert.equal((await b.event("heartbeat", 1000)).data?.text, "Connected");
 });
 
-Deno.test("abrupt disconnects leave no session, member or conversation behind", async () => {
-  await using server = await startTestServer();
+Deno.test("with resume off, abrupt disconnects leave no session, member or conversation behind", async () => {
+  // RESUME_TTL_MS=0: an abrupt drop ends the session at once (with resume on it goes away; see
+  // resume_test.ts).
+  await using server = await startTestServer({ resumeTtlMs: 0 });
   const hub = server.services.hub;
   await using stayer = await Probe.open(server.wsUrl);
   const stayerId = stayer.frames[0].data?.sessionId as string;
@@ -128,7 +130,8 @@ Deno.test("abrupt disconnects leave no session, member or conversation behind", 
 });
 
 Deno.test("a dead peer that answers no pings is dropped after IDLE_TIMEOUT_S", async () => {
-  await using server = await startTestServer({ idleTimeoutS: 1 });
+  // Resume off, so the drop ends the session and the test can see it gone.
+  await using server = await startTestServer({ idleTimeoutS: 1, resumeTtlMs: 0 });
   await using watcher = await Probe.open(server.wsUrl);
   const raw = await RawSocket.connect(server.port);
   try {
