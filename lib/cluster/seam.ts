@@ -47,6 +47,8 @@ export interface GoneSession {
   sessionId: string;
   name: string;
   rooms: string[];
+  /** In a snapshot: the session is away, waiting to be resumed, and not counted as connected. */
+  away?: boolean;
 }
 
 /** What a cluster hands to its hub, and reads from it. Each callback concerns local sessions. */

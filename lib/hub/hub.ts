@@ -326,6 +326,7 @@ export class Hub {
         sessionId: s.id,
         name: s.name,
         rooms: [...s.rooms],
+        away: s.away !== undefined,
       })),
   };
 

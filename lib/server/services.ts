@@ -39,6 +39,8 @@ export function createServices(
         .replace(/[^A-Za-z0-9_.-]/g, "-"),
       nodeTtlMs: config.nodeTtlMs,
       log,
+      historySize: config.historySize,
+      historyTtlMs: config.historyTtlMs,
     })
     : new LocalCluster({ historySize: config.historySize, historyTtlMs: config.historyTtlMs });
   const hub = new Hub({

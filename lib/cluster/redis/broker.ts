@@ -165,8 +165,9 @@ export class RedisBroker implements Broker {
     const room = channel.slice(ROOM_PREFIX.length);
     const cut = message.indexOf("\n");
     if (cut < 0) throw new Error(`A room frame needs a node id line (${channel})`);
-    // Frames this node published were delivered locally already; a room with no local member
-    // left may still be subscribed after an outage.
+    // Frames this node published were delivered locally already (stream messages carry no node
+    // id, and every node delivers them from here); a room with no local member left may still be
+    // subscribed after an outage.
     if (message.slice(0, cut) === this.#nodeId || !this.#localRooms.has(room)) return;
     this.#inbox!.room(room, message.slice(cut + 1));
   });

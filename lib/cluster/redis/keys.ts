@@ -22,12 +22,19 @@ export const CONTROL = `${PREFIX}ctl`;
 
 const NODE_PREFIX = `${PREFIX}node:`;
 const SESSIONS_SUFFIX = ":sessions";
+const AWAY_SUFFIX = ":away";
 const MEMBERS_SUFFIX = ":members";
 /** Room hashes and room channels share their names. */
 export const ROOM_PREFIX = `${PREFIX}room:`;
 
 /** Hash: session id → display name, for one node's sessions. */
 export const nodeSessions = (node: string): string => `${NODE_PREFIX}${node}${SESSIONS_SUFFIX}`;
+/** Set: the ids of one node's sessions that are away (not counted as connected). */
+export const nodeAway = (node: string): string => `${NODE_PREFIX}${node}${AWAY_SUFFIX}`;
+/** Hash: a room stream's `epoch` and latest `offset`. */
+export const streamKey = (room: string): string => `${PREFIX}stream:${room}`;
+/** List: a room's last messages for `history`, newest first. */
+export const historyKey = (room: string): string => `${PREFIX}history:${room}`;
 /** Set: `room\nsession` pairs of one node, so a reaper knows what to remove. */
 export const nodeMembers = (node: string): string => `${NODE_PREFIX}${node}${MEMBERS_SUFFIX}`;
 /** Hash: session id → `node\nname`, the room's members deployment-wide. */
@@ -39,3 +46,5 @@ export const nodeChannel = (node: string): string => `${NODE_PREFIX}${node}`;
 
 /** What a script puts around a node id it read to name that node's sessions hash. */
 export const NODE_SESSIONS_AROUND = [NODE_PREFIX, SESSIONS_SUFFIX] as const;
+/** What a script puts around a node id it read to name that node's set of away sessions. */
+export const NODE_AWAY_AROUND = [NODE_PREFIX, AWAY_SUFFIX] as const;

@@ -16,7 +16,7 @@ import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
-import { CONTROL, NODES, nodeSessions, SESSIONS } from "./keys.ts";
+import { CONTROL, nodeAway, NODES, nodeSessions, SESSIONS } from "./keys.ts";
 
 export interface LivenessOptions {
   redis: RedisConnection;
@@ -118,6 +118,7 @@ export class Liveness {
       for (const session of inbox.snapshot()) {
         multi.hSet(SESSIONS, session.sessionId, this.#nodeId);
         multi.hSet(nodeSessions(this.#nodeId), session.sessionId, session.name);
+        if (session.away) multi.sAdd(nodeAway(this.#nodeId), session.sessionId);
       }
       await multi.exec();
       await Promise.all(

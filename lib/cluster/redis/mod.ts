@@ -11,7 +11,7 @@
  * is back. On return the node rewrites its whole state, so counts are exact again.
  *
  * The parts, one job each: `connection.ts` (the two connections, health, outages), `broker.ts`
- * (delivery), `registry.ts` (who is where), `liveness.ts` (heartbeats, reaping, resync),
+ * (delivery), `registry.ts` (who is where), `streams.ts` (numbered room streams and history), `liveness.ts` (heartbeats, reaping, resync),
  * `keys.ts` (names), `scripts.ts` with `scripts/*.lua` (the atomic steps), `control.ts` (the
  * control channel's messages).
  *
@@ -24,6 +24,9 @@ import { RedisConnection } from "./connection.ts";
 import { RedisBroker } from "./broker.ts";
 import { RedisRegistry } from "./registry.ts";
 import { Liveness } from "./liveness.ts";
+import { RedisStreams } from "./streams.ts";
+import { MemoryStreams } from "../memory_streams.ts";
+import { HISTORY_DEFAULTS } from "../local.ts";
 
 export interface RedisClusterOptions {
   url: string;
@@ -32,6 +35,10 @@ export interface RedisClusterOptions {
   /** A node silent for longer than this is gone; see `liveness.ts` for the timing. */
   nodeTtlMs: number;
   log: Logger;
+  /** Messages kept per room for `history` (`HISTORY_SIZE`). */
+  historySize?: number;
+  /** How long a room's history outlives its last message (`HISTORY_TTL_MS`). */
+  historyTtlMs?: number;
 }
 
 /** How long a start waits for Redis before serving local clients alone. */
@@ -41,6 +48,8 @@ export class RedisCluster implements Cluster {
   readonly nodeId: string;
   readonly broker: RedisBroker;
   readonly registry: RedisRegistry;
+  readonly streams: RedisStreams;
+  readonly #fallback: MemoryStreams;
   readonly #log: Logger;
   readonly #redis: RedisConnection;
   readonly #liveness: Liveness;
@@ -60,6 +69,12 @@ export class RedisCluster implements Cluster {
       nodeId,
       aliveSince: this.#liveness.aliveSince,
     });
+    const history = {
+      historySize: options.historySize ?? HISTORY_DEFAULTS.historySize,
+      historyTtlMs: options.historyTtlMs ?? HISTORY_DEFAULTS.historyTtlMs,
+    };
+    this.#fallback = new MemoryStreams(history);
+    this.streams = new RedisStreams({ redis, fallback: this.#fallback, ...history });
   }
 
   /**
@@ -68,6 +83,7 @@ export class RedisCluster implements Cluster {
    */
   async start(inbox: ClusterInbox): Promise<void> {
     this.broker.attach(inbox);
+    this.#fallback.attach((room, frame) => inbox.room(room, frame));
     this.#liveness.attach(inbox);
     const joining = (async () => {
       await this.#redis.connect(() => void this.#liveness.resync());

@@ -12,7 +12,7 @@ import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
 import type { LiveView } from "./scripts.ts";
-import { CONTROL, nodeSessions, ROOMS, SESSIONS } from "./keys.ts";
+import { CONTROL, nodeAway, nodeSessions, ROOMS, SESSIONS } from "./keys.ts";
 
 export interface RedisRegistryOptions {
   redis: RedisConnection;
@@ -64,8 +64,19 @@ export class RedisRegistry implements Registry {
       this.#redis.client.multi()
         .hDel(SESSIONS, sessionId)
         .hDel(nodeSessions(this.#nodeId), sessionId)
+        .sRem(nodeAway(this.#nodeId), sessionId)
         .exec(),
     );
+  }
+
+  sessionAway(sessionId: string): void {
+    if (this.#redis.down) return;
+    this.#redis.fireAndForget(this.#redis.client.sAdd(nodeAway(this.#nodeId), sessionId));
+  }
+
+  sessionBack(sessionId: string): void {
+    if (this.#redis.down) return;
+    this.#redis.fireAndForget(this.#redis.client.sRem(nodeAway(this.#nodeId), sessionId));
   }
 
   async joined(room: string, sessionId: string, name: string): Promise<void> {

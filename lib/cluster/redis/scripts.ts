@@ -14,9 +14,12 @@
 
 import { type CommandParser, defineScript } from "redis";
 import type { GoneSession } from "../seam.ts";
-import type { Member } from "../../protocol/mod.ts";
+import type { ChatMessage, Member, StreamPosition } from "../../protocol/mod.ts";
 import {
+  historyKey,
+  NODE_AWAY_AROUND,
   NODE_SESSIONS_AROUND,
+  nodeAway,
   nodeMembers,
   NODES,
   nodeSessions,
@@ -24,8 +27,12 @@ import {
   roomKey,
   ROOMS,
   SESSIONS,
+  streamKey,
 } from "./keys.ts";
+import chatLua from "./scripts/chat.lua" with { type: "text" };
 import countLua from "./scripts/count.lua" with { type: "text" };
+import historyLua from "./scripts/history.lua" with { type: "text" };
+import positionLua from "./scripts/position.lua" with { type: "text" };
 import joinLua from "./scripts/join.lua" with { type: "text" };
 import leaveLua from "./scripts/leave.lua" with { type: "text" };
 import locateLua from "./scripts/locate.lua" with { type: "text" };
@@ -68,6 +75,26 @@ export interface Reap {
 
 const done = (): void => {};
 
+/** One chat message for a room's stream (`streams.ts`). */
+export interface StreamAppend {
+  room: string;
+  /** The epoch to start with if the room has none. */
+  epoch: string;
+  historySize: number;
+  historyTtlMs: number;
+  channel: string;
+  /** What goes before the frame on the channel. */
+  prefix: string;
+  /** The message's JSON without its closing brace; the script adds offset and epoch. */
+  message: string;
+}
+
+/** `[offset, epoch]` from a stream script. */
+function position(reply: unknown): StreamPosition {
+  const [offset, epoch] = reply as [number, string];
+  return { offset: Number(offset), epoch };
+}
+
 function parseGone(flat: string[]): GoneSession[] {
   const sessions: GoneSession[] = [];
   for (let i = 0; i < flat.length;) {
@@ -82,13 +109,67 @@ function parseGone(flat: string[]): GoneSession[] {
 
 /** The script commands, by the name they get on a client. */
 export const SCRIPTS = {
+  /** Numbers, keeps and publishes a chat message. */
+  hubChat: defineScript({
+    SCRIPT: chatLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, append: StreamAppend) {
+      parser.pushKeys([streamKey(append.room), historyKey(append.room)]);
+      parser.push(
+        append.epoch,
+        String(append.historySize),
+        String(append.historyTtlMs),
+        append.channel,
+        append.prefix,
+        append.message,
+      );
+    },
+    transformReply: position,
+  }),
+  /** A room's stream position, starting the stream if there is none. */
+  hubPosition: defineScript({
+    SCRIPT: positionLua,
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, room: string, epoch: string, ttlMs: number) {
+      parser.pushKey(streamKey(room));
+      parser.push(epoch, String(ttlMs));
+    },
+    transformReply: position,
+  }),
+  /** A page of a room's history with its position. */
+  hubHistory: defineScript({
+    SCRIPT: historyLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(
+      parser: CommandParser,
+      room: string,
+      epoch: string,
+      ttlMs: number,
+      page: { limit: number; before: number },
+    ) {
+      parser.pushKeys([streamKey(room), historyKey(room)]);
+      parser.push(epoch, String(ttlMs), String(page.limit), String(page.before));
+    },
+    transformReply(reply: unknown): StreamPosition & { messages: ChatMessage[] } {
+      const flat = reply as unknown[];
+      // Stored newest first; a page is oldest first.
+      const messages = (flat.slice(2) as string[]).map((m) => JSON.parse(m) as ChatMessage)
+        .reverse();
+      return { ...position(flat), messages };
+    },
+  }),
   /** Sessions on the other live nodes. */
   hubCount: defineScript({
     SCRIPT: countLua,
     NUMBER_OF_KEYS: 1,
     parseCommand(parser: CommandParser, view: LiveView) {
       parser.pushKey(NODES);
-      parser.push(view.self, String(view.aliveSince), ...NODE_SESSIONS_AROUND);
+      parser.push(
+        view.self,
+        String(view.aliveSince),
+        ...NODE_SESSIONS_AROUND,
+        ...NODE_AWAY_AROUND,
+      );
     },
     transformReply: (reply: unknown): number => Number(reply),
   }),
@@ -158,9 +239,16 @@ export const SCRIPTS = {
   /** Removes everything a node owns; answers the sessions that went with it. */
   hubReap: defineScript({
     SCRIPT: reapLua,
-    NUMBER_OF_KEYS: 5,
+    NUMBER_OF_KEYS: 6,
     parseCommand(parser: CommandParser, reap: Reap) {
-      parser.pushKeys([NODES, SESSIONS, ROOMS, nodeSessions(reap.node), nodeMembers(reap.node)]);
+      parser.pushKeys([
+        NODES,
+        SESSIONS,
+        ROOMS,
+        nodeSessions(reap.node),
+        nodeMembers(reap.node),
+        nodeAway(reap.node),
+      ]);
       parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince), ROOM_PREFIX);
     },
     transformReply: (reply: unknown): GoneSession[] => parseGone(reply as string[]),

@@ -1,0 +1,82 @@
+/**
+ * Room streams in Redis: a hash per room with its epoch and latest offset, and a list of its last
+ * `historySize` messages, newest first. One script numbers a message, keeps it and publishes it,
+ * so two nodes publishing to one room at once cannot deliver offset 6 before 5: Redis runs one
+ * script at a time and hands out pub/sub messages in the order they were published. Every node,
+ * the publisher included, delivers a stream message from its room subscription, never locally
+ * first, for the same reason.
+ *
+ * While Redis is down, messages are numbered by a stream in this process instead, under an epoch
+ * of its own: clients see the epoch change, which says what is true — that stretch of the room's
+ * history is not shared with the other nodes.
+ *
+ * @module
+ */
+
+import type { StreamPosition } from "../../protocol/mod.ts";
+import { MemoryStreams, newEpoch } from "../memory_streams.ts";
+import type { ChatDraft, RoomStreams } from "../seam.ts";
+import type { RedisConnection } from "./connection.ts";
+import { roomChannel } from "./keys.ts";
+
+export interface RedisStreamsOptions {
+  redis: RedisConnection;
+  /** Messages kept per room for `history`; 0 keeps none. */
+  historySize: number;
+  /** How long a room's stream outlives its last message. */
+  historyTtlMs: number;
+  /** Serves local members while Redis is down. */
+  fallback: MemoryStreams;
+}
+
+/**
+ * What a stream message carries on the room channel instead of a node id: no node skips it, since
+ * node ids never contain `*`.
+ */
+export const EVERY_NODE = "*";
+
+export class RedisStreams implements RoomStreams {
+  readonly #options: RedisStreamsOptions;
+
+  constructor(options: RedisStreamsOptions) {
+    this.#options = options;
+  }
+
+  publish(draft: ChatDraft): StreamPosition | Promise<StreamPosition> {
+    const { redis, fallback } = this.#options;
+    if (redis.down) return fallback.publish(draft);
+    const json = JSON.stringify(draft);
+    return redis.client.hubChat({
+      room: draft.room,
+      epoch: newEpoch(),
+      historySize: this.#options.historySize,
+      historyTtlMs: this.#options.historyTtlMs,
+      channel: roomChannel(draft.room),
+      prefix: `${EVERY_NODE}\n`,
+      message: json.slice(0, -1),
+    }).catch((err: Error) => {
+      redis.failed(err);
+      return fallback.publish(draft);
+    });
+  }
+
+  position(room: string): Promise<StreamPosition> {
+    const { redis, fallback } = this.#options;
+    return redis.read(
+      fallback.position(room),
+      () => redis.client.hubPosition(room, newEpoch(), this.#options.historyTtlMs),
+    );
+  }
+
+  async history(room: string, page: { limit: number; before?: number }) {
+    const { redis, fallback } = this.#options;
+    return await redis.read(
+      fallback.history(room, page),
+      () =>
+        redis.client.hubHistory(room, newEpoch(), this.#options.historyTtlMs, {
+          limit: page.limit,
+          before: page.before ?? 0,
+        }),
+    );
+  }
+}
