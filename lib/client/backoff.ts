@@ -73,10 +73,16 @@ export class RetrySchedule {
     return this.#attempt;
   }
 
-  /** The delay before the next attempt (counting it), or `undefined` when the budget is spent. */
-  next(): number | undefined {
+  /**
+   * The delay before the next attempt (counting it), or `undefined` when the budget is spent.
+   * With `immediate`, the first attempt since the last {@linkcode reset} gets no delay; later
+   * ones back off as usual, so a server that keeps asking for haste cannot make a tight loop.
+   */
+  next(immediate = false): number | undefined {
     if (!this.#reconnect || this.#attempt >= this.#maxRetries) return undefined;
-    return backoffDelay(this.#attempt++, this.#bounds, this.#random);
+    const attempt = this.#attempt++;
+    if (immediate && attempt === 0) return 0;
+    return backoffDelay(attempt, this.#bounds, this.#random);
   }
 
   /** A connection succeeded (or the user asked to retry): the budget starts afresh. */

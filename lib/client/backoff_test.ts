@@ -72,3 +72,15 @@ Deno.test("RetrySchedule uses the injected random for its jitter", () => {
   deepEqual([retry.next(), retry.next(), retry.next()], [250, 250 + 0.5 * 750, 2000]);
   equal(draws.length, 0);
 });
+
+Deno.test("RetrySchedule: immediate skips the delay of the first attempt only", () => {
+  const retry = new RetrySchedule({ ...bounds, reconnect: true, maxRetries: 3, random: () => 1 });
+  equal(retry.next(true), 0);
+  equal(retry.next(true), 1000, "a second attempt backs off even when asked for haste");
+  equal(retry.next(), 2000);
+  equal(retry.next(true), undefined, "haste does not extend the budget");
+  retry.reset();
+  equal(retry.next(true), 0);
+  const none = new RetrySchedule({ ...bounds, reconnect: false, maxRetries: Infinity });
+  equal(none.next(true), undefined, "reconnect false wins over haste");
+});

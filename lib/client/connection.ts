@@ -4,13 +4,19 @@
  * {@linkcode ConnectionState}; what travels over the socket is `HubClient`'s business.
  *
  * Two seams are kept single on purpose: {@linkcode Connection} computes the URL of every
- * connection attempt in one method, and every way a socket ends goes through one drop handler,
- * the only code that decides anything from a close code.
+ * connection attempt in one method (which adds the resume token), and every way a socket ends
+ * goes through one drop handler, the only code that decides anything from a close code.
+ *
+ * Resume: every welcome brings a single-use token for continuing the session, and every attempt
+ * carries the latest one, so a reconnect continues the session rather than starting a new one.
+ * The close codes that matter: 1012 (the server restarts: reconnect at once, to resume elsewhere)
+ * and 4009 (another connection resumed this session: stop, or the two would take the session
+ * from each other forever).
  *
  * @module
  */
 
-import type { Events } from "../protocol/mod.ts";
+import { CLOSE_CODES, type Events } from "../protocol/mod.ts";
 import { RetrySchedule } from "./backoff.ts";
 import type { Settings } from "./options.ts";
 import { Draining, openSocket } from "./socket.ts";
@@ -21,6 +27,8 @@ import {
   ConnectionStatus,
   type StateListener,
 } from "./state.ts";
+import type { TimerId, Timers } from "./timers.ts";
+import { withResumeToken } from "./url.ts";
 import { Watchdog } from "./watchdog.ts";
 
 /** What the owner of a {@linkcode Connection} hears from it. */
@@ -39,7 +47,7 @@ export interface ConnectionHooks {
 
 /** Options for {@linkcode Connection}. */
 export interface ConnectionOptions {
-  /** A `ws:` or `wss:` URL. */
+  /** A `ws:` or `wss:` URL; its `resume` parameter, if any, is replaced by the client's token. */
   url: string;
   settings: Settings;
   hooks: ConnectionHooks;
@@ -50,19 +58,25 @@ export class Connection {
   #url: string;
   #settings: Settings;
   #hooks: ConnectionHooks;
+  #timers: Timers;
   #ws: WebSocket | null = null;
   #status = new ConnectionStatus("connecting");
   #lastClose: CloseInfo | null = null;
   #retry: RetrySchedule;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #watchdog = new Watchdog({
-    onSilence: () => this.#endSocket(CloseCode.heartbeatTimeout, "Heartbeat timeout"),
-  });
+  #retryTimer: TimerId | undefined;
+  #watchdog: Watchdog;
   #draining = new Draining();
+  /** The latest live resume token; `undefined` when there is none (or resume is off). */
+  #resumeToken: string | undefined;
   /** `close()` was called: nothing will ever connect again. */
   #closed = false;
-  /** The retry budget ran out (or reconnect is off): nothing connects until `reconnect()`. */
+  /**
+   * The retry budget ran out, reconnect is off, or the session was taken over (4009): nothing
+   * connects until `reconnect()`.
+   */
   #gaveUp = false;
+  /** The last drop was 4009: the browser's `online` event must not take the session back. */
+  #replaced = false;
   /** The browser says there is no network: wait for its `online` event. */
   #networkOffline = false;
 
@@ -75,6 +89,12 @@ export class Connection {
     this.#url = options.url;
     this.#settings = options.settings;
     this.#hooks = options.hooks;
+    this.#timers = options.settings.timers;
+    this.#resumeToken = options.settings.resumeToken;
+    this.#watchdog = new Watchdog({
+      onSilence: () => this.#endSocket(CloseCode.heartbeatTimeout, "Heartbeat timeout"),
+      timers: this.#timers,
+    });
     const { backoff, reconnect, maxRetries } = options.settings;
     this.#retry = new RetrySchedule({ ...backoff, reconnect, maxRetries });
     if (typeof globalThis.addEventListener === "function") {
@@ -105,9 +125,19 @@ export class Connection {
     return this.#closed;
   }
 
-  /** The client gave up reconnecting and waits for `reconnect()`. */
+  /** The client gave up reconnecting (or was replaced) and waits for `reconnect()`. */
   get gaveUp(): boolean {
     return this.#gaveUp;
+  }
+
+  /** The last socket was closed with 4009: another connection resumed this session. */
+  get replaced(): boolean {
+    return this.#replaced;
+  }
+
+  /** The token the next attempt will carry, if any. */
+  get resumeToken(): string | undefined {
+    return this.#resumeToken;
   }
 
   /** Calls `fn` on every state change; returns a function that unsubscribes. */
@@ -126,28 +156,42 @@ export class Connection {
     }
   }
 
-  /** The server welcomed the current socket: connected, with a fresh retry budget. */
+  /**
+   * The server welcomed the current socket: connected, with a fresh retry budget, and the
+   * welcome's token replaces the previous one (which the server no longer accepts).
+   */
   welcomed(welcome: Events["welcome"]): void {
+    // A server from before resume sends no token at all.
+    const token = welcome.resumeToken;
+    this.#resumeToken = typeof token === "string" && token !== "" ? token : undefined;
     this.#retry.reset();
     if (this.#settings.watchdog) this.#watchdog.start(welcome.heartbeatMs);
     this.#status.set("connected", null);
   }
 
-  /** Connects now if there is no socket, skipping any backoff delay and starting a new budget. */
+  /**
+   * Connects now if there is no socket, skipping any backoff delay and starting a new budget.
+   * After a 4009 this starts a new session, since the token went with the session.
+   */
   reconnect(): void {
     if (this.#closed || this.#ws !== null) return;
     this.#cancelRetry();
     this.#retry.reset();
     this.#gaveUp = false;
+    this.#replaced = false;
     this.#networkOffline = false;
     this.#status.set("reconnecting", this.#lastClose);
     this.#connectNow();
   }
 
-  /** Stops for good; resolves when the last socket has finished closing. */
+  /**
+   * Stops for good, closing with 1000, which ends the session on the server: the token is
+   * dropped too. Resolves when the last socket has finished closing.
+   */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#resumeToken = undefined;
       this.#cancelRetry();
       this.#watchdog.stop();
       if (typeof globalThis.removeEventListener === "function") {
@@ -161,9 +205,12 @@ export class Connection {
     return this.#draining.settled();
   }
 
-  /** The URL of a connection attempt; every attempt, first or retry, gets it from here. */
+  /**
+   * The URL of a connection attempt; every attempt, first or retry, gets it from here: the
+   * client's URL with `resume` set to the latest token, or without `resume` when there is none.
+   */
   #attemptUrl(): string {
-    return this.#url;
+    return withResumeToken(this.#url, this.#resumeToken);
   }
 
   #open(): WebSocket {
@@ -196,7 +243,7 @@ export class Connection {
   };
 
   #cancelRetry(): void {
-    clearTimeout(this.#retryTimer);
+    this.#timers.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }
 
@@ -218,29 +265,55 @@ export class Connection {
   #onDrop(close: CloseInfo): void {
     this.#lastClose = close;
     this.#watchdog.stop();
+    // Another connection resumed the session with our token and got the next one: reconnecting
+    // would take the session back from it, and it would do the same, forever.
+    const replaced = close.code === CLOSE_CODES.replaced;
+    if (replaced) {
+      this.#replaced = true;
+      this.#resumeToken = undefined;
+    }
     this.#hooks.onDrop(close);
     if (this.#closed) return;
-    if (this.#networkOffline) return void this.#status.set("offline", close);
-    const delay = this.#retry.next();
-    if (delay === undefined) {
-      this.#gaveUp = true;
-      this.#hooks.onStop("disconnected", `gave up reconnecting after close code ${close.code}`);
-      return void this.#status.set("offline", close);
+    if (replaced) {
+      return this.#giveUp(close, "connection replaced: another connection resumed this session");
     }
-    this.#retryTimer = setTimeout(this.#connectNow, delay);
+    if (this.#networkOffline) return void this.#status.set("offline", close);
+    // A restarting server hands its sessions over: the sooner the client is back, the less it
+    // misses, and another node is there to take it.
+    const immediate = close.code === CLOSE_CODES.serviceRestart;
+    const delay = this.#retry.next(immediate);
+    if (delay === undefined) {
+      return this.#giveUp(close, `gave up reconnecting after close code ${close.code}`);
+    }
+    if (immediate && delay === 0) {
+      this.#status.set("reconnecting", close);
+      return this.#connectNow();
+    }
+    this.#retryTimer = this.#timers.setTimeout(this.#connectNow, delay);
     this.#status.set("reconnecting", close);
+  }
+
+  /** Nothing connects until `reconnect()`; `why` is a lower-case phrase for error messages. */
+  #giveUp(close: CloseInfo, why: string): void {
+    this.#gaveUp = true;
+    this.#hooks.onStop("disconnected", why);
+    this.#status.set("offline", close);
   }
 
   #onNetworkOffline = (): void => {
     if (this.#closed) return;
     this.#networkOffline = true;
     this.#cancelRetry();
-    if (this.#ws !== null) this.#endSocket(CloseCode.normal, "Network offline");
+    if (this.#ws !== null) this.#endSocket(CloseCode.networkOffline, "Network offline");
     else this.#status.set("offline", this.#lastClose);
   };
 
-  /** Back online: try at once, even if a backoff delay was running or the client gave up. */
+  /**
+   * Back online: try at once, even if a backoff delay was running or the client gave up, but not
+   * after being replaced (only an explicit `reconnect()` starts again then).
+   */
   #onNetworkOnline = (): void => {
+    if (this.#replaced) return;
     this.reconnect();
   };
 }

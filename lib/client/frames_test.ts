@@ -5,10 +5,19 @@
  */
 
 import { deepEqual } from "node:assert/strict";
-import type { ErrorBody } from "../protocol/mod.ts";
+import type { ErrorBody, Events } from "../protocol/mod.ts";
 import { decodeFrame, type Incoming } from "./frames.ts";
 
-const welcome = { sessionId: "s1", name: "guest-1", connectedAt: 1, serverTime: 1, heartbeatMs: 0 };
+const welcome: Events["welcome"] = {
+  sessionId: "s1",
+  name: "guest-1",
+  connectedAt: 1,
+  serverTime: 1,
+  heartbeatMs: 0,
+  resumeToken: "t1",
+  resumeTtlMs: 60_000,
+  resumed: false,
+};
 const error: ErrorBody = { code: "bad_request", message: "No id" };
 
 Deno.test("decodeFrame sorts good frames by what the client does with them", () => {

@@ -4,7 +4,8 @@
  * It speaks only web standards (`WebSocket`, timers, `EventTarget`-style listeners), so the same
  * module runs in the browser (islands) and in Deno (load client, tests). It correlates requests
  * with replies, waits for the connection when asked to send early, reconnects by itself with
- * jittered exponential backoff, and notices a silent connection through the server's heartbeat.
+ * jittered exponential backoff, resumes its session when it reconnects (see "Resume" in
+ * `docs/protocol.md`), and notices a silent connection through the server's heartbeat.
  *
  * ```ts ignore
  * import { HubClient } from "./mod.ts";
@@ -15,6 +16,15 @@
  * const off = client.on("chat", (msg) => console.log(msg.name, msg.text));
  * off();
  * await client.close();
+ * ```
+ *
+ * A page that wants a reload to continue its session keeps the token across loads:
+ *
+ * ```ts ignore
+ * const client = new HubClient("/ws", {
+ *   resumeToken: sessionStorage.getItem("hub-resume") ?? undefined,
+ * });
+ * client.on("welcome", () => sessionStorage.setItem("hub-resume", client.resumeToken ?? ""));
  * ```
  *
  * The parts: `connection.ts` keeps a socket up (with `backoff.ts`, `watchdog.ts`, `socket.ts`
@@ -48,8 +58,17 @@ export type { CloseInfo, ConnectionState } from "./state.ts";
 /**
  * A connection to the hub that survives drops.
  *
- * It connects as soon as it is constructed. Every (re)connect is a new server session; `session`
- * holds the latest welcome.
+ * It connects as soon as it is constructed. Each reconnect asks to resume the session with the
+ * token of the latest welcome, so rooms, conversations and the events missed in between survive
+ * a drop; `resumed` says whether the server resumed it (a session that stayed away too long
+ * starts anew). `session` holds the latest welcome.
+ *
+ * Close codes with a meaning for the client: after **1012** (the server restarts) the first
+ * reconnect attempt goes out at once instead of after a backoff delay. After **4009** (another
+ * connection resumed this session, e.g. the page's tab was duplicated along with its stored
+ * token) it does not reconnect, which would take the session back and start a tug of war: the
+ * state turns `offline`, `lastClose.code` is 4009, `ready()` and requests reject with
+ * `disconnected`, and `resumeToken` is `undefined`. `reconnect()` then starts a new session.
  */
 export class HubClient {
   readonly url: string;
@@ -57,7 +76,7 @@ export class HubClient {
   #requestTimeoutMs: number;
   #connection: Connection;
   #session: Events["welcome"] | null = null;
-  #pending = new PendingRequests();
+  #pending: PendingRequests;
   #waiters = new Waiters<Events["welcome"]>();
   #events = new EventListeners();
   #errorListeners = new Listeners<[ErrorBody]>();
@@ -74,6 +93,7 @@ export class HubClient {
     this.url = toSocketUrl(url);
     const settings = resolveOptions(options);
     this.#requestTimeoutMs = settings.requestTimeoutMs;
+    this.#pending = new PendingRequests(settings.timers);
     this.#connection = new Connection({
       url: this.url,
       settings,
@@ -94,6 +114,26 @@ export class HubClient {
   /** The latest welcome (kept after a drop, replaced on reconnect), or `null` before the first. */
   get session(): Events["welcome"] | null {
     return this.#session;
+  }
+
+  /**
+   * Whether the latest welcome continued an earlier session (`true`) or started a new one
+   * (`false`); `null` before the first welcome. A page can tell its user that what happened
+   * while it was away was lost when a reconnect comes back `false`.
+   */
+  get resumed(): boolean | null {
+    return this.#session === null ? null : this.#session.resumed === true;
+  }
+
+  /**
+   * The token that continues this session: from the latest welcome, or the `resumeToken` option
+   * before the first. Each welcome brings a new one and the previous one stops working, so store
+   * it again after every welcome. `undefined` when there is none: the server has resume off,
+   * after `close()` (which ended the session), or after a 4009 (another connection holds the
+   * session now).
+   */
+  get resumeToken(): string | undefined {
+    return this.#connection.resumeToken;
   }
 
   /** How the last socket ended, or `null` if none has ended yet. */
@@ -150,7 +190,8 @@ export class HubClient {
 
   /**
    * Calls `fn` on every state change (not with the current state). `close` is how the last
-   * socket ended when the change was caused by a drop, else `null`.
+   * socket ended when the change was caused by a drop, else `null`. When the state turns
+   * `connected`, `session`, `resumed` and `resumeToken` already describe the new welcome.
    */
   onState(fn: (state: ConnectionState, close: CloseInfo | null) => void): () => void {
     return this.#connection.onState(fn);
@@ -180,7 +221,8 @@ export class HubClient {
   /**
    * Connects now if there is no socket: skips a pending backoff delay, and after the client
    * gave up (state `offline`) starts again with a fresh retry budget. No-op after `close()` or
-   * while a socket is open or opening.
+   * while a socket is open or opening. After a 4009 there is no token left, so this starts a new
+   * session rather than taking the old one back.
    */
   reconnect(): void {
     this.#connection.reconnect();
@@ -190,6 +232,11 @@ export class HubClient {
    * Stops for good: state `offline`, no more reconnects, pending requests and `ready()` reject
    * with `closed`. The returned promise resolves when the socket has finished closing (awaiting
    * it is optional; tests do, so that no socket outlives them).
+   *
+   * It closes the socket with **1000**, which tells the server the session is over: it ends at
+   * once (its rooms see it leave), cannot be resumed, and `resumeToken` turns `undefined`. A page
+   * that wants a reload to resume should therefore not call this on unload; the browser's own
+   * close when leaving a page (1001) keeps the session resumable.
    */
   close(): Promise<void> {
     return this.#connection.close();
@@ -198,6 +245,9 @@ export class HubClient {
   /** Why new requests fail at once: after `close()`, or once the client gave up. */
   #refusal(): ["closed" | "disconnected", string] | undefined {
     if (this.#connection.closed) return ["closed", "client closed"];
+    if (this.#connection.replaced) {
+      return ["disconnected", "connection replaced: another connection resumed this session"];
+    }
     if (this.#connection.gaveUp) return ["disconnected", "client gave up reconnecting"];
     return undefined;
   }

@@ -7,6 +7,7 @@
 
 import type { RequestData, RequestType } from "../protocol/mod.ts";
 import { type BackoffOptions, checkBackoff } from "./backoff.ts";
+import { systemTimers, type Timers } from "./timers.ts";
 
 /** Options for `HubClient`. */
 export interface ClientOptions {
@@ -30,8 +31,20 @@ export interface ClientOptions {
    * Browsers do not allow this and the constructor throws.
    */
   headers?: Record<string, string>;
+  /**
+   * A token from an earlier session's welcome (`resumeToken`), sent with the first connection to
+   * continue that session, e.g. after a page reload (keep `client.resumeToken` in
+   * `sessionStorage`). Later connections use the token of the latest welcome. Missing or `""`:
+   * the first connection starts a new session.
+   */
+  resumeToken?: string;
   /** The `WebSocket` constructor to use; defaults to the global one. */
   WebSocket?: typeof WebSocket;
+  /**
+   * The timer functions for reconnect delays, request timeouts and the watchdog; defaults to the
+   * global ones. Tests pass a fake clock.
+   */
+  timers?: Timers;
 }
 
 /** Per-request options. */
@@ -56,7 +69,10 @@ export interface Settings {
   maxRetries: number;
   watchdog: boolean;
   headers: Record<string, string> | undefined;
+  /** `undefined` rather than `""` when there is none. */
+  resumeToken: string | undefined;
   WebSocket: typeof WebSocket;
+  timers: Timers;
 }
 
 /**
@@ -77,6 +93,9 @@ export function resolveOptions(options: ClientOptions): Settings {
     maxRetries: options.maxRetries ?? Infinity,
     watchdog: options.watchdog ?? true,
     headers: options.headers,
+    // `||`: a page may hand over what `sessionStorage.getItem` gave it, `null` or `""` included.
+    resumeToken: options.resumeToken || undefined,
     WebSocket: options.WebSocket ?? globalThis.WebSocket,
+    timers: options.timers ?? systemTimers,
   };
 }

@@ -6,6 +6,8 @@
 
 import assert, { deepEqual, equal } from "node:assert/strict";
 import { resolveOptions } from "./options.ts";
+import { FakeTimers } from "./testing/fake_timers.ts";
+import { systemTimers } from "./timers.ts";
 
 Deno.test("resolveOptions fills in the documented defaults", () => {
   deepEqual(resolveOptions({}), {
@@ -15,11 +17,14 @@ Deno.test("resolveOptions fills in the documented defaults", () => {
     maxRetries: Infinity,
     watchdog: true,
     headers: undefined,
+    resumeToken: undefined,
     WebSocket: globalThis.WebSocket,
+    timers: systemTimers,
   });
 });
 
 Deno.test("resolveOptions keeps what was given, including falsy values", () => {
+  const timers = new FakeTimers();
   const settings = resolveOptions({
     requestTimeoutMs: 0,
     reconnect: false,
@@ -28,6 +33,8 @@ Deno.test("resolveOptions keeps what was given, including falsy values", () => {
     maxRetries: 0,
     watchdog: false,
     headers: { Origin: "https://o" },
+    resumeToken: "tok",
+    timers,
   });
   equal(settings.requestTimeoutMs, 0);
   equal(settings.reconnect, false);
@@ -35,6 +42,12 @@ Deno.test("resolveOptions keeps what was given, including falsy values", () => {
   equal(settings.maxRetries, 0);
   equal(settings.watchdog, false);
   deepEqual(settings.headers, { Origin: "https://o" });
+  equal(settings.resumeToken, "tok");
+  equal(settings.timers, timers);
+});
+
+Deno.test("resolveOptions: an empty resume token means none", () => {
+  equal(resolveOptions({ resumeToken: "" }).resumeToken, undefined);
 });
 
 Deno.test("resolveOptions refuses a minimum above the maximum", () => {

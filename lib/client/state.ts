@@ -6,8 +6,9 @@
  * - `connecting` → `connected` on the first welcome;
  * - `connected` → `reconnecting` when the socket drops and a retry is scheduled;
  * - `reconnecting` → `connected` on the welcome of a new socket;
- * - any → `offline` on `close()`, when the retry budget is spent, or when the browser reports no
- *   network; `offline` → `reconnecting` on `reconnect()` or the browser's `online` event.
+ * - any → `offline` on `close()`, when the retry budget is spent, when another connection took
+ *   the session over (close code 4009), or when the browser reports no network; `offline` →
+ *   `reconnecting` on `reconnect()` or the browser's `online` event (but not after 4009).
  *
  * Listeners hear changes only: setting the state it already has is a no-op.
  *
@@ -21,7 +22,8 @@ import { Listeners } from "./listeners.ts";
  *
  * `connecting` only before the first welcome; `connected` once a welcome arrived on the current
  * socket; `reconnecting` while a new socket is awaited after a drop; `offline` after `close()`,
- * when retries are exhausted, or while the browser reports no network.
+ * when retries are exhausted, once another connection resumed the session (4009), or while the
+ * browser reports no network.
  */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
 
@@ -33,8 +35,13 @@ export interface CloseInfo {
 
 /** Close codes the client reports for sockets it ends itself (or that never opened). */
 export const CloseCode = {
-  /** `close()`, or the browser went offline. */
+  /** `close()`: the client is done, and the server ends its session. */
   normal: 1000,
+  /**
+   * The browser went offline. Not 1000, which would end the session should the close reach the
+   * server: this one leaves it to be resumed.
+   */
+  networkOffline: 4001,
   /** The `WebSocket` constructor threw. */
   abnormal: 1006,
   /** No frame at all for two heartbeat intervals. */

@@ -1,5 +1,5 @@
 /**
- * Which URL the client connects to.
+ * Which URL the client connects to, and with which resume token.
  *
  * @module
  */
@@ -17,5 +17,19 @@ export function toSocketUrl(url: string | URL): string {
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(`HubClient needs a ws:, wss:, http: or https: URL, got "${parsed.href}"`);
   }
+  return parsed.href;
+}
+
+/**
+ * `url` with its `resume` query parameter set to `token`, or removed when there is no token
+ * (`undefined` or `""`). The other parameters are kept exactly as written, in their order.
+ */
+export function withResumeToken(url: string, token: string | undefined): string {
+  const parsed = new URL(url);
+  const params = parsed.search.slice(1).split("&").filter((param) => param !== "");
+  const kept = params.filter((param) => param.split("=")[0] !== "resume");
+  if (!token && kept.length === params.length) return url;
+  if (token) kept.push(`resume=${encodeURIComponent(token)}`);
+  parsed.search = kept.join("&");
   return parsed.href;
 }

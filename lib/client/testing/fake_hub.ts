@@ -12,45 +12,95 @@ import { HubClient, RequestError } from "../mod.ts";
 export interface FakeHubOptions {
   /** Sent in the welcome; 0 turns the client's watchdog off. */
   heartbeatMs?: number;
+  /**
+   * Hand out resume tokens and honour them; off by default, when every welcome carries `""`
+   * and every connection is a new session.
+   */
+  resume?: boolean;
+}
+
+interface FakeSession {
+  sessionId: string;
+  connectedAt: number;
+  /** The server side of its latest connection. */
+  socket: WebSocket;
 }
 
 /**
  * Speaks just enough of the protocol: a welcome on open, replies to `server_time` and `random`,
  * an error reply to `leave`, no reply at all to `ping` (the test may answer later through
  * `sockets`), and an `id: null` error to any frame without id.
+ *
+ * With `resume`, welcome number n carries token `tn`; a connection to `?resume=tn` continues
+ * that session (`resumed: true`) and closes its previous connection with 4009 if still open,
+ * like the real hub. Any other token, or a token used before, gives a new session. Sessions never
+ * expire, and a close with 1000 does not end them: the tests here are about the client.
  */
 export class FakeHub {
   readonly url: string;
   readonly origins: (string | null)[] = [];
   /** Server side of every connection, in order. */
   readonly sockets: WebSocket[] = [];
+  /** The URL of every connection's handshake, in order. */
+  readonly urls: URL[] = [];
+  /** The close code of every connection that ended, as the server saw it, in order of ending. */
+  readonly closeCodes: number[] = [];
   readonly frames: ClientFrame[] = [];
   #ac = new AbortController();
   #server: Deno.HttpServer<Deno.NetAddr>;
+  #tokens = new Map<string, FakeSession>();
+  #sessions = 0;
 
   constructor(options: FakeHubOptions = {}) {
     const heartbeatMs = options.heartbeatMs ?? 0;
+    const resume = options.resume ?? false;
     this.#server = Deno.serve(
       { port: 0, hostname: "127.0.0.1", signal: this.#ac.signal, onListen() {} },
       (req) => {
         this.origins.push(req.headers.get("origin"));
+        const url = new URL(req.url);
+        this.urls.push(url);
         const { socket, response } = Deno.upgradeWebSocket(req);
         const n = this.sockets.push(socket);
+        const resumed = this.#resume(url.searchParams.get("resume"), socket);
+        const session = resumed ?? this.#newSession(socket);
         socket.onopen = () => {
+          const resumeToken = resume ? `t${n}` : "";
+          if (resume) this.#tokens.set(resumeToken, session);
           const welcome: Events["welcome"] = {
-            sessionId: `s${n}`,
-            name: `guest-${n}`,
-            connectedAt: 1000 * n,
+            sessionId: session.sessionId,
+            name: `guest-${session.sessionId.slice(1)}`,
+            connectedAt: session.connectedAt,
             serverTime: 1000 * n,
             heartbeatMs,
+            resumeToken,
+            resumeTtlMs: resume ? 60_000 : 0,
+            resumed: resumed !== undefined,
           };
           send(socket, { type: "welcome", data: welcome });
         };
         socket.onmessage = (ev) => this.#onMessage(socket, JSON.parse(ev.data));
+        socket.onclose = (ev) => this.closeCodes.push(ev.code);
         return response;
       },
     );
     this.url = `ws://127.0.0.1:${this.#server.addr.port}/ws`;
+  }
+
+  /** The session `token` continues, now on `socket`, or `undefined` for a new session. */
+  #resume(token: string | null, socket: WebSocket): FakeSession | undefined {
+    const session = token === null ? undefined : this.#tokens.get(token);
+    if (session === undefined) return undefined;
+    this.#tokens.delete(token!);
+    const previous = session.socket;
+    session.socket = socket;
+    if (previous.readyState === WebSocket.OPEN) previous.close(4009, "Replaced by a resume");
+    return session;
+  }
+
+  #newSession(socket: WebSocket): FakeSession {
+    const n = ++this.#sessions;
+    return { sessionId: `s${n}`, connectedAt: 1000 * n, socket };
   }
 
   #onMessage(socket: WebSocket, frame: ClientFrame): void {
