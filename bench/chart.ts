@@ -12,13 +12,14 @@ import type { PeerResult, Results } from "./main.ts";
 import type { PeerName } from "./peers.ts";
 import { spread } from "./rounds.ts";
 
-const COLORS: Record<PeerName, string> = {
+// The servers compared; the hub with history off has its own section of the page, not bars.
+const ORDER = ["hub", "echo", "socket.io", "flask-socketio"] as const satisfies readonly PeerName[];
+const COLORS: Record<typeof ORDER[number], string> = {
   hub: "#2563eb",
   echo: "#64748b",
   "socket.io": "#16a34a",
   "flask-socketio": "#d97706",
 };
-const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
 const TWO_NODE_COLOR = "#7c3aed";
 
 /** One colour of bars: a server, or the hub's two-node deployment. */

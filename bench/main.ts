@@ -1,5 +1,6 @@
 /**
- * `deno task bench [--quick] [--rounds N] [--peers hub,echo,socket.io,flask-socketio,hub-2-nodes]
+ * `deno task bench [--quick] [--rounds N]
+ * [--peers hub,hub-nohistory,echo,socket.io,flask-socketio,hub-2-nodes]
  * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: checks every peer once with
  * its official client, then runs the RPC and fan-out workloads in rounds, the servers interleaved
  * (each workload runs every server in turn, in an order rotated by one each round) so a burst of
@@ -7,7 +8,9 @@
  * the rounds. Writes `bench/results/<timestamp>.json` (every round's figures, their medians and
  * the machine's load per round), then `docs/benchmarks.md` and `docs/benchmarks.png` from it.
  * `hub-2-nodes` is the hub as two processes joined by a Redis the harness starts
- * (`bench/cluster.ts`), measured once, in the last round right after the single hub. Every peer,
+ * (`bench/cluster.ts`), measured once, in the last round right after the single hub.
+ * `hub-nohistory` (the hub with `HISTORY_SIZE=0`) runs fan-out only, right next to the hub in every
+ * round, for the cost of room history as a ratio of adjacent runs. Every peer,
  * Redis and generator process is stopped on exit, Ctrl-C and errors included.
  *
  * @module
@@ -15,10 +18,26 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { type CheckResult, type PeerName, PEERS, SPECS, startPeer, versions } from "./peers.ts";
+import {
+  type CheckResult,
+  type PeerName,
+  PEERS,
+  runsWorkload,
+  SPECS,
+  startPeer,
+  versions,
+  type WorkloadName,
+} from "./peers.ts";
 import { type Deployment, deploymentCheck, redisVersion, startDeployment } from "./cluster.ts";
 import { freePort, initClock, stopAll, stopAllOnSignal } from "./procs.ts";
-import { loadMeter, medianOf, rotate, type RoundLoad } from "./rounds.ts";
+import {
+  companionFirst,
+  loadMeter,
+  medianOf,
+  placeBeside,
+  rotate,
+  type RoundLoad,
+} from "./rounds.ts";
 import {
   type ConnectionFigures,
   connections,
@@ -156,8 +175,8 @@ function machine(): Omit<Results["machine"], "loadavgAfter"> {
   };
 }
 
-export const WORKLOADS = ["rpc", "fanout", "connections"] as const;
-export type Workload = typeof WORKLOADS[number];
+export const WORKLOADS: readonly WorkloadName[] = ["rpc", "fanout", "connections"];
+export type Workload = WorkloadName;
 
 /** Runs `fn`, logging it; a failure is logged and kept in `errors`, and gives `undefined`. */
 async function attempt<T>(
@@ -373,7 +392,10 @@ async function main(): Promise<number> {
   for (const name of requested) {
     if (!all.includes(name)) throw new Error(`Unknown peer "${name}"; use ${all.join(", ")}`);
   }
-  const names = PEERS.filter((name) => requested.includes(name));
+  // A server that takes part in none of the workloads asked for is not even started.
+  const names = PEERS.filter((name) =>
+    requested.includes(name) && workloads.some((w) => runsWorkload(name, w))
+  );
   const roundWorkloads = (["rpc", "fanout"] as const).filter((w) => workloads.includes(w));
   const wantTwoNode = requested.includes(TWO_NODE) && roundWorkloads.length > 0;
   stopAllOnSignal();
@@ -410,13 +432,23 @@ async function main(): Promise<number> {
       if (!(await checkTwoNode(twoNode))) twoNode = undefined;
     }
     if (roundWorkloads.length > 0) {
+      const rotating = ready.filter((name) => !SPECS[name].beside);
+      const companions = ready.flatMap((name) => {
+        const base = SPECS[name].beside;
+        return base ? [[name, base] as const] : [];
+      });
       for (let round = 0; round < settings.rounds; round++) {
-        const order = rotate(ready, round);
+        const order = placeBeside(
+          rotate(rotating, round),
+          companions,
+          companionFirst(round, settings.rounds),
+        );
         const last = round === settings.rounds - 1;
         const meter = loadMeter(round, order);
         log(`round ${round + 1} of ${settings.rounds}: ${order.join(", ")}`);
         for (const workload of roundWorkloads) {
           for (const name of order) {
+            if (!runsWorkload(name, workload)) continue;
             await runRound(name, workload, settings, results.peers[name]!, round);
             // The two-node run once, in the last round right after the single hub.
             if (last && twoNode && name === "hub") {
@@ -436,7 +468,7 @@ async function main(): Promise<number> {
     }
     for (const name of ready) summarize(results.peers[name]!);
     if (workloads.includes("connections")) {
-      for (const name of ready) {
+      for (const name of ready.filter((n) => runsWorkload(n, "connections"))) {
         const result = results.peers[name]!;
         result.connections = await attempt(
           name,

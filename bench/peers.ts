@@ -1,6 +1,8 @@
 /**
  * The servers the benchmark compares, and the generator processes that drive them. Each peer is
  * started on a free loopback port, checked once with its official client, measured, and stopped.
+ * `hub-nohistory` is the hub with `HISTORY_SIZE=0`: not a server to compare, but the hub's own
+ * baseline for what keeping room history costs in fan-out, run beside the hub (see `beside`).
  *
  * @module
  */
@@ -18,8 +20,11 @@ export const ROOT = here("../");
 const SOCKETIO_DIR = here("./peers/socketio/");
 const PYTHON = "/usr/bin/python3";
 
-export type PeerName = "hub" | "echo" | "socket.io" | "flask-socketio";
-export const PEERS: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
+export type PeerName = "hub" | "hub-nohistory" | "echo" | "socket.io" | "flask-socketio";
+export const PEERS: PeerName[] = ["hub", "hub-nohistory", "echo", "socket.io", "flask-socketio"];
+
+/** The workloads of `deno task bench`. */
+export type WorkloadName = "rpc" | "fanout" | "connections";
 
 export interface CheckResult {
   ok: boolean;
@@ -44,7 +49,18 @@ export interface PeerSpec {
   start(port: number): Child;
   /** A correctness check with the peer's official client, before any timing. */
   check(peer: RunningPeer): Promise<CheckResult>;
+  /** The workloads it takes part in; all when absent. */
+  workloads?: readonly WorkloadName[];
+  /**
+   * Kept out of the rotation and run right next to this server in every round, so the ratio of
+   * the two compares runs adjacent in time (`placeBeside` in `rounds.ts`).
+   */
+  beside?: PeerName;
 }
+
+/** Whether `name` takes part in `workload`. */
+export const runsWorkload = (name: PeerName, workload: WorkloadName) =>
+  SPECS[name].workloads?.includes(workload) ?? true;
 
 async function run(command: string, args: string[], cwd?: string): Promise<string> {
   const out = await new Deno.Command(command, { args, cwd, stdout: "piped", stderr: "piped" })
@@ -160,9 +176,12 @@ export function startHub(name: string, port: number, env: Record<string, string>
       RATE_LIMIT: "0",
       CHAT_RATE: "0",
       LOG_LEVEL: "warn",
-      // A REDIS_URL in the caller's environment must not turn the single hub into a node.
+      // A REDIS_URL in the caller's environment must not turn the single hub into a node, nor a
+      // HISTORY_SIZE change the history the hub is measured with (empty means the default).
       REDIS_URL: "",
       NODE_ID: "",
+      HISTORY_SIZE: "",
+      HISTORY_TTL_MS: "",
       ...env,
     },
   });
@@ -174,6 +193,16 @@ export const SPECS: Record<PeerName, PeerSpec> = {
     dialect: "hub",
     start: (port) => startHub("hub", port),
     check: hubClientCheck,
+  },
+  // The hub keeping no room history: what history costs a fan-out is the hub's CPU per delivery
+  // over this one's, within each round. RPC and idle connections never touch history.
+  "hub-nohistory": {
+    name: "hub-nohistory",
+    dialect: "hub",
+    start: (port) => startHub("hub-nohistory", port, { HISTORY_SIZE: "0" }),
+    check: hubClientCheck,
+    workloads: ["fanout"],
+    beside: "hub",
   },
   echo: {
     name: "echo",

@@ -7,9 +7,10 @@
  * deno run --allow-all bench/report.ts bench/results/<timestamp>.json
  * ```
  *
- * The page is its sections in order: `report_sections.ts` (one function per section) and
- * `report_two_nodes.ts`, with the targets in `report_targets.ts` and the shared number and table
- * formatting in `report_format.ts`.
+ * The page is its sections in order: `report_sections.ts` (one function per section),
+ * `report_history.ts` (fan-out with history on and off) and `report_two_nodes.ts`, with the
+ * targets in `report_targets.ts` and the shared number and table formatting in
+ * `report_format.ts`.
  *
  * @module
  */
@@ -33,11 +34,12 @@ import {
   titleSection,
   versionsSection,
 } from "./report_sections.ts";
+import { historySection } from "./report_history.ts";
 import { twoNodeSection } from "./report_two_nodes.ts";
 
 const DOCS = fileURLToPath(new URL("../docs", import.meta.url));
 
-/** The markdown page: its sections in order (`report_sections.ts`, `report_two_nodes.ts`). */
+/** The markdown page: its sections in order (`report_sections.ts`, `report_history.ts`, …). */
 export function markdown(results: Results, file: string, chart: string | undefined): string {
   return [
     ...titleSection(results, file),
@@ -48,6 +50,7 @@ export function markdown(results: Results, file: string, chart: string | undefin
     ...checksSection(results),
     ...rpcSection(results),
     ...fanoutSection(results),
+    ...historySection(results),
     ...connectionsSection(results),
     ...(results.twoNode ? twoNodeSection(results, results.twoNode) : []),
     ...comparisonSection(results),

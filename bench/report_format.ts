@@ -11,9 +11,18 @@ import { roundRatios, type Spread, spread } from "./rounds.ts";
 
 const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
 
-/** The servers the run measured, in page order. */
+/** The servers the run measured and compares, in page order. */
 export const peersOf = (results: Results): PeerName[] =>
   ORDER.filter((name) => results.peers[name] !== undefined);
+
+/**
+ * Every server the run started, in page order: the compared ones and the hub's variants (history
+ * off), which have their own section but are checked, and can fail, like the others.
+ */
+export const allPeersOf = (results: Results): PeerName[] =>
+  (["hub", "hub-nohistory", ...ORDER.slice(1)] as PeerName[]).filter((name) =>
+    results.peers[name] !== undefined
+  );
 
 /** A figure of one round's results (or of the medians, which have the same shape). */
 export type Picker = (p: RoundFigures) => number | undefined;

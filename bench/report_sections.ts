@@ -11,6 +11,7 @@ import type { PeerResult, Results } from "./main.ts";
 import type { FanoutFigures } from "./workloads.ts";
 import type { PeerName } from "./peers.ts";
 import {
+  allPeersOf,
   fmt,
   fmtRatio,
   fmtRatioSpread,
@@ -22,7 +23,7 @@ import {
   spreadOf,
   table,
 } from "./report_format.ts";
-import { targets } from "./report_targets.ts";
+import { targets, targetsTable } from "./report_targets.ts";
 
 /** The title and where the page comes from. */
 export function titleSection(results: Results, file: string): string[] {
@@ -75,7 +76,11 @@ export function roundsSection(results: Results): string[] {
     "(`/proc/stat`): load from outside this VM, which loadavg does not show. Other CPU is the " +
     "machine's busy time (steal excluded) less the bench's own process tree, in % of one core: " +
     "load from other processes in this VM. It is a lower bound, as on this VM a process's " +
-    "CPU time seems to include some stolen time (the bench's own often exceeds the busy time).",
+    "CPU time seems to include some stolen time (the bench's own often exceeds the busy time)." +
+    (results.peers["hub-nohistory"]
+      ? " `hub-nohistory` stays out of the rotation: it runs fan-out only, right next to `hub` " +
+        '(see "Fan-out with history on and off").'
+      : ""),
     "",
     table(
       [
@@ -128,7 +133,7 @@ export function checksSection(results: Results): string[] {
     "",
     table(
       ["server", "client", "result"],
-      peersOf(results).map((
+      allPeersOf(results).map((
         n,
       ) => [
         n,
@@ -381,40 +386,19 @@ export function comparisonSection(results: Results): string[] {
   ];
 }
 
-/** The issue's targets, met or not (nothing without the hub). */
+/** The targets, met or not (nothing without the hub). */
 export function targetsSection(results: Results): string[] {
   if (!results.peers.hub) return [];
   return [
-    "## Targets (issue 4)",
+    "## Targets",
     "",
-    "Each target is a ratio: the hub's figure over the other server's (or over the fixed limit), " +
-    "taken within each round and judged on the median of the per-round ratios. The last column " +
-    "counts the rounds in which the target was met on its own; RSS comes from the single " +
-    "connections run.",
+    "Issue 4's targets against the other servers, then what room history may cost a fan-out " +
+    "(the other is the hub with `HISTORY_SIZE=0`, see above). Each target is a ratio: the hub's " +
+    "figure over the other's (or over the fixed limit), taken within each round and judged on " +
+    "the median of the per-round ratios. The last column counts the rounds in which the target " +
+    "was met on its own; RSS comes from the single connections run.",
     "",
-    table(
-      [
-        "target",
-        "hub",
-        "other",
-        "hub ÷ other, median (range)",
-        "allowed",
-        "rounds met",
-        "met (median)",
-      ],
-      targets(results).map((t) => {
-        const digits = t.unit === " req/s" || t.unit === " B" ? 0 : 2;
-        return [
-          t.name,
-          fmtSpread(t.hub, digits),
-          t.basis === "50 ms" ? "limit 50" : fmtSpread(t.base, digits),
-          fmtRatioSpread(t.ratio),
-          `${t.kind === "max" ? "≤" : "≥"} ${fmtRatio(t.factor)}`,
-          t.ratio === undefined ? "–" : `${t.metRounds} of ${t.ratio.n}`,
-          t.met === undefined ? "not measured" : t.met ? "yes" : "**no**",
-        ];
-      }),
-    ),
+    targetsTable(targets(results)),
     "",
   ];
 }
@@ -435,7 +419,7 @@ export function findingsSection(): string[] {
 export function errorsSection(results: Results): string[] {
   const r = (name: PeerName) => results.peers[name]!;
   const errors = [
-    ...peersOf(results).flatMap((n) => r(n).errors.map((e) => `- ${n}: ${e}`)),
+    ...allPeersOf(results).flatMap((n) => r(n).errors.map((e) => `- ${n}: ${e}`)),
     ...(results.twoNode?.errors ?? []).map((e) => `- hub, 2 nodes: ${e}`),
   ];
   return errors.length > 0 ? ["## Errors in this run", "", ...errors, ""] : [];
@@ -453,6 +437,10 @@ export function methodSection(results: Results): string[] {
     "  `socket.io` is `bench/peers/socketio/server.mjs` (Socket.IO 4.8 on Node, ack for request/reply,",
     "  `io.to(room).emit` for fan-out); `flask-socketio` is `bench/peers/flask/app.py` (Debian's",
     "  Flask-SocketIO, eventlet mode). Each workload gets a freshly started server on a loopback port.",
+    "  `hub` keeps room history at its default (`HISTORY_SIZE` unset: 200 messages per room);",
+    "  `hub-nohistory` is the same hub with `HISTORY_SIZE=0`, run for fan-out only, right next to",
+    "  `hub` in every round (alternately before and after it; before it in the last round), so the",
+    "  cost of history is a ratio of two adjacent runs.",
     "- **Rounds.** Every server is checked once, then RPC and fan-out run in rounds: in each, " +
     "every workload runs each server in turn, in an order rotated by one per round (one " +
     "workload's servers are minutes apart at most). Figures are medians over the rounds, field " +

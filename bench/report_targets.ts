@@ -1,6 +1,7 @@
 /**
- * The issue's targets for the hub, each a ratio against another server (or a fixed limit) taken
- * round by round and judged on the median of those ratios.
+ * The targets for the hub, each a ratio against another server (or a fixed limit) taken round by
+ * round and judged on the median of those ratios: issue 4's against the other servers, and what
+ * room history may cost a fan-out (against the hub itself with `HISTORY_SIZE=0`).
  *
  * @module
  */
@@ -8,7 +9,15 @@
 import type { PeerResult, Results, RoundFigures } from "./main.ts";
 import type { PeerName } from "./peers.ts";
 import { roundRatios, type Spread, spread } from "./rounds.ts";
-import { fmt, perRound, type Picker } from "./report_format.ts";
+import {
+  fmt,
+  fmtRatio,
+  fmtRatioSpread,
+  fmtSpread,
+  perRound,
+  type Picker,
+  table,
+} from "./report_format.ts";
 
 /**
  * One target: the hub's figure against a factor of another server's, taken round by round (both
@@ -61,7 +70,38 @@ function target(
   };
 }
 
-/** The issue's targets, evaluated round by round on one run. */
+/** History's allowance: CPU per delivery with history on, at most this × with it off. */
+export const HISTORY_FACTOR = 1.15;
+
+/**
+ * Fan-out CPU per delivery of the hub keeping history (`HISTORY_SIZE` at its default) over the hub
+ * keeping none, at the fixed rate and at saturation: both hubs ran next to each other in each round.
+ */
+export function historyTargets(results: Results): Target[] {
+  const p = results.peers;
+  const list: Target[] = [];
+  for (
+    const [label, pick] of [
+      ["20/s", (r: RoundFigures) => r.fanout?.serverCpuPerDeliveryUs],
+      ["saturation", (r: RoundFigures) => r.fanout?.saturation.serverCpuPerDeliveryUs],
+    ] as const
+  ) {
+    list.push(
+      target(
+        `fan-out CPU/delivery (${label}), history on ≤ ${HISTORY_FACTOR} × off`,
+        perRound(p.hub, pick),
+        "max",
+        HISTORY_FACTOR,
+        perRound(p["hub-nohistory"], pick),
+        "history off",
+        " µs",
+      ),
+    );
+  }
+  return list;
+}
+
+/** Every target, evaluated round by round on one run. */
 export function targets(results: Results): Target[] {
   const p = results.peers;
   const series = (peer: PeerName, pick: Picker) => perRound(p[peer], pick);
@@ -164,6 +204,34 @@ export function targets(results: Results): Target[] {
       "socket.io",
       " B",
     ),
+    ...historyTargets(results),
   );
   return list;
+}
+
+/** Targets as a markdown table: each figure, the ratio's median and range, and whether met. */
+export function targetsTable(list: Target[], names = { hub: "hub", other: "other" }): string {
+  return table(
+    [
+      "target",
+      names.hub,
+      names.other,
+      `${names.hub} ÷ ${names.other}, median (range)`,
+      "allowed",
+      "rounds met",
+      "met (median)",
+    ],
+    list.map((t) => {
+      const digits = t.unit === " req/s" || t.unit === " B" ? 0 : 2;
+      return [
+        t.name,
+        fmtSpread(t.hub, digits),
+        t.basis === "50 ms" ? "limit 50" : fmtSpread(t.base, digits),
+        fmtRatioSpread(t.ratio),
+        `${t.kind === "max" ? "≤" : "≥"} ${fmtRatio(t.factor)}`,
+        t.ratio === undefined ? "–" : `${t.metRounds} of ${t.ratio.n}`,
+        t.met === undefined ? "not measured" : t.met ? "yes" : "**no**",
+      ];
+    }),
+  );
 }

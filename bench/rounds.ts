@@ -4,6 +4,8 @@
  * needs: the rotation, the median and spread of a figure over rounds, ratios taken round by round
  * (same round, adjacent in time) and then their median, the median of a whole figures object, and
  * the machine's load over a round (loadavg, `/proc/stat` steal time, CPU used outside the bench).
+ * A companion (a variant of one server, e.g. the hub with history off) stays out of the rotation
+ * and runs right next to its server, alternately before and after it.
  *
  * @module
  */
@@ -16,6 +18,33 @@ export function rotate<T>(list: readonly T[], by: number): T[] {
   const k = ((by % list.length) + list.length) % list.length;
   return [...list.slice(k), ...list.slice(0, k)];
 }
+
+/**
+ * `order` with each `[companion, base]` placed right next to its base (before it when `before`,
+ * after it otherwise), so the ratio of the two compares runs adjacent in time; a companion whose
+ * base is not in `order` goes at the end.
+ */
+export function placeBeside<T>(
+  order: readonly T[],
+  companions: readonly (readonly [T, T])[],
+  before: boolean,
+): T[] {
+  const out: T[] = [];
+  for (const name of order) {
+    const mine = companions.filter(([, base]) => base === name).map(([c]) => c);
+    out.push(...(before ? [...mine, name] : [name, ...mine]));
+  }
+  for (const [companion] of companions) if (!out.includes(companion)) out.push(companion);
+  return out;
+}
+
+/**
+ * Whether companions run before their base in `round` of `rounds`: alternately, so an order
+ * effect (the first of two runs after a gap, a warmer machine for the second) cancels over the
+ * rounds; before in the last round, so that a run placed right after the base in that round (the
+ * two-node run) still follows it directly.
+ */
+export const companionFirst = (round: number, rounds: number) => (rounds - 1 - round) % 2 === 0;
 
 /** The median of `values` (the mean of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { median, medianOf, rotate, roundRatios, spread } from "./rounds.ts";
+import {
+  companionFirst,
+  median,
+  medianOf,
+  placeBeside,
+  rotate,
+  roundRatios,
+  spread,
+} from "./rounds.ts";
 
 Deno.test("rotate: each round starts one server later", () => {
   const order = ["hub", "echo", "socket.io", "flask"];
@@ -43,4 +51,29 @@ Deno.test("medianOf: field by field, nested objects and arrays", () => {
   assert.deepEqual(medianOf([a, b, c]), { n: 3, name: "a", inner: { x: 20 }, list: [{ y: 2 }] });
   assert.deepEqual(medianOf([a, undefined]), a);
   assert.equal(medianOf([undefined, undefined]), undefined);
+});
+
+Deno.test("placeBeside: a companion runs right next to its base, wherever the rotation puts it", () => {
+  const pair = [["hub-nohistory", "hub"]] as const;
+  assert.deepEqual(placeBeside(["echo", "hub", "socket.io"], pair, false), [
+    "echo",
+    "hub",
+    "hub-nohistory",
+    "socket.io",
+  ]);
+  assert.deepEqual(placeBeside(["socket.io", "echo", "hub"], pair, true), [
+    "socket.io",
+    "echo",
+    "hub-nohistory",
+    "hub",
+  ]);
+  // Without its base, it still runs, last.
+  assert.deepEqual(placeBeside(["echo"], pair, true), ["echo", "hub-nohistory"]);
+  assert.deepEqual(placeBeside(["echo", "hub"], [], true), ["echo", "hub"]);
+});
+
+Deno.test("companionFirst: alternates, and is before the base in the last round", () => {
+  assert.deepEqual([0, 1, 2].map((r) => companionFirst(r, 3)), [true, false, true]);
+  assert.deepEqual([0, 1].map((r) => companionFirst(r, 2)), [false, true]);
+  assert.equal(companionFirst(0, 1), true);
 });
