@@ -54,6 +54,7 @@ export { backoffDelay, type BackoffOptions } from "./backoff.ts";
 export { RequestError, type RequestErrorCode } from "./errors.ts";
 export type { ClientOptions, RequestArgs, RequestOptions } from "./options.ts";
 export type { CloseInfo, ConnectionState } from "./state.ts";
+export type { Timers } from "./timers.ts";
 
 /**
  * A connection to the hub that survives drops.
