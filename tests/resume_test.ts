@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { HubClient } from "../lib/client/mod.ts";
 import { CLOSE_CODES, type Events } from "../lib/protocol/mod.ts";
-import { type Frame, Probe, startTestServer, stats, type TestServer } from "./helpers.ts";
+import { delay, type Frame, Probe, startTestServer, stats, type TestServer } from "./helpers.ts";
 import { barrier, idOf, isEvent, ok, open, refused, welcomeOf } from "./protocol_asserts.ts";
 import { closeCode, RawSocket } from "./raw_socket.ts";
 
@@ -83,6 +83,18 @@ async function rawRequest(
     const frame: Frame = await raw.readJson();
     if (frame.type === "reply" && frame.id === id) return frame;
   }
+}
+
+/** Sends a masked close frame carrying `code`, or an empty one (no code: 1005) without it. */
+async function sendClose(raw: RawSocket, code?: number): Promise<void> {
+  const payload = code === undefined ? new Uint8Array(0) : new Uint8Array([code >> 8, code & 0xff]);
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const frame = new Uint8Array(2 + 4 + payload.length);
+  frame[0] = 0x88;
+  frame[1] = 0x80 | payload.length;
+  frame.set(mask, 2);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i & 3];
+  await raw.conn.write(frame);
 }
 
 // ---- the welcome ------------------------------------------------------------------------------
@@ -609,6 +621,12 @@ Deno.test("after RESUME_TTL_MS the away session ends: peers see leave and dm_clo
   ok(await a.request("join", { room: "den" }));
   ok(await b.request("join", { room: "den" }));
   await converse(b, a);
+  await using asker = await open(server);
+  await using asked = await open(server);
+  ok(await asker.request("dm_request", { to: aId }));
+  await a.next(isEvent("dm_request", (d) => d.from === idOf(asker)));
+  ok(await a.request("dm_request", { to: idOf(asked) }));
+  await asked.next(isEvent("dm_request", (d) => d.from === aId));
 
   const dropped = Date.now();
   await closeWith4000(a);
@@ -631,6 +649,14 @@ Deno.test("after RESUME_TTL_MS the away session ends: peers see leave and dm_clo
   const leave = b.frames.findIndex(presence(aId, "leave", "den"));
   assert.ok(away >= 0 && away < leave, "away comes before leave");
   refused(await b.request("dm", { to: aId, text: "gone" }), "not_found");
+  // Pending requests either way end with it.
+  for (const p of [asker, asked]) {
+    assert.deepEqual((await p.next(isEvent("dm_closed"), 2000)).data, {
+      with: aId,
+      reason: "disconnected",
+    });
+  }
+  assert.equal(asker.frames.filter(isEvent("dm_declined")).length, 0);
 
   await using late = await resume(server, tokenOf(a));
   assert.equal(welcomeOf(late).resumed, false);
@@ -641,7 +667,8 @@ Deno.test("after RESUME_TTL_MS the away session ends: peers see leave and dm_clo
     [],
     "a new session gets no replay",
   );
-  assert.equal(ok(await b.request("num_clients")).count, 2);
+  // b, asker, asked and the new session.
+  assert.equal(ok(await b.request("num_clients")).count, 4);
   const den = ok(await b.request("join", { room: "den" })).members as { sessionId: string }[];
   assert.deepEqual(den.map((m) => m.sessionId), [idOf(b)]);
 });
@@ -884,5 +911,154 @@ Deno.test("a slow consumer closed with 4008 goes away and resumes with every mes
     offsets,
     Array.from({ length: latest }, (_, i) => i + 1),
     "every lobby message exactly once, in order, across the 4008",
+  );
+});
+
+Deno.test("a client close frame with 1001 or with no code is not a clean close: the session goes away and resumes", async (t) => {
+  await using server = await startTestServer({ resumeTtlMs: 10_000 });
+  await using b = await open(server);
+  for (
+    const [name, code] of [["1001 (going away)", 1001], ["no code (1005)", undefined]] as const
+  ) {
+    await t.step(name, async () => {
+      const raw = await RawSocket.connect(server.port);
+      let id: string;
+      let token: string;
+      try {
+        const welcome = await raw.readJson();
+        id = welcome.data!.sessionId as string;
+        token = welcome.data!.resumeToken as string;
+        await b.next(presence(id, "join", "lobby"));
+        await sendClose(raw, code);
+        // The server answers with its own close frame.
+        while (true) {
+          const frame = await raw.readFrame();
+          if (!frame || frame.opcode === 8) break;
+        }
+      } finally {
+        raw.drop();
+      }
+      await b.next(presence(id, "away", "lobby"));
+      assert.equal(b.frames.filter(presence(id, "leave")).length, 0);
+      await using back = await resume(server, token);
+      assert.equal(welcomeOf(back).resumed, true);
+      assert.equal(welcomeOf(back).sessionId, id);
+      await b.next(presence(id, "back", "lobby"));
+    });
+  }
+});
+
+Deno.test("a close for abuse ends the session at once even with resume on: a frame over MAX_MESSAGE_BYTES gets 1009", async () => {
+  await using server = await startTestServer({ resumeTtlMs: 60_000, maxMessageBytes: 1024 });
+  await using a = await open(server);
+  await using b = await open(server);
+  const aId = idOf(a);
+  await converse(b, a);
+  a.send({ type: "random", id: 1, data: { text: "x".repeat(2000) } });
+  assert.equal((await a.closed).code, CLOSE_CODES.tooBig);
+  assert.equal(
+    (await b.next(isEvent("dm_closed", (d) => d.with === aId), 2000)).data?.reason,
+    "disconnected",
+  );
+  await b.next(presence(aId, "leave", "lobby"), 2000);
+  assert.equal(b.frames.filter(presence(aId, "away")).length, 0);
+  await using again = await resume(server, tokenOf(a));
+  assert.equal(welcomeOf(again).resumed, false);
+  assert.notEqual(welcomeOf(again).sessionId, aId);
+});
+
+Deno.test("away and back presence follow PRESENCE_LIMIT: none in a room over it", async () => {
+  await using server = await startTestServer({ resumeTtlMs: 10_000, presenceLimit: 2 });
+  await using a = await open(server);
+  await using b = await open(server);
+  await using c = await open(server);
+  const aId = idOf(a);
+  ok(await a.request("join", { room: "den" }));
+  ok(await b.request("join", { room: "den" }));
+  const markB = b.frames.length;
+  await closeWith4000(a);
+  // den has 2 members (a and b): announced. lobby has 3: not announced.
+  await b.next(presence(aId, "away", "den"));
+  await using a2 = await resume(server, tokenOf(a));
+  await b.next(presence(aId, "back", "den"));
+  ok(await a2.request("chat", { room: "lobby", text: "sentinel" }));
+  await b.next(isEvent("chat", (d) => d.text === "sentinel"));
+  await c.next(isEvent("chat", (d) => d.text === "sentinel"));
+  assert.deepEqual(
+    b.frames.slice(markB).filter(isEvent("presence", (d) => d.room === "lobby")),
+    [],
+  );
+  assert.deepEqual(c.frames.filter(isEvent("presence", (d) => d.sessionId === aId)), []);
+});
+
+Deno.test("DM requests that expire while away are replayed: dm_declined expired, then dm_closed expired", async () => {
+  await using server = await startTestServer({ resumeTtlMs: 10_000, dmRequestTtlMs: 150 });
+  await using a = await open(server);
+  await using asked = await open(server);
+  await using asker = await open(server);
+  const aId = idOf(a);
+  ok(await a.request("dm_request", { to: idOf(asked) }));
+  await asked.next(isEvent("dm_request"));
+  // 60 ms apart, so the two expiries come in a known order.
+  await delay(60);
+  ok(await asker.request("dm_request", { to: aId }));
+  await a.next(isEvent("dm_request"));
+  await closeWith4000(a);
+  await asked.next(isEvent("dm_closed", (d) => d.with === aId && d.reason === "expired"), 2000);
+  await asker.next(isEvent("dm_declined", (d) => d.with === aId && d.reason === "expired"), 2000);
+  await using a2 = await resume(server, tokenOf(a));
+  assert.equal(welcomeOf(a2).resumed, true);
+  await a2.next(isEvent("dm_closed"));
+  await barrier(a2);
+  assert.deepEqual(eventsAfterWelcome(a2).map(describe), [
+    `dm_declined:${idOf(asked)}:expired`,
+    `dm_closed:${idOf(asker)}:expired`,
+  ]);
+});
+
+Deno.test("a dead peer dropped after IDLE_TIMEOUT_S goes away, not gone, and can resume", async () => {
+  await using server = await startTestServer({ idleTimeoutS: 1, resumeTtlMs: 10_000 });
+  await using b = await open(server);
+  const raw = await RawSocket.connect(server.port);
+  let id: string;
+  let token: string;
+  try {
+    const welcome = await raw.readJson();
+    id = welcome.data!.sessionId as string;
+    token = welcome.data!.resumeToken as string;
+    await b.next(presence(id, "join", "lobby"));
+    // The raw client now reads nothing and answers no ping.
+    await b.next(presence(id, "away", "lobby"), 8000);
+  } finally {
+    raw.drop();
+  }
+  assert.equal(b.frames.filter(presence(id, "leave")).length, 0);
+  assert.equal(ok(await b.request("num_clients")).count, 1);
+  ok(await b.request("chat", { room: "lobby", text: "while dead" }));
+  await using back = await resume(server, token);
+  assert.equal(welcomeOf(back).resumed, true);
+  assert.equal(welcomeOf(back).sessionId, id);
+  await back.next(isEvent("chat", (d) => d.text === "while dead"));
+});
+
+Deno.test("heartbeats missed while away are not replayed: the missed chat comes first after welcome", async () => {
+  await using server = await startTestServer({ resumeTtlMs: 10_000, heartbeatMs: 40 });
+  await using a = await open(server);
+  await using b = await open(server);
+  const aId = idOf(a);
+  await closeWith4000(a);
+  await b.next(presence(aId, "away", "lobby"));
+  ok(await b.request("chat", { room: "lobby", text: "missed" }));
+  // Several beats go by while a is away.
+  await b.event("heartbeat");
+  await b.event("heartbeat");
+  await b.event("heartbeat");
+  await using a2 = await resume(server, tokenOf(a));
+  await a2.next(isEvent("chat", (d) => d.text === "missed"));
+  const events = eventsAfterWelcome(a2);
+  assert.equal(describe(events[0]), "chat:lobby:missed", "the replay comes first");
+  assert.ok(
+    events.filter((f) => f.type === "heartbeat").length <= 1,
+    `heartbeats replayed: ${JSON.stringify(events.map((f) => f.type))}`,
   );
 });
