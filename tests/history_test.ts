@@ -140,6 +140,11 @@ Deno.test("paging back with before is exact: contiguous pages, every message onc
     1,
   ]);
   assert.deepEqual((await history(a, { room: "lobby", before: 1 })).messages, []);
+  // The offset after the latest is a valid before: the same page as without before.
+  assert.deepEqual(
+    (await history(a, { room: "lobby", limit: 10, before: 104 })).messages,
+    newest.messages,
+  );
 });
 
 Deno.test("history needs membership: not_member for a room never joined, a room left, a room that does not exist", async () => {

@@ -1062,3 +1062,32 @@ Deno.test("heartbeats missed while away are not replayed: the missed chat comes 
     `heartbeats replayed: ${JSON.stringify(events.map((f) => f.type))}`,
   );
 });
+
+Deno.test("a request repeated while away is replayed once; consent from both while away replays dm_accepted, then the dm", async () => {
+  await using server = await startTestServer({ resumeTtlMs: 10_000 });
+  await using a = await open(server);
+  await using asker = await open(server);
+  await using mutual = await open(server);
+  const aId = idOf(a);
+  ok(await a.request("dm_request", { to: idOf(mutual) }));
+  await mutual.next(isEvent("dm_request"));
+  await closeWith4000(a);
+  await mutual.next(presence(aId, "away", "lobby"));
+
+  assert.equal(ok(await asker.request("dm_request", { to: aId })).status, "pending");
+  assert.equal(ok(await asker.request("dm_request", { to: aId })).status, "pending");
+  assert.equal(ok(await mutual.request("dm_request", { to: aId })).status, "accepted");
+  ok(await mutual.request("dm", { to: aId, text: "we both asked" }));
+
+  await using a2 = await resume(server, tokenOf(a));
+  assert.equal(welcomeOf(a2).resumed, true);
+  await a2.next(isEvent("dm", (d) => d.text === "we both asked"));
+  await barrier(a2);
+  assert.deepEqual(eventsAfterWelcome(a2).map(describe), [
+    `dm_request:${idOf(asker)}`,
+    `dm_accepted:${idOf(mutual)}`,
+    "dm:we both asked",
+  ]);
+  ok(await a2.request("dm", { to: idOf(mutual), text: "indeed" }));
+  await mutual.next(isEvent("dm", (d) => d.text === "indeed"));
+});
