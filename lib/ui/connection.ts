@@ -18,6 +18,17 @@ export interface Heartbeat {
   serverTime: number;
 }
 
+/**
+ * What a welcome means for the page:
+ *
+ * - `first`: the page's first session, a new one;
+ * - `restored`: the page's first welcome continues an earlier session (the tab was reloaded and
+ *   its resume token still worked);
+ * - `resumed`: the page's session goes on after a drop;
+ * - `replaced`: a new session replaces the page's (the resume failed, or resume is off).
+ */
+export type WelcomeKind = "first" | "restored" | "resumed" | "replaced";
+
 /** What the islands read and call. */
 export interface ConnectionView {
   readonly state: ReadonlySignal<ConnectionState>;
@@ -31,7 +42,7 @@ export interface ConnectionView {
   readonly clients: ReadonlySignal<number | null>;
   readonly pingMs: ReadonlySignal<number | null>;
   readonly lastHeartbeat: ReadonlySignal<Heartbeat | null>;
-  /** How many new sessions replaced a dropped one. */
+  /** How many new sessions replaced a dropped one (resumed ones do not count). */
   readonly reconnects: ReadonlySignal<number>;
   reconnect(): void;
 }
@@ -42,15 +53,20 @@ export interface ConnectionSlice extends ConnectionView {
   me(): string;
   /** The name the user chose, to re-apply after a reconnect; null until they chose one. */
   chosenName(): string | null;
+  /** Takes back the chosen name after a reload of the page, which resumed the session. */
+  restoreChosenName(name: string | null): void;
   /** Checks and sets our display name; resolves with the name the hub took. */
   setName(name: string): Promise<string>;
-  /** Takes a welcome; returns whether it is a new session replacing an earlier one. */
-  welcome(welcome: Events["welcome"]): boolean;
+  /** Takes a welcome; returns what it means for the page. */
+  welcome(welcome: Events["welcome"]): WelcomeKind;
   heartbeat(beat: Events["heartbeat"]): void;
   /** Takes a connection state; returns the one before. */
   stateChanged(next: ConnectionState): ConnectionState;
-  /** A session came to or left the lobby: the best hint of the count between polls. */
-  lobbyPresence(action: "join" | "leave"): void;
+  /**
+   * The lobby's connected members changed by `delta` (a join or a member back: +1; a leave or a
+   * member away: -1): the best hint of the count between polls.
+   */
+  lobbyPresence(delta: number): void;
   /** Measures ping and the clock offset, and counts the clients; only while connected. */
   pollStats(): Promise<void>;
   dispose(): void;
@@ -116,6 +132,9 @@ export function createConnection(
     reconnect: () => client?.reconnect(),
     me: () => session.value?.sessionId ?? "",
     chosenName: () => chosen,
+    restoreChosenName(name) {
+      chosen = name;
+    },
     pollStats,
 
     async setName(newName) {
@@ -133,7 +152,10 @@ export function createConnection(
 
     welcome(welcome) {
       const previous = session.value;
-      const replaced = previous !== null && previous.sessionId !== welcome.sessionId;
+      const kind: WelcomeKind = previous === null
+        ? (welcome.resumed ? "restored" : "first")
+        : (previous.sessionId === welcome.sessionId ? "resumed" : "replaced");
+      const replaced = kind === "replaced";
       batch(() => {
         session.value = welcome;
         name.value = welcome.name;
@@ -141,7 +163,7 @@ export function createConnection(
         lastHeartbeat.value = null;
         if (replaced) reconnects.value++;
       });
-      return replaced;
+      return kind;
     },
 
     heartbeat(beat) {
@@ -160,9 +182,9 @@ export function createConnection(
       return was;
     },
 
-    lobbyPresence(action) {
-      if (clients.value !== null) {
-        clients.value = Math.max(1, clients.value + (action === "join" ? 1 : -1));
+    lobbyPresence(delta) {
+      if (clients.value !== null && delta !== 0) {
+        clients.value = Math.max(1, clients.value + delta);
       }
     },
 

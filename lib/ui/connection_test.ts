@@ -3,12 +3,15 @@ import type { Events } from "../protocol/mod.ts";
 import { createConnection } from "./connection.ts";
 import { fakeRequest } from "./testing/fake_request.ts";
 
-const welcome = (sessionId: string, name = "guest"): Events["welcome"] => ({
+const welcome = (sessionId: string, name = "guest", resumed = false): Events["welcome"] => ({
   sessionId,
   name,
   connectedAt: 0,
   serverTime: Date.now() + 5000,
   heartbeatMs: 1000,
+  resumeToken: `token-${sessionId}`,
+  resumeTtlMs: 120_000,
+  resumed,
 });
 
 function setup() {
@@ -23,14 +26,24 @@ function setup() {
 Deno.test("connection: a welcome with a new session id counts as a reconnect", () => {
   const { connection } = setup();
   assert.equal(connection.me(), "");
-  assert.equal(connection.welcome(welcome("01A")), false, "the first session");
+  assert.equal(connection.welcome(welcome("01A")), "first");
   assert.equal(connection.me(), "01A");
   assert.ok(Math.abs(connection.clockOffset.value! - 5000) < 1000);
-  assert.equal(connection.welcome(welcome("01A")), false, "the same session again");
-  assert.equal(connection.reconnects.value, 0);
-  assert.equal(connection.welcome(welcome("01B", "guest-b")), true);
+  assert.equal(connection.welcome(welcome("01A", "guest", true)), "resumed");
+  assert.equal(connection.reconnects.value, 0, "a resume is no new session");
+  assert.equal(connection.welcome(welcome("01B", "guest-b")), "replaced");
   assert.equal(connection.reconnects.value, 1);
   assert.equal(connection.name.value, "guest-b");
+});
+
+Deno.test("connection: a first welcome that resumes is a reload that kept its session", () => {
+  const { connection } = setup();
+  assert.equal(connection.welcome(welcome("01A", "Ada", true)), "restored");
+  assert.equal(connection.name.value, "Ada");
+  assert.equal(connection.chosenName(), null, "the store restores it from the page kept");
+  connection.restoreChosenName("Ada");
+  assert.equal(connection.chosenName(), "Ada");
+  assert.equal(connection.reconnects.value, 0);
 });
 
 Deno.test("connection: a name is checked, set, and remembered for the next session", async () => {
@@ -67,7 +80,7 @@ Deno.test("connection: heartbeats set the clock offset until a welcome or ping d
 
 Deno.test("connection: stats are polled only while connected; the lobby adjusts the count", async () => {
   const { hub, connection } = setup();
-  connection.lobbyPresence("join");
+  connection.lobbyPresence(1);
   assert.equal(connection.clients.value, null, "no count to adjust yet");
   await connection.pollStats();
   assert.equal(hub.sent.length, 0);
@@ -77,8 +90,10 @@ Deno.test("connection: stats are polled only while connected; the lobby adjusts 
   assert.equal(connection.clients.value, 3);
   assert.notEqual(connection.pingMs.value, null);
   assert.ok(Math.abs(connection.clockOffset.value! - 5000) < 1000);
-  connection.lobbyPresence("join");
+  connection.lobbyPresence(1);
   assert.equal(connection.clients.value, 4);
-  for (let i = 0; i < 5; i++) connection.lobbyPresence("leave");
+  connection.lobbyPresence(0);
+  assert.equal(connection.clients.value, 4);
+  for (let i = 0; i < 5; i++) connection.lobbyPresence(-1);
   assert.equal(connection.clients.value, 1, "never below ourselves");
 });

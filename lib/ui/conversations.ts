@@ -38,10 +38,21 @@ export interface ConversationsSlice extends ConversationsView {
   dispatch(change: ConversationChange): void;
   /** Folds in one of the hub's DM events. */
   receive<E extends DmEvent>(type: E, data: Events[E]): void;
+  /** The whole state, to keep across a reload of the page. */
+  snapshot(): ConversationsState;
+  /** Takes back a state from {@linkcode snapshot}, in place of the current one. */
+  restore(state: ConversationsState): void;
 }
 
 /** The hub events that concern conversations. */
-export type DmEvent = "dm_request" | "dm_accepted" | "dm_declined" | "dm" | "dm_closed";
+export type DmEvent =
+  | "dm_request"
+  | "dm_accepted"
+  | "dm_declined"
+  | "dm"
+  | "dm_closed"
+  | "dm_away"
+  | "dm_back";
 
 /** The hub events the slice folds in, by name, for the store to subscribe to. */
 export const DM_EVENTS: readonly DmEvent[] = [
@@ -50,6 +61,8 @@ export const DM_EVENTS: readonly DmEvent[] = [
   "dm_declined",
   "dm",
   "dm_closed",
+  "dm_away",
+  "dm_back",
 ];
 
 /** What the slice needs from the rest of the store. */
@@ -87,6 +100,10 @@ export function createConversations(deps: ConversationsDeps): ConversationsSlice
         return dispatch({ type: "declined", peer: e.data.with, reason: e.data.reason });
       case "dm_closed":
         return dispatch({ type: "closed", peer: e.data.with, reason: e.data.reason });
+      case "dm_away":
+        return dispatch({ type: "peer_away", peer: e.data.with });
+      case "dm_back":
+        return dispatch({ type: "peer_back", peer: e.data.with });
       case "dm": {
         const { from, name, msgId, text, ts } = e.data;
         return dispatch({ type: "message_received", peer: from, name, msgId, text, ts });
@@ -99,6 +116,10 @@ export function createConversations(deps: ConversationsDeps): ConversationsSlice
     activeDm,
     dispatch,
     receive,
+    snapshot: () => state.value,
+    restore(saved) {
+      state.value = { ...saved, maxItems: state.value.maxItems };
+    },
 
     async requestDm(to) {
       const peer = to.trim();

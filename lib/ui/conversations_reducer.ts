@@ -20,6 +20,9 @@
  *   without an echo, `close_failed` takes the mark back.
  * - A notice or message that the peer or the hub caused counts as unread while another
  *   conversation is shown; our own actions never do.
+ * - A peer whose connection dropped is *away* (`peer_away`) until it resumes (`peer_back`) or its
+ *   conversation ends. Away is a mark on a live conversation, not a status: the conversation is
+ *   still open and what we send waits for the peer. Anything the peer says marks it back.
  *
  * Notices get their keys from a counter in the state, and their time from the event's `at`, so the
  * same events always give the same state.
@@ -66,6 +69,8 @@ export interface Conversation {
   status: DmStatus;
   /** We asked to close it (for `closed`: we closed it). */
   closedByMe: boolean;
+  /** The peer's connection dropped and it may come back; only ever set while live. */
+  peerAway: boolean;
   items: StreamItem[];
   unread: number;
 }
@@ -100,14 +105,15 @@ export interface ConversationsState {
  *
  * From the hub: `request_received` (`dm_request`), `accepted` (`dm_accepted`), `declined`
  * (`dm_declined`: declined or expired), `closed` (`dm_closed`: closed, disconnected, expired),
- * `message_received` (`dm`).
+ * `message_received` (`dm`), `peer_away` (`dm_away`), `peer_back` (`dm_back`).
  *
  * Replies to our own requests: `request_sent` (`dm_request`, `accepted` when the hub connected us
  * at once), `accept_sent`, `decline_sent`, `close_started` / `close_sent` / `close_failed`
  * (around `dm_close`), `message_sent` (`dm`).
  *
- * On the page: `renamed` (the peer took a new name), `shown`, `dismissed`, and
- * `session_replaced` (we reconnected as a new session, so every live conversation ended).
+ * On the page: `renamed` (the peer took a new name), `shown`, `dismissed`,
+ * `session_replaced` (we reconnected as a new session, so every live conversation ended), and
+ * `session_resumed` (we reconnected to the same session, so every conversation goes on).
  */
 export type ConversationChange =
   | { type: "request_received"; peer: string; name: string }
@@ -144,10 +150,13 @@ export type ConversationChange =
     text: string;
     ts: number;
   }
+  | { type: "peer_away"; peer: string }
+  | { type: "peer_back"; peer: string }
   | { type: "renamed"; peer: string; name: string }
   | { type: "shown"; peer: string | null }
   | { type: "dismissed"; peer: string }
-  | { type: "session_replaced" };
+  | { type: "session_replaced" }
+  | { type: "session_resumed" };
 
 /** A {@linkcode ConversationChange} and when it happened (local clock, ms): the notices' time. */
 export type ConversationEvent = ConversationChange & { at: number };
@@ -310,6 +319,18 @@ const STEPS: { [T in ConversationEvent["type"]]: (state: State, event: Of<T>) =>
     return edit(state, c, { message }, at);
   },
 
+  peer_away(state, { peer }) {
+    const c = findLive(state, peer);
+    if (c === undefined || c.peerAway) return state;
+    return put(state, { ...c, peerAway: true });
+  },
+
+  peer_back(state, { peer }) {
+    const c = find(state, peer);
+    if (c === undefined || !c.peerAway) return state;
+    return put(state, { ...c, peerAway: false });
+  },
+
   renamed(state, { peer, name }) {
     const c = find(state, peer);
     return c === undefined ? state : rename(state, c, name);
@@ -343,6 +364,16 @@ const STEPS: { [T in ConversationEvent["type"]]: (state: State, event: Of<T>) =>
     }
     return next;
   },
+
+  session_resumed(state) {
+    // A resume replays messages and endings but not dm_away/dm_back: a peer that came back while
+    // we were gone would stay marked away for good. Not knowing reads better than being wrong.
+    let next = state;
+    for (const c of state.conversations) {
+      if (c.peerAway) next = put(next, { ...c, peerAway: false });
+    }
+    return next;
+  },
 };
 
 // ---- helpers -----------------------------------------------------------------------------------
@@ -358,7 +389,15 @@ function findLive(state: State, peer: string): Conversation | undefined {
 
 /** A conversation not in the state yet; each step sets its status. */
 function fresh(peer: string, name: string): Conversation {
-  return { peer, name, status: "outgoing", closedByMe: false, items: [], unread: 0 };
+  return {
+    peer,
+    name,
+    status: "outgoing",
+    closedByMe: false,
+    peerAway: false,
+    items: [],
+    unread: 0,
+  };
 }
 
 /** A live conversation keeps its close mark (a close may be under way); a new start drops it. */
@@ -408,11 +447,14 @@ function edit(state: State, c: Conversation, edit: Edit, at: number): State {
   }
   if (edit.message !== undefined) items = append(items, edit.message, state.maxItems);
   const counts = edit.fromPeer === true && state.active !== c.peer;
+  const status = edit.status ?? c.status;
   return put({ ...state, notices }, {
     ...c,
     name: edit.name ?? c.name,
-    status: edit.status ?? c.status,
+    status,
     closedByMe: edit.closedByMe ?? c.closedByMe,
+    // The peer spoke, so it is here; and only a live conversation has a peer to wait for.
+    peerAway: c.peerAway && edit.fromPeer !== true && LIVE.has(status),
     items,
     unread: counts ? c.unread + 1 : c.unread,
   });

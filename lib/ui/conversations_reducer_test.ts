@@ -520,6 +520,63 @@ Deno.test("conversations: a new session ends every live conversation, and only t
   assert.equal(run([{ type: "closed", peer: BOB, reason: "disconnected" }], ended), ended);
 });
 
+// ---- away peers --------------------------------------------------------------------------------
+
+const bobAway: ConversationChange = { type: "peer_away", peer: BOB };
+const bobBack: ConversationChange = { type: "peer_back", peer: BOB };
+
+Deno.test("conversations: a peer away marks its live conversation, quietly; back clears it", () => {
+  const open = openWithBob();
+  const away = run([bobAway], open);
+  const c = get(away, BOB);
+  assert.equal(c.peerAway, true);
+  assert.equal(c.status, "open", "away is not an ending: the conversation goes on");
+  assert.deepEqual(c.items, get(open, BOB).items, "no notice");
+  assert.equal(c.unread, get(open, BOB).unread);
+  assert.equal(run([bobAway], away), away, "twice changes nothing");
+  const back = run([bobBack], away);
+  assert.equal(get(back, BOB).peerAway, false);
+  assert.equal(run([bobBack], back), back, "back when not away changes nothing");
+  // A pending request can wait for an away peer too, either way round.
+  assert.equal(get(run([requestToBob, bobAway]), BOB).peerAway, true);
+  assert.equal(get(run([requestFromBob, bobAway]), BOB).peerAway, true);
+});
+
+Deno.test("conversations: away for an unknown or finished conversation changes nothing", () => {
+  const none = initialConversations();
+  assert.equal(run([bobAway], none), none);
+  assert.equal(run([bobBack], none), none);
+  const closed = run([{ type: "closed", peer: BOB, reason: "closed" }], openWithBob());
+  assert.equal(run([bobAway], closed), closed);
+});
+
+Deno.test("conversations: an ending or anything the peer says clears away", () => {
+  const away = run([bobAway], openWithBob());
+  const gone = run([{ type: "closed", peer: BOB, reason: "disconnected" }], away);
+  assert.equal(status(gone, BOB), "gone");
+  assert.equal(get(gone, BOB).peerAway, false);
+  assert.equal(get(run([fromBob("m1")], away), BOB).peerAway, false, "it spoke: it is back");
+  assert.equal(get(run([toBob("m2")], away), BOB).peerAway, true, "our message waits for it");
+  assert.equal(get(run([{ type: "session_replaced" }], away), BOB).peerAway, false);
+  const pending = run([requestToBob, bobAway, { type: "declined", peer: BOB, reason: "expired" }]);
+  assert.equal(get(pending, BOB).peerAway, false);
+  const closing = run(
+    [{ type: "close_started", peer: BOB }, { type: "close_sent", peer: BOB }],
+    away,
+  );
+  assert.equal(get(closing, BOB).peerAway, false);
+});
+
+Deno.test("conversations: our own resume forgets away marks, which are not replayed", () => {
+  const s = run([bobAway, { type: "request_received", peer: CY, name: "Cy" }], openWithBob());
+  const resumed = run([{ type: "session_resumed" }], s);
+  assert.equal(get(resumed, BOB).peerAway, false);
+  assert.equal(status(resumed, BOB), "open", "conversations go on");
+  assert.equal(status(resumed, CY), "incoming");
+  assert.equal(get(resumed, CY), get(s, CY), "untouched when not away");
+  assert.equal(run([{ type: "session_resumed" }], resumed), resumed);
+});
+
 // ---- the state as a whole ----------------------------------------------------------------------
 
 Deno.test("conversations: streams keep the newest items, with unique keys", () => {
@@ -553,7 +610,9 @@ Deno.test("conversations: the reducer is pure: same events, same state; inputs u
     { type: "decline_sent", peer: CY },
     { type: "close_started", peer: BOB },
     { type: "closed", peer: BOB, reason: "closed" },
+    { type: "peer_away", peer: BOB },
     { type: "session_replaced" },
+    { type: "session_resumed" },
     { type: "dismissed", peer: CY },
   ];
   assert.deepEqual(run(changes), run(changes));

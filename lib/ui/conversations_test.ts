@@ -106,3 +106,42 @@ Deno.test("conversations slice: a failed close takes the mark back and rejects",
   assert.equal(bob()?.status, "open");
   assert.equal(bob()?.closedByMe, false);
 });
+
+Deno.test("conversations slice: dm_away and dm_back mark the peer, and only that", () => {
+  const { dms, bob } = setup();
+  dms.receive("dm_accepted", { with: BOB, name: "Bob" });
+  const items = bob()?.items;
+  dms.receive("dm_away", { with: BOB });
+  assert.equal(bob()?.peerAway, true);
+  assert.equal(bob()?.status, "open");
+  assert.equal(bob()?.items, items, "no notice");
+  dms.receive("dm_back", { with: BOB });
+  assert.equal(bob()?.peerAway, false);
+  dms.receive("dm_away", { with: BOB });
+  dms.receive("dm_closed", { with: BOB, reason: "disconnected" });
+  assert.equal(bob()?.status, "gone");
+  assert.equal(bob()?.peerAway, false);
+});
+
+Deno.test("conversations slice: a snapshot is restored whole, with this page's item limit", () => {
+  const { dms } = setup();
+  dms.receive("dm_accepted", { with: BOB, name: "Bob" });
+  dms.receive("dm", { from: BOB, name: "Bob", text: "hi", msgId: "x", ts: 1 });
+  dms.showDm(BOB);
+  const saved = JSON.parse(JSON.stringify(dms.snapshot()));
+  const other = createConversations({
+    request: fakeRequest({}).request,
+    me: () => ME,
+    myName: () => "Ada",
+    nameOf: () => "someone",
+    maxItems: 7,
+  });
+  other.restore(saved);
+  assert.deepEqual(other.conversations.value, dms.conversations.value);
+  assert.equal(other.activeDm.value, BOB);
+  assert.equal(other.snapshot().maxItems, 7);
+  // Notice keys go on from the restored counter, so they stay unique.
+  other.receive("dm_closed", { with: BOB, reason: "closed" });
+  const keys = other.conversations.value[0].items.map((i) => i.key);
+  assert.equal(new Set(keys).size, keys.length);
+});

@@ -1,6 +1,7 @@
 /**
- * The rooms slice of the store: the rooms this session is in (members, message stream, unread
- * count), the one shown, and the directory of rooms on the hub.
+ * The rooms slice of the store: the rooms this session is in (members and who of them is away,
+ * message stream with its history, unread count), the one shown, and the directory of rooms on
+ * the hub. How messages, history and replays fold into a room's stream is `room_stream.ts`.
  *
  * @module
  */
@@ -8,15 +9,41 @@
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
 import { type Events, LIMITS, LOBBY, type Member, type RoomInfo } from "../protocol/mod.ts";
 import { checkText, quietly, type Request } from "./requests.ts";
-import { append, MAX_ITEMS, notice, type StreamItem } from "./stream.ts";
+import {
+  atPosition,
+  emptyStream,
+  hasOlder,
+  historyPage,
+  liveMessage,
+  oldestShown,
+  type RoomStream,
+  withNotice,
+} from "./room_stream.ts";
+import { MAX_ITEMS, notice } from "./stream.ts";
 
-/** A room this session is in. */
-export interface RoomView {
+/** A member of a room we are in. */
+export interface RoomMember extends Member {
+  /**
+   * Its connection dropped and it may come back (presence `away`, until `back` or `leave`).
+   * Member lists from the hub do not say, so a member counts as here until told otherwise.
+   */
+  away: boolean;
+}
+
+/** A room this session is in: its stream (items in offset order) and more. */
+export interface RoomView extends RoomStream {
   room: string;
-  members: Member[];
-  items: StreamItem[];
+  members: RoomMember[];
   /** Messages that arrived while another room was shown. */
   unread: number;
+  /** A page of older messages is on its way. */
+  loadingOlder: boolean;
+}
+
+/** The rooms of a page, to keep across a reload. */
+export interface RoomsSnapshot {
+  rooms: string[];
+  current: string | null;
 }
 
 /** What the islands read and call. Actions reject with a readable Error. */
@@ -32,6 +59,8 @@ export interface RoomsView {
   showRoom(room: string): void;
   refreshRooms(): Promise<void>;
   say(text: string): Promise<void>;
+  /** Loads the page of messages before the oldest shown, if the hub may have one. */
+  loadOlder(room: string): Promise<void>;
 }
 
 /** The slice: the view, plus what the store feeds it. */
@@ -44,13 +73,27 @@ export interface RoomsSlice extends RoomsView {
   connectionLost(): void;
   /** A new session replaced the old one: member lists are stale until the rooms are joined again. */
   sessionReplaced(name: string): void;
+  /** Our session went on after a drop: the hub replays what we missed, presence aside. */
+  sessionResumed(): void;
   /**
-   * Puts the (new) session back in the rooms the user had, as the user had them, and refreshes
-   * the directory. One promise per request.
+   * Puts the (new) session back in the rooms the user had, as the user had them, loads their
+   * history, and refreshes the directory. One promise per request.
    */
   resync(): Promise<unknown>[];
-  /** Returns whether the event was for a room we are in. */
-  presence(p: Events["presence"]): boolean;
+  /**
+   * After a reload that resumed the session: fetches the member lists and history of the rooms
+   * the session is in, changing no membership. One promise per room, and one for the directory.
+   */
+  reopen(): Promise<unknown>[];
+  /** The rooms the page shows, to keep across a reload. */
+  snapshot(): RoomsSnapshot;
+  /** Shows the rooms of a {@linkcode snapshot} (empty until {@linkcode reopen}). */
+  restore(saved: RoomsSnapshot): void;
+  /**
+   * Folds in a presence event; returns how it changed the room's count of connected members
+   * (+1, -1, or 0 when nothing changed or the room is not ours).
+   */
+  presence(p: Events["presence"]): number;
   renamed(r: Events["renamed"]): void;
   chat(msg: Events["chat"]): void;
   dispose(): void;
@@ -69,28 +112,55 @@ export interface RoomsDeps {
   roomsPollMs?: number;
   /** Messages kept per room. */
   maxItems?: number;
+  /** Messages per history page. Default 50. */
+  historyPage?: number;
+}
+
+/** A room with nothing known about it yet. */
+function freshRoom(room: string): RoomView {
+  return { ...emptyStream(), room, members: [], unread: 0, loadingOlder: false };
+}
+
+/** The hub's member list, everyone counted as here. */
+function here(members: readonly Member[]): RoomMember[] {
+  return members.map(({ sessionId, name }) => ({ sessionId, name, away: false }));
 }
 
 export function createRooms(deps: RoomsDeps): RoomsSlice {
   const { request, me } = deps;
   const maxItems = deps.maxItems ?? MAX_ITEMS;
-  const rooms = signal<readonly RoomView[]>([
-    { room: LOBBY, members: [], items: [], unread: 0 },
-  ]);
+  const pageSize = deps.historyPage ?? LIMITS.defaultHistoryLimit;
+  const rooms = signal<readonly RoomView[]>([freshRoom(LOBBY)]);
   const currentRoom = signal<string | null>(LOBBY);
   const roomList = signal<readonly RoomInfo[]>([]);
   const room = computed(() => rooms.value.find((r) => r.room === currentRoom.value) ?? null);
 
-  const has = (name: string) => rooms.value.some((r) => r.room === name);
+  const find = (name: string) => rooms.value.find((r) => r.room === name);
+  const has = (name: string) => find(name) !== undefined;
   function update(name: string, fn: (r: RoomView) => RoomView): void {
     rooms.value = rooms.value.map((r) => r.room === name ? fn(r) : r);
   }
   function tellAll(text: string, clearMembers = false): void {
     rooms.value = rooms.value.map((r) => ({
-      ...r,
+      ...withNotice(r, text, maxItems),
       members: clearMembers ? [] : r.members,
-      items: append(r.items, notice(text), maxItems),
     }));
+  }
+
+  /** Fetches the newest page of a room's history and merges it in. */
+  async function loadLatest(roomName: string): Promise<void> {
+    const reply = await request("history", { room: roomName, limit: pageSize });
+    update(roomName, (r) => historyPage(r, reply, { limit: pageSize }, me()));
+  }
+
+  /**
+   * Joins a room we are (or should be) in again, for its members and position, then loads its
+   * history. The hub changes nothing when we are already a member.
+   */
+  async function rejoin(roomName: string): Promise<void> {
+    const reply = await request("join", { room: roomName });
+    update(roomName, (r) => ({ ...atPosition(r, reply), members: here(reply.members) }));
+    await loadLatest(roomName);
   }
 
   async function refreshRooms(): Promise<void> {
@@ -132,16 +202,18 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       const reply = await request("join", { room: wanted });
       batch(() => {
         if (!has(wanted)) {
+          const joined = atPosition(freshRoom(wanted), reply);
           rooms.value = [...rooms.value, {
-            room: wanted,
-            members: reply.members,
+            ...joined,
+            members: here(reply.members),
             items: [notice(`You joined #${wanted}.`)],
-            unread: 0,
           }];
         }
         currentRoom.value = wanted;
       });
       quietly(refreshRooms());
+      // The room is open whether or not its history comes: "Load older" can try again.
+      await loadLatest(wanted).catch(() => {});
     },
 
     async leave(roomName) {
@@ -161,6 +233,21 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       checkText(text);
       // The server echoes the message to every member, the sender included: that echo draws it.
       await request("chat", { room: roomName, text });
+    },
+
+    async loadOlder(roomName) {
+      const r = find(roomName);
+      if (r === undefined || r.loadingOlder || !hasOlder(r)) return;
+      const before = oldestShown(r) ?? undefined;
+      update(roomName, (x) => ({ ...x, loadingOlder: true }));
+      try {
+        // Nothing shown yet (the first page failed): the newest page.
+        const asked = before === undefined ? { limit: pageSize } : { limit: pageSize, before };
+        const reply = await request("history", { room: roomName, ...asked });
+        update(roomName, (x) => historyPage(x, reply, asked, me()));
+      } finally {
+        update(roomName, (x) => ({ ...x, loadingOlder: false }));
+      }
     },
 
     memberName(sessionId) {
@@ -186,31 +273,76 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       tellAll(`Reconnected as a new session (${name}).`, true);
     },
 
+    sessionResumed() {
+      tellAll("Reconnected: same session, nothing lost.");
+      // Presence is not replayed: who went away or came back meanwhile is unknown, and a member
+      // wrongly shown away would stay greyed out for good.
+      rooms.value = rooms.value.map((r) =>
+        r.members.some((m) => m.away)
+          ? { ...r, members: r.members.map((m) => m.away ? { ...m, away: false } : m) }
+          : r
+      );
+    },
+
     resync() {
       const wanted = rooms.value.map((r) => r.room);
-      const jobs: Promise<unknown>[] = [refreshRooms()];
-      for (const roomName of wanted) {
-        jobs.push(
-          request("join", { room: roomName }).then((reply) =>
-            update(roomName, (r) => ({ ...r, members: reply.members }))
-          ),
-        );
-      }
+      const jobs: Promise<unknown>[] = [refreshRooms(), ...wanted.map(rejoin)];
       if (!wanted.includes(LOBBY)) jobs.push(request("leave", { room: LOBBY }));
       return jobs;
     },
 
-    presence(p) {
-      if (!has(p.room)) return false;
-      update(p.room, (r) => {
-        const others = r.members.filter((m) => m.sessionId !== p.sessionId);
-        const members = p.action === "join"
-          ? [...others, { sessionId: p.sessionId, name: p.name }]
-          : others;
-        const text = `${p.name} ${p.action === "join" ? "joined" : "left"} #${p.room}.`;
-        return { ...r, members, items: append(r.items, notice(text), maxItems) };
+    reopen() {
+      return [refreshRooms(), ...rooms.value.map((r) => rejoin(r.room))];
+    },
+
+    snapshot() {
+      return { rooms: rooms.value.map((r) => r.room), current: currentRoom.value };
+    },
+
+    restore(saved) {
+      batch(() => {
+        rooms.value = saved.rooms.map(freshRoom);
+        currentRoom.value = saved.current !== null && saved.rooms.includes(saved.current)
+          ? saved.current
+          : saved.rooms[0] ?? null;
       });
-      return true;
+    },
+
+    presence(p) {
+      const r = find(p.room);
+      if (r === undefined) return 0;
+      const known = r.members.find((m) => m.sessionId === p.sessionId);
+      const others = r.members.filter((m) => m.sessionId !== p.sessionId);
+      const member = { sessionId: p.sessionId, name: p.name };
+      // Away and back keep the member's place in the list, and say nothing in the stream: a
+      // dropped connection that comes back is not news, and a resume would flood the room.
+      let next: RoomView;
+      let delta: number;
+      switch (p.action) {
+        case "join":
+          next = withNotice(r, `${p.name} joined #${p.room}.`, maxItems);
+          next = { ...next, members: [...others, { ...member, away: false }] };
+          delta = 1;
+          break;
+        case "leave":
+          next = withNotice(r, `${p.name} left #${p.room}.`, maxItems);
+          next = { ...next, members: others };
+          delta = known?.away ? 0 : -1;
+          break;
+        case "away":
+        case "back": {
+          const away = p.action === "away";
+          if (known?.away === away) return 0;
+          const members = known === undefined
+            ? [...others, { ...member, away }] // joined while we were away ourselves
+            : r.members.map((m) => m.sessionId === p.sessionId ? { ...m, name: p.name, away } : m);
+          next = { ...r, members };
+          delta = away ? -1 : 1;
+          break;
+        }
+      }
+      update(p.room, () => next);
+      return delta;
     },
 
     renamed({ sessionId, name }) {
@@ -218,29 +350,20 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
         const old = r.members.find((m) => m.sessionId === sessionId);
         if (!old || old.name === name) return r;
         return {
-          ...r,
+          ...withNotice(r, `${old.name} is now ${name}.`, maxItems),
           members: r.members.map((m) => m.sessionId === sessionId ? { ...m, name } : m),
-          items: append(r.items, notice(`${old.name} is now ${name}.`), maxItems),
         };
       });
     },
 
     chat(msg) {
-      const target = rooms.value.find((r) => r.room === msg.room);
-      if (target === undefined || target.items.some((i) => i.key === msg.msgId)) return;
-      const item: StreamItem = {
-        kind: "message",
-        key: msg.msgId,
-        from: msg.from,
-        name: msg.name,
-        text: msg.text,
-        ts: msg.ts,
-        mine: msg.from === me(),
-      };
-      update(msg.room, (r) => ({
-        ...r,
-        items: append(r.items, item, maxItems),
-        unread: currentRoom.value !== msg.room ? r.unread + 1 : r.unread,
+      const target = find(msg.room);
+      if (target === undefined) return;
+      const next = liveMessage(target, msg, me(), maxItems);
+      if (next === target) return; // a repeat: a replay that history already showed
+      update(msg.room, () => ({
+        ...next,
+        unread: currentRoom.value !== msg.room ? next.unread + 1 : next.unread,
       }));
     },
 

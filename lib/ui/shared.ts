@@ -6,11 +6,15 @@
  * no connection: each call returns an idle store whose signals keep their defaults, so islands
  * render their initial markup from props and nothing leaks between requests.
  *
+ * The tab keeps its resume token in `sessionStorage` (see `page_memory.ts`), so a reload continues
+ * the session instead of starting a new one; the page itself is kept as the tab is hidden or left.
+ *
  * @module
  */
 
 import { IS_BROWSER } from "fresh/runtime";
 import { HubClient } from "../client/mod.ts";
+import { loadPage, loadToken, savePage, saveToken, tabStorage } from "./page_memory.ts";
 import { createHubStore, type HubStore } from "./store.ts";
 
 let shared: HubStore | undefined;
@@ -18,9 +22,25 @@ let shared: HubStore | undefined;
 /** The page's shared store: live in the browser, idle on the server. */
 export function hubStore(): HubStore {
   if (!IS_BROWSER) return createHubStore(null);
-  if (shared === undefined) {
-    const client = new HubClient(new URL("/ws", location.href), { maxDelayMs: 5000 });
-    shared = createHubStore(client);
-  }
+  if (shared === undefined) shared = connect();
   return shared;
+}
+
+function connect(): HubStore {
+  const storage = tabStorage();
+  const client = new HubClient(new URL("/ws", location.href), {
+    maxDelayMs: 5000,
+    resumeToken: loadToken(storage),
+  });
+  // Every welcome hands out a new token and voids the one before.
+  client.on("welcome", () => saveToken(storage, client.resumeToken));
+  const store = createHubStore(client, { saved: loadPage(storage) });
+  // Kept when the page goes out of sight as well as when it goes: a hidden tab may be discarded
+  // without a pagehide, and comes back as a reload.
+  const keep = () => savePage(storage, store.snapshot());
+  addEventListener("pagehide", keep);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") keep();
+  });
+  return store;
 }

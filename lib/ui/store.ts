@@ -15,9 +15,15 @@
  * signal holds immutable values (new arrays and records on each change), so components re-render
  * by plain signal reads.
  *
- * After a reconnect the server hands out a new session, back in the lobby only. The store then
- * re-joins the rooms the user had (and leaves the lobby again if they had left it), re-applies a
- * chosen display name, and marks every live or pending conversation as ended.
+ * After a drop the client resumes the session when it can (see `docs/protocol.md`, "Resume"):
+ * the session is still in its rooms and conversations, and the hub replays what it missed, so the
+ * store only says so. When the resume fails the hub hands out a new session, back in the lobby
+ * only; the store then re-joins the rooms the user had (and leaves the lobby again if they had left
+ * it), re-applies a chosen display name, and marks every live or pending conversation as ended.
+ *
+ * A reload of the tab is a resume too (`shared.ts` keeps the token in `sessionStorage`): when it
+ * continues the session, the store takes back the page's snapshot (`page_memory.ts`) and fetches
+ * the member lists and history of its rooms. Rooms load their history whenever they are opened.
  *
  * Runs in Deno as well as in browsers, so `store_test.ts` drives it against a real server.
  *
@@ -27,16 +33,18 @@
 import { batch } from "@preact/signals";
 import type { HubClient } from "../client/mod.ts";
 import { defaultName, type Events, LOBBY } from "../protocol/mod.ts";
-import { type ConnectionView, createConnection } from "./connection.ts";
+import { type ConnectionView, createConnection, type WelcomeKind } from "./connection.ts";
 import { type ConversationsView, createConversations, DM_EVENTS } from "./conversations.ts";
 import { createRandoms, type RandomsView } from "./randoms.ts";
+import type { PageSnapshot } from "./page_memory.ts";
 import { requester } from "./requests.ts";
 import { createRooms, type RoomsView } from "./rooms.ts";
 
 export type { Heartbeat } from "./connection.ts";
 export { type Conversation, type DmStatus, FINISHED } from "./conversations_reducer.ts";
 export type { RandomReply } from "./randoms.ts";
-export type { RoomView } from "./rooms.ts";
+export type { RoomMember, RoomView } from "./rooms.ts";
+export { hasOlder } from "./room_stream.ts";
 export type { StreamItem } from "./stream.ts";
 
 /** Timings for {@linkcode createHubStore}; tests shorten them. */
@@ -51,6 +59,10 @@ export interface StoreOptions {
   maxItems?: number;
   /** Random replies kept. Default 10. */
   maxRandom?: number;
+  /** Messages per history page. Default 50. */
+  historyPage?: number;
+  /** The page before a reload; taken back if the first welcome resumes its session. */
+  saved?: PageSnapshot | null;
 }
 
 /** The shared state and the actions the islands call. Actions reject with a readable Error. */
@@ -59,6 +71,8 @@ export interface HubStore extends ConnectionView, RoomsView, ConversationsView, 
   readonly live: boolean;
   /** Sets our display name, here and in every member list, and again after a reconnect. */
   setName(name: string): Promise<void>;
+  /** The page as it is, to keep across a reload; null before the first session. */
+  snapshot(): PageSnapshot | null;
   /** Stops timers and listeners (the client is left to its owner). */
   dispose(): void;
 }
@@ -69,13 +83,19 @@ export interface HubStore extends ConnectionView, RoomsView, ConversationsView, 
  */
 export function createHubStore(client: HubClient | null, options: StoreOptions = {}): HubStore {
   const request = requester(client);
-  const connection = createConnection(client, { request, ...options });
+  const connection = createConnection(client, {
+    request,
+    pollMs: options.pollMs,
+    tickMs: options.tickMs,
+  });
   const rooms = createRooms({
     request,
     me: connection.me,
     connected: () => connection.state.value === "connected",
     live: client !== null,
-    ...options,
+    roomsPollMs: options.roomsPollMs,
+    maxItems: options.maxItems,
+    historyPage: options.historyPage,
   });
   const dms = createConversations({
     request,
@@ -86,39 +106,70 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
   });
   const randoms = createRandoms({ request, maxRandom: options.maxRandom });
   const cleanups = [connection.dispose, rooms.dispose];
+  let saved = options.saved ?? null;
 
   async function setName(newName: string): Promise<void> {
     const name = await connection.setName(newName);
     rooms.renameSelf(connection.me(), name);
   }
 
-  /** A (new) session: put it back in the rooms the user had, with the name the user chose. */
-  async function resync(): Promise<void> {
-    const chosen = connection.chosenName();
-    // The name goes first: the hub may answer a join after later requests, and its member list
-    // should already carry the name.
+  /** What the page does after a welcome, as requests; each failure is warned of, none rejects. */
+  async function sync(kind: WelcomeKind): Promise<void> {
     const jobs: Promise<unknown>[] = [connection.pollStats()];
-    if (chosen !== null) jobs.push(setName(chosen));
-    jobs.push(...rooms.resync());
+    if (kind === "first" || kind === "replaced") {
+      // A new session: put it back in the rooms the user had, with the name the user chose. The
+      // name goes first: the hub may answer a join after later requests, and its member list
+      // should already carry the name.
+      const chosen = connection.chosenName();
+      if (chosen !== null) jobs.push(setName(chosen));
+      jobs.push(...rooms.resync());
+    } else if (kind === "restored") {
+      jobs.push(...rooms.reopen());
+    }
     for (const result of await Promise.allSettled(jobs)) {
       if (result.status === "rejected") console.warn("Resyncing after connect:", result.reason);
     }
+  }
+
+  /** A reload resumed session `id`: the page it had comes back, if it was kept. */
+  function restore(id: string): void {
+    const page = saved;
+    saved = null;
+    if (page === null || page.sessionId !== id) return;
+    rooms.restore(page.rooms);
+    dms.restore(page.conversations);
+    dms.dispatch({ type: "session_resumed" });
+    connection.restoreChosenName(page.chosenName);
   }
 
   if (client !== null) {
     const on = <E extends keyof Events>(event: E, fn: (data: Events[E]) => void) =>
       cleanups.push(client.on(event, (data) => batch(() => fn(data))));
 
+    // The hub replays what a resumed session missed right after its welcome, so everything the
+    // replay lands in (rooms, conversations) must be in place when this returns.
     on("welcome", (welcome) => {
-      if (connection.welcome(welcome)) {
-        rooms.sessionReplaced(welcome.name);
-        dms.dispatch({ type: "session_replaced" });
+      const kind = connection.welcome(welcome);
+      switch (kind) {
+        case "replaced":
+          rooms.sessionReplaced(welcome.name);
+          dms.dispatch({ type: "session_replaced" });
+          break;
+        case "resumed":
+          rooms.sessionResumed();
+          dms.dispatch({ type: "session_resumed" });
+          break;
+        case "restored":
+          restore(welcome.sessionId);
+          break;
       }
-      void resync(); // settles every job and warns of each failure; never rejects
+      saved = null; // a snapshot is for the first welcome only
+      void sync(kind); // settles every job and warns of each failure; never rejects
     });
     on("heartbeat", connection.heartbeat);
     on("presence", (p) => {
-      if (rooms.presence(p) && p.room === LOBBY) connection.lobbyPresence(p.action);
+      const delta = rooms.presence(p);
+      if (p.room === LOBBY) connection.lobbyPresence(delta);
     });
     on("renamed", (r) => {
       rooms.renamed(r);
@@ -159,6 +210,7 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
       "showRoom",
       "refreshRooms",
       "say",
+      "loadOlder",
     ]),
     ...pick(dms, [
       "conversations",
@@ -173,6 +225,17 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
     ]),
     ...randoms,
     setName,
+    snapshot() {
+      const session = connection.session.value;
+      if (session === null) return null;
+      return {
+        version: 1,
+        sessionId: session.sessionId,
+        chosenName: connection.chosenName(),
+        rooms: rooms.snapshot(),
+        conversations: dms.snapshot(),
+      };
+    },
     dispose() {
       for (const fn of cleanups.splice(0)) fn();
     },
