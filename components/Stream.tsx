@@ -2,11 +2,14 @@
  * A scrolling list of messages and notices, announced to screen readers as they arrive.
  *
  * It follows new items while the reader is at the bottom, and stays put while they scroll back
- * through older ones. Every piece of user text is a text child, so Preact escapes it.
+ * through older ones. Reaching the top asks for older items (`onTop`); when they arrive above,
+ * what the reader was looking at stays where it was. Every piece of user text is a text child,
+ * so Preact escapes it.
  *
  * @module
  */
 
+import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { StreamItem } from "../lib/ui/store.ts";
 import { shortTime } from "../lib/ui/format.ts";
@@ -19,31 +22,52 @@ export interface StreamProps {
   empty: string;
   /** Changes when another stream is shown in the same place; scrolls to its end. */
   streamKey?: string;
+  /** Shown above the items, e.g. a button that loads older ones. */
+  head?: ComponentChildren;
+  /** Called when the reader scrolls to the top: time to load older items, if there are any. */
+  onTop?: () => void;
 }
 
 /** Distance from the bottom (px) within which the list keeps following new items. */
 const FOLLOW_PX = 48;
+/** Distance from the top (px) at which `onTop` is called. */
+const TOP_PX = 24;
 
-export function Stream({ items, label, empty, streamKey }: StreamProps) {
+export function Stream({ items, label, empty, streamKey, head, onTop }: StreamProps) {
   const list = useRef<HTMLOListElement>(null);
   const follow = useRef(true);
   const shownKey = useRef(streamKey);
+  /** The first item at the last render and where it was, to keep the view on a prepend. */
+  const anchor = useRef<{ key: string; top: number } | null>(null);
 
   useLayoutEffect(() => {
     const el = list.current;
     if (el === null) return;
+    const was = anchor.current;
+    const first = items[0]?.key;
+    const top = (key: string) =>
+      el.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.offsetTop;
     if (shownKey.current !== streamKey) {
       shownKey.current = streamKey;
       follow.current = true;
+    } else if (was !== null && was.key !== first) {
+      // Older items arrived above the one that was first: move down by as much as it did, so
+      // the reader's place does not jump (the browser's own scroll anchoring is off in CSS).
+      const now = top(was.key);
+      if (now !== undefined) {
+        el.scrollTop += now - was.top;
+        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
+      }
     }
     if (follow.current) el.scrollTop = el.scrollHeight;
+    anchor.current = first === undefined ? null : { key: first, top: top(first) ?? 0 };
   }, [items, streamKey]);
 
   const onScroll = () => {
     const el = list.current;
-    if (el !== null) {
-      follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
-    }
+    if (el === null) return;
+    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_PX;
+    if (el.scrollTop < TOP_PX && el.scrollHeight > el.clientHeight) onTop?.();
   };
 
   return (
@@ -57,17 +81,18 @@ export function Stream({ items, label, empty, streamKey }: StreamProps) {
       tabIndex={0}
       onScroll={onScroll}
     >
+      {head !== undefined && <li class="stream-head">{head}</li>}
       {items.length === 0 && <li class="stream-empty">{empty}</li>}
       {items.map((item) =>
         item.kind === "notice"
           ? (
-            <li key={item.key} class="notice">
+            <li key={item.key} data-key={item.key} class="notice">
               <span class="notice-text">{item.text}</span>{" "}
               <time dateTime={new Date(item.ts).toISOString()}>{shortTime(item.ts)}</time>
             </li>
           )
           : (
-            <li key={item.key} class={item.mine ? "message mine" : "message"}>
+            <li key={item.key} data-key={item.key} class={item.mine ? "message mine" : "message"}>
               <span class="message-meta">
                 <span class="message-name">{item.name}</span>{" "}
                 <time dateTime={new Date(item.ts).toISOString()}>{shortTime(item.ts)}</time>

@@ -1,15 +1,19 @@
 /**
  * Rooms and chat: the joined rooms as tabs, a directory of rooms with their sizes, the members
- * of the room shown (each one a click away from a direct conversation), and the message stream.
+ * of the room shown (each one a click away from a direct conversation; those whose connection
+ * dropped greyed out as away), and the message stream with its history, older pages loading as
+ * the reader scrolls up.
  *
  * @module
  */
 
+import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
 import { Stream } from "../components/Stream.tsx";
 import { LOBBY } from "../lib/protocol/mod.ts";
 import { hubStore } from "../lib/ui/shared.ts";
+import { hasOlder, type RoomView } from "../lib/ui/store.ts";
 
 export default function Chat() {
   const store = hubStore();
@@ -18,6 +22,7 @@ export default function Chat() {
   const me = store.session.value?.sessionId ?? null;
   const connected = store.state.value === "connected";
   const conversations = store.conversations.value;
+  const away = room?.members.filter((m) => m.away).length ?? 0;
 
   return (
     <section class="panel chat" aria-labelledby="chat-title">
@@ -49,6 +54,7 @@ export default function Chat() {
                 <strong>#{room.room}</strong>
                 <span class="muted">
                   {room.members.length} {room.members.length === 1 ? "member" : "members"}
+                  {away > 0 && `, ${away} away`}
                 </span>
                 <LeaveButton room={room.room} disabled={!connected} />
               </div>
@@ -57,6 +63,8 @@ export default function Chat() {
                 label={`Messages in #${room.room}`}
                 empty={`No messages in #${room.room} yet. Say hello!`}
                 streamKey={room.room}
+                head={historyHead(room, !connected)}
+                onTop={() => loadOlder(room.room)}
               />
               <Composer
                 key={room.room}
@@ -79,8 +87,13 @@ export default function Chat() {
                     c.peer === m.sessionId && (c.status === "open" || c.status === "outgoing")
                   );
                   return (
-                    <li key={m.sessionId}>
+                    <li key={m.sessionId} class={m.away ? "member away" : "member"}>
                       <span class="member-name" title={m.sessionId}>{m.name}</span>
+                      {m.away && (
+                        <span class="member-state" title="Connection dropped; may come back">
+                          away
+                        </span>
+                      )}
                       {m.sessionId === me ? <span class="muted">(you)</span> : (
                         <MessageButton
                           peer={m.sessionId}
@@ -99,6 +112,30 @@ export default function Chat() {
       </div>
     </section>
   );
+}
+
+/** Loads older messages, once at a time; a failure waits for the next scroll or click. */
+function loadOlder(room: string): void {
+  hubStore().loadOlder(room).catch((err: Error) => console.warn("Loading history:", err.message));
+}
+
+/** The top of a room's stream: a way to older messages, word that there are none, or nothing. */
+function historyHead(room: RoomView, disabled: boolean): JSX.Element | undefined {
+  if (room.loadingOlder) return <span class="muted">Loading older messages…</span>;
+  if (hasOlder(room)) {
+    return (
+      <button
+        type="button"
+        class="ghost small"
+        disabled={disabled}
+        onClick={() => loadOlder(room.room)}
+      >
+        Load older messages
+      </button>
+    );
+  }
+  const any = room.items.some((i) => i.kind === "message");
+  return any ? <span class="muted">The beginning of #{room.room}.</span> : undefined;
 }
 
 function LeaveButton({ room, disabled }: { room: string; disabled: boolean }) {

@@ -1,7 +1,8 @@
 /**
  * Direct messages: start a conversation with someone online (or by pasted session id), answer
  * requests, and talk in one pane per conversation. Ended conversations stay readable and say
- * plainly why they ended.
+ * plainly why they ended. A peer whose connection dropped shows greyed out as away: the
+ * conversation goes on, and what is sent waits for it to come back.
  *
  * @module
  */
@@ -49,12 +50,17 @@ export default function DirectMessages() {
               <li key={c.peer}>
                 <button
                   type="button"
-                  class={c.peer === active?.peer ? "conversation active" : "conversation"}
+                  class={[
+                    "conversation",
+                    c.peer === active?.peer && "active",
+                    c.peerAway && "away",
+                  ].filter(Boolean).join(" ")}
                   aria-pressed={c.peer === active?.peer}
                   onClick={() => store.showDm(c.peer === active?.peer ? null : c.peer)}
                 >
                   <span class="conversation-name">{c.name}</span>
                   <span class={`pill status-${c.status}`}>{STATUS[c.status]}</span>
+                  {c.peerAway && <span class="pill status-away">Away</span>}
                   {c.unread > 0 && (
                     <span class="count" aria-label={`${c.unread} unread`}>{c.unread}</span>
                   )}
@@ -102,10 +108,10 @@ function StartForm({ disabled }: { disabled: boolean }) {
               <li key={m.sessionId}>
                 <button
                   type="button"
-                  class="chip"
+                  class={m.away ? "chip away" : "chip"}
                   disabled={disabled}
-                  title={m.sessionId}
-                  aria-label={`Request a conversation with ${m.name}`}
+                  title={m.away ? `${m.sessionId} (away: the request waits for them)` : m.sessionId}
+                  aria-label={`Request a conversation with ${m.name}${m.away ? " (away)" : ""}`}
                   onClick={() => start(m.sessionId)}
                 >
                   {m.name}
@@ -150,15 +156,26 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
   const finished = c.status !== "open" && c.status !== "incoming" && c.status !== "outgoing";
 
   return (
-    <section class="pane" aria-label={`Conversation with ${c.name}`}>
+    <section class={c.peerAway ? "pane away" : "pane"} aria-label={`Conversation with ${c.name}`}>
       <div class="pane-head">
         <strong class="conversation-name">{c.name}</strong>
         <code class="muted peer-id" title={c.peer}>{c.peer.slice(-6)}</code>
         <span class="actions">
           {c.status === "incoming" && (
             <>
-              <button type="button" onClick={act(() => store.acceptDm(c.peer))}>Accept</button>
-              <button type="button" class="danger" onClick={act(() => store.declineDm(c.peer))}>
+              <button
+                type="button"
+                onClick={act(() => store.acceptDm(c.peer))}
+              >
+                Accept
+              </button>
+              <button
+                type="button"
+                class="danger"
+                onClick={act(() =>
+                  store.declineDm(c.peer)
+                )}
+              >
                 Decline
               </button>
             </>
@@ -192,13 +209,19 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
             </button>
           )}
           {finished && (
-            <button type="button" class="ghost" onClick={() => store.dismissDm(c.peer)}>
+            <button
+              type="button"
+              class="ghost"
+              onClick={() => store.dismissDm(c.peer)}
+            >
               Dismiss
             </button>
           )}
         </span>
       </div>
-      <p class={`pane-status status-${c.status}`} role="status">{describe(c)}</p>
+      <p class={`pane-status status-${c.peerAway ? "away" : c.status}`} role="status">
+        {describe(c)}
+      </p>
       {error && <p class="error" role="alert">{error}</p>}
       <Stream
         items={c.items}
@@ -220,6 +243,16 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
 }
 
 function describe(c: Conversation): string {
+  if (c.peerAway) {
+    switch (c.status) {
+      case "outgoing":
+        return `Request sent. ${c.name} is away (their connection dropped); it waits for them.`;
+      case "incoming":
+        return `${c.name} wants to start a conversation with you, but is away for now.`;
+      case "open":
+        return `${c.name} is away: their connection dropped. What you send waits for them.`;
+    }
+  }
   switch (c.status) {
     case "outgoing":
       return `Request sent. Waiting for ${c.name} to accept.`;
