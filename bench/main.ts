@@ -267,7 +267,13 @@ async function withDeployment<T>(fn: (deployment: Deployment) => Promise<T>): Pr
 
 /** Installs what the peer needs and checks it with its official client on a fresh server. */
 async function checkPeer(name: PeerName, result: PeerResult): Promise<boolean> {
-  await SPECS[name].prepare?.();
+  // A peer that cannot be installed (Flask-SocketIO missing) is reported and left out, not fatal.
+  const prepare = SPECS[name].prepare;
+  if (
+    prepare && !(await attempt(name, result.errors, "prepare", () => prepare().then(() => "ok")))
+  ) {
+    return false;
+  }
   await attempt(name, result.errors, "official client check", () =>
     withPeer(name, async (peer) => {
       result.check = await SPECS[name].check(peer);
@@ -489,7 +495,7 @@ async function main(): Promise<number> {
   }
   results.machine.loadavgAfter = Deno.readTextFileSync("/proc/loadavg").trim();
   results.durationS = Math.round((performance.now() - started) / 1000);
-  const dir = fileURLToPath(new URL("./results", import.meta.url));
+  const dir = fileURLToPath(new URL("./results/", import.meta.url));
   await Deno.mkdir(dir, { recursive: true });
   const file = `${dir}${results.timestamp.replace(/[:.]/g, "-")}.json`;
   await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");

@@ -37,7 +37,8 @@ import {
 import { historySection } from "./report_history.ts";
 import { twoNodeSection } from "./report_two_nodes.ts";
 
-const DOCS = fileURLToPath(new URL("../docs", import.meta.url));
+// The trailing slash matters: file names are appended to it.
+const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 
 /** The markdown page: its sections in order (`report_sections.ts`, `report_history.ts`, …). */
 export function markdown(results: Results, file: string, chart: string | undefined): string {

@@ -138,7 +138,12 @@ export function checksSection(results: Results): string[] {
       ) => [
         n,
         r(n).check?.client ?? "–",
-        r(n).check ? (r(n).check!.ok ? "ok: " : "FAILED: ") + r(n).check!.detail : "–",
+        r(n).check
+          ? (r(n).check!.ok ? "ok: " : "FAILED: ") + r(n).check!.detail
+          // Never started (e.g. not installed): why, rather than a bare dash.
+          : r(n).errors.length > 0
+          ? `not run: ${r(n).errors[0]}`
+          : "–",
       ]),
     ),
     "",
