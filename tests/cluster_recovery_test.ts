@@ -24,14 +24,25 @@ import { type ServerProcess, spawnServer } from "./server_process.ts";
 
 const NODE_TTL_MS = 1000;
 
-/** One in-process node of a Redis deployment, built exactly as the server builds it. */
+/**
+ * One in-process node of a Redis deployment, built exactly as the server builds it, with resume
+ * off: these tests cover what a reaped or cut-off node mends when its sessions are gone for good.
+ * With resume on, a reaped node's sessions are adopted instead (cluster_resume_test.ts).
+ */
 async function startNode(
   redis: Redis,
   nodeId: string,
   log: Logger = silentLogger,
 ): Promise<Services & AsyncDisposable> {
   const services = createServices(
-    { ...DEFAULTS, redisUrl: redis.url, nodeId, nodeTtlMs: NODE_TTL_MS, chatRate: 0 },
+    {
+      ...DEFAULTS,
+      redisUrl: redis.url,
+      nodeId,
+      nodeTtlMs: NODE_TTL_MS,
+      chatRate: 0,
+      resumeTtlMs: 0,
+    },
     log,
   );
   await services.hub.start();
@@ -285,6 +296,8 @@ async function spawnNode(redis: Redis, id: string, ttl: number): Promise<ServerP
     NODE_TTL_MS: String(ttl),
     CHAT_RATE: "0",
     LOG_LEVEL: "info",
+    // Resume off: this file is about sessions that are gone for good (see startNode).
+    RESUME_TTL_MS: "0",
   });
 }
 

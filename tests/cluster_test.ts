@@ -209,8 +209,9 @@ test("direct messages across nodes: consent, both ways, decline, expiry, close",
   );
 });
 
-test("kill -9 of a node: its sessions vanish everywhere within NODE_TTL_MS", async () => {
-  await using cluster = await startCluster(3);
+test("resume off: kill -9 of a node, its sessions vanish everywhere within NODE_TTL_MS", async () => {
+  // With resume on they are adopted and wait to be resumed instead (cluster_resume_test.ts).
+  await using cluster = await startCluster(3, { RESUME_TTL_MS: "0" });
   const [n0, n1, n2] = cluster.nodes;
   await using a = await Recorder.open(n0);
   await using b = await Recorder.open(n1);
@@ -249,8 +250,8 @@ test("kill -9 of a node: its sessions vanish everywhere within NODE_TTL_MS", asy
   await doomed2.client.close();
 });
 
-test("SIGTERM: a node's sessions leave every view at once", async () => {
-  await using cluster = await startCluster(2);
+test("resume off: SIGTERM, a node's sessions leave every view at once", async () => {
+  await using cluster = await startCluster(2, { RESUME_TTL_MS: "0" });
   await using a = await Recorder.open(cluster.nodes[0]);
   const leaving = await Recorder.open(cluster.nodes[1]);
   assert.equal((await a.client.request("num_clients")).count, 2);

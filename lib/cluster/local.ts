@@ -7,7 +7,7 @@
 
 import type { Member } from "../protocol/mod.ts";
 import { MemoryStreams, type MemoryStreamsOptions } from "./memory_streams.ts";
-import type { Broker, Cluster, ClusterInbox, Registry } from "./seam.ts";
+import type { Broker, Cluster, ClusterInbox, Handover, Registry } from "./seam.ts";
 
 /** The in-memory defaults of `HISTORY_SIZE` and `HISTORY_TTL_MS`. */
 export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as const;
@@ -28,6 +28,15 @@ export class LocalCluster implements Cluster {
     remoteMembers: (): Promise<Member[]> => Promise.resolve([]),
     remoteRooms: () => Promise.resolve(new Map()),
     locate: () => Promise.resolve(false),
+    sessionSaved() {},
+    conversation() {},
+    sessionAdopted: () => Promise.resolve(),
+    sessionReleased() {},
+  };
+  /** No other node to take a session from or give one to. */
+  readonly handover: Handover = {
+    evacuate: () => Promise.resolve(),
+    drain: () => Promise.resolve([]),
   };
   readonly streams: MemoryStreams;
 

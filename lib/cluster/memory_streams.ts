@@ -78,6 +78,14 @@ export class MemoryStreams implements RoomStreams {
     return { epoch, offset };
   }
 
+  since(room: string, from: StreamPosition, max: number): ChatMessage[] | null {
+    const stream = this.#streams.get(room);
+    if (!stream || stream.epoch !== from.epoch) return null;
+    const count = stream.offset - from.offset;
+    if (count < 0 || count > max || count > stream.messages.length) return null;
+    return count === 0 ? [] : stream.messages.slice(stream.messages.length - count);
+  }
+
   history(room: string, { limit, before }: { limit: number; before?: number }) {
     const { epoch, offset, messages } = this.#stream(room);
     // Offsets are consecutive, so the message with offset `o` sits at a fixed distance from the end.

@@ -51,6 +51,31 @@ export interface GoneSession {
   away?: boolean;
 }
 
+/**
+ * Everything a session is, as it moves to another node: handed over by a live node to the node its
+ * client resumed on, saved by a node that stops, or rebuilt from the registry after a node died.
+ */
+export interface SessionState {
+  sessionId: string;
+  name: string;
+  connectedAt: number;
+  /** The secret part of its resume token; "" when it cannot be resumed. */
+  secret: string;
+  rooms: string[];
+  /** Accepted conversations: peer id and name. */
+  peers: [string, string][];
+  /** Requests it received and has not answered: requester id and name. */
+  incoming: [string, string][];
+  /** Requests it sent that wait for an answer: target id and when the request expires. */
+  outgoing: [string, number][];
+  /** Events it missed while away, in order, as frames. */
+  frames: string[];
+  /** Per room, the last message its node delivered: where a replay from history starts. */
+  lastOffsets: Record<string, StreamPosition>;
+  /** When its resume window ends (epoch ms), if it was away; absent if it was connected. */
+  awayUntil?: number;
+}
+
 /** What a cluster hands to its hub, and reads from it. Each callback concerns local sessions. */
 export interface ClusterInbox {
   /** A serialized event for the local members of `room`, published by another node. */
@@ -68,6 +93,23 @@ export interface ClusterInbox {
   resynced(reaped: boolean): void;
   /** This node's sessions with their names and rooms, for writing its state again. */
   snapshot(): GoneSession[];
+  /**
+   * Another node claims a local session because its client resumed there: the hub lets it go
+   * without a word to anyone and answers its state, or null if `secret` is not its token's.
+   * Signals that still come here for it are handed to `forward`.
+   */
+  release(
+    sessionId: string,
+    secret: string,
+    forward: (signal: Signal) => void,
+  ): Promise<SessionState | null>;
+  /**
+   * Another node adopted these local sessions while this node was cut off: the hub lets them go,
+   * telling nobody, and closes their connections so their clients resume where they live now.
+   */
+  abandon(sessionIds: string[]): void;
+  /** Sessions of a node that stopped or died, now this node's: they wait away to be resumed. */
+  adopt(states: SessionState[]): Promise<void>;
 }
 
 /**
@@ -125,6 +167,40 @@ export interface Registry {
   remoteRooms(): Promise<Map<string, number>>;
   /** Whether `sessionId` is connected to another live node. */
   locate(sessionId: string): Promise<boolean>;
+
+  /** What a node that died would need to rebuild the session: its name, start and token. */
+  sessionSaved(sessionId: string, name: string, connectedAt: number, secret: string): void;
+  /** One conversation of a session changed (`null`: it is over), for the same reason. */
+  conversation(sessionId: string, other: string, entry: ConversationEntry | null): void;
+  /** This node took the session over (resumed here, or adopted): it is routed here now. */
+  sessionAdopted(state: SessionState, away: boolean): Promise<void>;
+  /** Another node took the session over: this node drops its entries, and nobody is told. */
+  sessionReleased(sessionId: string, rooms: string[]): void;
+}
+
+/** One conversation as the registry keeps it: a peer, a request in, or a request out. */
+export type ConversationEntry =
+  | { kind: "peer"; name: string }
+  | { kind: "in"; name: string }
+  | { kind: "out"; expiresAt: number };
+
+/**
+ * Moving sessions between nodes, so a client can resume on any node. Guarantee: a session lives on
+ * exactly one node at a time; a claim either moves it whole, with every event it missed, or
+ * leaves it where it is and answers null.
+ */
+export interface Handover {
+  /**
+   * Takes session `sessionId` over for a client that resumed on this node: from the live node
+   * that has it, or from a node that stopped or died (after adopting its sessions). Answers the
+   * state, `"local"` when the session turned out to be (or became) this node's, or null.
+   * Absent where there is no other node to claim from.
+   */
+  claim?(sessionId: string, secret: string): Promise<SessionState | "local" | null>;
+  /** Saves the states of this node's sessions as it stops, so other nodes adopt them. */
+  evacuate(states: SessionState[]): Promise<void>;
+  /** Signals that reached no node while their session moved, for the node that has it now. */
+  drain(sessionId: string): Promise<Signal[]>;
 }
 
 /** A chat message before its room numbers it. */
@@ -144,6 +220,15 @@ export interface RoomStreams {
   publish(draft: ChatDraft): StreamPosition | Promise<StreamPosition>;
   /** The room's latest position; offset 0 and a fresh epoch for a room with no message. */
   position(room: string): StreamPosition | Promise<StreamPosition>;
+  /**
+   * Every message after `from`, oldest first, if they are all still kept and there are at most
+   * `max`; null when the replay could not be whole (the epoch changed, or history is too short).
+   */
+  since(
+    room: string,
+    from: StreamPosition,
+    max: number,
+  ): ChatMessage[] | null | Promise<ChatMessage[] | null>;
   /** The newest `limit` messages, or the newest of those before offset `before`, oldest first. */
   history(
     room: string,
@@ -158,6 +243,7 @@ export interface Cluster {
   readonly broker: Broker;
   readonly registry: Registry;
   readonly streams: RoomStreams;
+  readonly handover: Handover;
   /** Connects the cluster to its hub; called once before any other method. */
   start(inbox: ClusterInbox): Promise<void>;
   /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */

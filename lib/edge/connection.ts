@@ -19,6 +19,8 @@ import { REQUESTS } from "../protocol/requests.ts";
 export const FLOOD_GRACE_MS = 5000;
 /** How long a send queue may stay over `maxBufferedBytes` before the client is dropped. */
 export const SLOW_GRACE_MS = 2000;
+/** Frames kept while a resumed session moves here from another node. */
+const MAX_WAITING = 64;
 /** Past this multiple of `maxBufferedBytes` a client is dropped at once, grace or not. */
 export const SLOW_HARD_FACTOR = 16;
 
@@ -80,6 +82,10 @@ export function attachSocket(
   const flood = new Offence(FLOOD_GRACE_MS);
   const limited = config.rateLimit > 0 || config.chatRate > 0;
   let session: Session | undefined;
+  /** Frames that came while the session was still moving here from another node. */
+  let waiting: MessageEvent[] | undefined;
+  /** Set once the socket is done with: whether its session should end. */
+  let gone: { end: boolean } | undefined;
   let slowTimer: TimerId | undefined;
 
   /**
@@ -89,6 +95,7 @@ export function attachSocket(
   const forget = (end: boolean): string | undefined => {
     clock.clearTimeout(slowTimer);
     sockets.delete(socket);
+    gone ??= { end };
     const id = session?.id;
     session = undefined;
     if (id) hub.detach(id, link, end);
@@ -164,12 +171,32 @@ export function attachSocket(
       return;
     }
     sockets.add(socket);
-    session = hub.connect(link, options.resumeToken);
-    log.debug("connected", { session: session.id });
+    const opened = hub.connect(link, options.resumeToken);
+    if (!(opened instanceof Promise)) return started(opened);
+    // The session is on another node and moves here first; frames wait for it.
+    waiting = [];
+    opened.then(started, (err) => {
+      log.error("resume failed", { error: err as Error });
+      drop(CLOSE_CODES.internalError, "Internal error");
+    });
+  };
+
+  /** The session is ready: frames that came meanwhile run now, unless the socket went. */
+  const started = (opened: Session) => {
+    if (gone) return hub.detach(opened.id, link, gone.end);
+    session = opened;
+    log.debug("connected", { session: opened.id });
+    const queued = waiting ?? [];
+    waiting = undefined;
+    for (const event of queued) socket.onmessage!(event);
   };
 
   socket.onmessage = (event: MessageEvent) => {
-    if (!session) return;
+    if (!session) {
+      // A client may pipeline requests behind its resume; a few wait, more are dropped.
+      if (waiting && waiting.length < MAX_WAITING) waiting.push(event);
+      return;
+    }
     metrics.messagesIn++;
     const data = event.data;
     // The clock is only needed, and only read, when a limit is on.

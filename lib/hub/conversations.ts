@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Broker, Registry, Signal } from "../cluster/seam.ts";
+import type { Broker, ConversationEntry, Registry, SessionState, Signal } from "../cluster/seam.ts";
 import { type CloseReason, LIMITS, type ReplyData } from "../protocol/mod.ts";
 import { encodeEvent, HubError, type Session } from "./session.ts";
 import type { Timers } from "./timers.ts";
@@ -28,8 +28,13 @@ export interface ConversationsOptions {
   newId: () => string;
 }
 
+/** How long signals for a session that moved to another node are handed on from here. */
+const MOVED_FORWARD_MS = 60_000;
+
 export class Conversations {
   readonly #options: ConversationsOptions;
+  /** Sessions that moved to another node: where their late signals go. */
+  readonly #moved = new Map<string, (signal: Signal) => void>();
 
   constructor(options: ConversationsOptions) {
     this.#options = options;
@@ -62,15 +67,14 @@ export class Conversations {
         `At most ${LIMITS.maxPendingDmRequests} DM requests may wait for an answer at once`,
       );
     }
-    const { timers } = this.#options;
     // The slot is taken before the other nodes are asked, so pipelined requests cannot all pass
     // the limit while the lookups are in flight.
-    s.outgoing.set(to, timers.setTimeout(() => this.#expire(s, to), this.#options.requestTtlMs));
+    this.#arm(s, to, this.#options.now() + this.#options.requestTtlMs);
     try {
       await this.#mustExist(to);
     } catch (err) {
-      timers.clearTimeout(s.outgoing.get(to));
-      s.outgoing.delete(to);
+      this.#dropOutgoing(s, to);
+      this.#record(s, to);
       throw err;
     }
     // The session may have gone, or the request been answered, while the others were asked.
@@ -94,6 +98,7 @@ export class Conversations {
   decline(s: Session, from: string): ReplyData<"dm_decline"> | Promise<never> {
     this.#notSelf(s, from, "data.from");
     if (!s.incoming.delete(from)) return this.#noRequest(from);
+    this.#record(s, from);
     this.#signal({ kind: "dm_declined", to: from, from: s.id });
     return { with: from };
   }
@@ -175,6 +180,35 @@ export class Conversations {
     }
   }
 
+  /** What the session's conversations are, for moving it to another node. */
+  export(session: Session): Pick<SessionState, "peers" | "incoming" | "outgoing"> {
+    return {
+      peers: [...session.peers],
+      incoming: [...session.incoming],
+      outgoing: [...session.outgoing].map(([to, pending]) => [to, pending.expiresAt]),
+    };
+  }
+
+  /** Takes over the conversations of a session that moved here; its requests expire on time. */
+  import(session: Session, state: Pick<SessionState, "peers" | "incoming" | "outgoing">): void {
+    for (const [peer, name] of state.peers) session.peers.set(peer, name);
+    for (const [from, name] of state.incoming) session.incoming.set(from, name);
+    for (const [to, expiresAt] of state.outgoing) this.#arm(session, to, expiresAt);
+  }
+
+  /**
+   * The session moved to `node`'s hub: its timers stop here, and signals that still come here for
+   * it (senders that have not heard it moved) are handed on by `forward` for a while.
+   */
+  moved(session: Session, forward: (signal: Signal) => void): void {
+    this.#stopTimers(session);
+    this.#moved.set(session.id, forward);
+    this.#options.timers.setTimeout(
+      () => this.#moved.delete(session.id),
+      MOVED_FORWARD_MS,
+    );
+  }
+
   /** Disarms every expiry timer, as a stopping hub does. */
   stop(): void {
     for (const session of this.#options.sessions.values()) this.#stopTimers(session);
@@ -184,6 +218,8 @@ export class Conversations {
   receive(signal: Signal): void {
     const target = this.#options.sessions.get(signal.to);
     if (!target) {
+      const forward = this.#moved.get(signal.to);
+      if (forward) return forward(signal);
       // The target left while the signal travelled (or its end was lost in an outage): a request
       // or a message needs an answer, or the sender would go on talking to no one.
       if (signal.kind === "dm_request" || signal.kind === "dm") {
@@ -198,6 +234,7 @@ export class Conversations {
         // The two requests crossed between nodes: both sides have consented.
         if (target.outgoing.has(from)) return this.#consent(target, from, signal.name, true);
         target.incoming.set(from, signal.name);
+        this.#record(target, from);
         target.send(encodeEvent("dm_request", { from, name: signal.name }));
         return;
       case "dm_accepted":
@@ -211,6 +248,7 @@ export class Conversations {
         return;
       case "dm_declined":
         if (!this.#dropOutgoing(target, from)) return;
+        this.#record(target, from);
         target.send(encodeEvent("dm_declined", { with: from, reason: "declined" }));
         return;
       case "dm":
@@ -252,6 +290,7 @@ export class Conversations {
     this.#dropOutgoing(session, other);
     session.incoming.delete(other);
     session.peers.set(other, name);
+    this.#record(session, other);
     if (tell) session.send(encodeEvent("dm_accepted", { with: other, name }));
     if (answer) {
       this.#signal({ kind: "dm_accepted", to: other, from: session.id, name: session.name });
@@ -260,8 +299,31 @@ export class Conversations {
 
   /** Withdraws `session`'s pending request to `other`; false if there was none. */
   #dropOutgoing(session: Session, other: string): boolean {
-    this.#options.timers.clearTimeout(session.outgoing.get(other));
+    this.#options.timers.clearTimeout(session.outgoing.get(other)?.timer);
     return session.outgoing.delete(other);
+  }
+
+  /** Sends `session`'s request to `to`, expiring at `expiresAt`. */
+  #arm(session: Session, to: string, expiresAt: number): void {
+    const wait = Math.max(0, expiresAt - this.#options.now());
+    const timer = this.#options.timers.setTimeout(() => this.#expire(session, to), wait);
+    session.outgoing.set(to, { timer, expiresAt });
+    this.#record(session, to);
+  }
+
+  /**
+   * Tells the registry where `session` stands with `other` now, so that the session can be
+   * rebuilt on another node if this one dies.
+   */
+  #record(session: Session, other: string): void {
+    let entry: ConversationEntry | null = null;
+    const peer = session.peers.get(other);
+    const incoming = session.incoming.get(other);
+    const outgoing = session.outgoing.get(other);
+    if (peer !== undefined) entry = { kind: "peer", name: peer };
+    else if (incoming !== undefined) entry = { kind: "in", name: incoming };
+    else if (outgoing !== undefined) entry = { kind: "out", expiresAt: outgoing.expiresAt };
+    this.#options.registry.conversation(session.id, other, entry);
   }
 
   /** Drops any conversation or request between `session` and `other`; false if there was none. */
@@ -269,15 +331,18 @@ export class Conversations {
     const outgoing = this.#dropOutgoing(session, other);
     const peer = session.peers.delete(other);
     const incoming = session.incoming.delete(other);
-    return outgoing || peer || incoming;
+    const any = outgoing || peer || incoming;
+    if (any) this.#record(session, other);
+    return any;
   }
 
   #stopTimers(session: Session): void {
-    for (const timer of session.outgoing.values()) this.#options.timers.clearTimeout(timer);
+    for (const { timer } of session.outgoing.values()) this.#options.timers.clearTimeout(timer);
   }
 
   #expire(requester: Session, target: string): void {
     if (!requester.outgoing.delete(target)) return;
+    this.#record(requester, target);
     requester.send(encodeEvent("dm_declined", { with: target, reason: "expired" }));
     this.#signal({ kind: "dm_end", to: target, from: requester.id, reason: "expired" });
   }

@@ -35,6 +35,7 @@ import {
   type TimerId,
 } from "./session.ts";
 import { Sessions } from "./sessions.ts";
+import { Moves } from "./moves.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 export { encodeEvent, HubError, MAX_ROOMS_LISTED };
@@ -93,6 +94,7 @@ export class Hub {
   readonly #rooms: Rooms;
   readonly #dms: Conversations;
   readonly #lives: Sessions;
+  readonly #moves: Moves;
   readonly #timers: Timers;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -127,6 +129,16 @@ export class Hub {
       now: this.#now,
       newId: ulid,
       heartbeatMs: options.heartbeatMs,
+      resumeTtlMs: options.resumeTtlMs ?? 0,
+      resumeBuffer: options.resumeBuffer ?? 1000,
+    });
+    this.#moves = new Moves({
+      sessions: this.#sessions,
+      lives: this.#lives,
+      rooms: this.#rooms,
+      dms: this.#dms,
+      cluster: this.cluster,
+      now: this.#now,
       resumeTtlMs: options.resumeTtlMs ?? 0,
       resumeBuffer: options.resumeBuffer ?? 1000,
     });
@@ -171,11 +183,16 @@ export class Hub {
    * names when it can be resumed whole (its missed events follow the welcome), otherwise a new one
    * in the lobby. `link` may be a bare send function for a connection that never closes itself.
    */
-  connect(link: Link | Send, resumeToken?: string): Session {
-    return this.#lives.connect(
-      typeof link === "function" ? { send: link, close() {} } : link,
-      resumeToken,
-    );
+  connect(link: Link | Send): Session;
+  connect(link: Link | Send, resumeToken: string | undefined): Session | Promise<Session>;
+  connect(link: Link | Send, resumeToken?: string): Session | Promise<Session> {
+    const bound = typeof link === "function" ? { send: link, close() {} } : link;
+    if (resumeToken !== undefined) {
+      const resumed = this.#moves.resume(bound, resumeToken);
+      if (resumed instanceof Promise) return resumed.then((s) => s ?? this.#lives.open(bound));
+      if (resumed) return resumed;
+    }
+    return this.#lives.open(bound);
   }
 
   /**
@@ -229,6 +246,10 @@ export class Hub {
   async close(): Promise<void> {
     this.#timers.clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    if (this.#lives.resumable && this.cluster.handover.claim) {
+      // Sessions go away rather than end: another node adopts them, and clients resume there.
+      await this.cluster.handover.evacuate(await this.#moves.evacuate());
+    }
     this.#dms.stop();
     this.#lives.close();
     this.#sessions.clear();
@@ -321,6 +342,9 @@ export class Hub {
       this.#dms.gone(new Set(sessions.map((g) => g.sessionId)));
     },
     resynced: (reaped) => void this.#reconcile(reaped),
+    release: (sessionId, secret, forward) => this.#moves.release(sessionId, secret, forward),
+    adopt: (states) => this.#moves.adopt(states),
+    abandon: (ids) => this.#moves.abandon(ids),
     snapshot: (): GoneSession[] =>
       [...this.#sessions.values()].map((s) => ({
         sessionId: s.id,

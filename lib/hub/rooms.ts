@@ -9,7 +9,7 @@
  */
 
 import type { Broker, Registry } from "../cluster/seam.ts";
-import type { Member, PresenceAction, RoomInfo } from "../protocol/mod.ts";
+import type { Member, PresenceAction, RoomInfo, StreamPosition } from "../protocol/mod.ts";
 import { encodeEvent, type Session } from "./session.ts";
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
@@ -22,8 +22,27 @@ export interface RoomsOptions {
   presenceLimit: number;
 }
 
+/** Where a chat frame's data starts: `{"type":"chat","data":`. */
+const CHAT_PREFIX = '{"type":"chat","data":';
+
+/**
+ * The position of a chat frame, read from its text: a stream message ends with
+ * `"offset":N,"epoch":"E"}}` (`memory_streams.ts`, `redis/scripts/chat.lua`).
+ */
+export function chatPosition(frame: string): StreamPosition | undefined {
+  if (!frame.startsWith(CHAT_PREFIX)) return undefined;
+  const at = frame.lastIndexOf('"offset":');
+  if (at < 0) return undefined;
+  const comma = frame.indexOf(",", at);
+  const offset = Number(frame.slice(at + 9, comma));
+  const epoch = frame.slice(comma + 10, frame.length - 3);
+  return Number.isInteger(offset) ? { offset, epoch } : undefined;
+}
+
 export class Rooms {
   readonly #rooms = new Map<string, Set<Session>>();
+  /** Per room, the last message delivered here: where a session that moves resumes its replay. */
+  readonly #last = new Map<string, StreamPosition>();
   readonly #options: RoomsOptions;
 
   constructor(options: RoomsOptions) {
@@ -47,21 +66,54 @@ export class Rooms {
 
   /** Removes a member and tells the room; resolves when the other nodes no longer list it. */
   leave(session: Session, room: string): Promise<void> {
-    const members = this.#rooms.get(room);
+    const members = this.#drop(session, room);
     session.rooms.delete(room);
     const left = this.#options.registry.left(room, session.id);
-    if (members) {
-      members.delete(session);
-      if (members.size === 0) this.#rooms.delete(room);
-      this.#presence(members, session, room, "leave");
-    }
+    if (members) this.#presence(members, session, room, "leave");
     return left;
+  }
+
+  /** Takes `session` out of the local members of `room`; answers the members left, if any. */
+  #drop(session: Session, room: string): Set<Session> | undefined {
+    const members = this.#rooms.get(room);
+    if (!members) return undefined;
+    members.delete(session);
+    if (members.size === 0) {
+      this.#rooms.delete(room);
+      this.#last.delete(room);
+    }
+    return members;
   }
 
   /** A frame for the local members of `room` only. */
   deliver(room: string, frame: string): void {
     const members = this.#rooms.get(room);
-    if (members) { for (const member of members) member.send(frame); }
+    if (!members) return;
+    const position = chatPosition(frame);
+    if (position) this.#last.set(room, position);
+    for (const member of members) member.send(frame);
+  }
+
+  /** The last message delivered here in `room`, if any since the room had a local member. */
+  lastDelivered(room: string): StreamPosition | undefined {
+    return this.#last.get(room);
+  }
+
+  /**
+   * Adds a member that moved here from another node, telling nobody: to the others it never
+   * left. Resolves when the registry lists it here and the room's frames reach this node.
+   */
+  adopt(session: Session, room: string): Promise<void> {
+    let members = this.#rooms.get(room);
+    if (!members) this.#rooms.set(room, members = new Set());
+    members.add(session);
+    session.rooms.add(room);
+    return this.#options.registry.joined(room, session.id, session.name);
+  }
+
+  /** Removes a member that moved to another node, telling nobody. */
+  release(session: Session): void {
+    for (const room of session.rooms) this.#drop(session, room);
   }
 
   /** Every local member of presence-sized `rooms`, each once, except `skip`. */

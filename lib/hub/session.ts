@@ -14,6 +14,12 @@ export type Send = (frame: string) => void;
 /** A timer handle from {@link Timers}. */
 export type TimerId = number;
 
+/** A DM request waiting for its answer: the timer that expires it, and when. */
+export interface Pending {
+  readonly timer: TimerId;
+  readonly expiresAt: number;
+}
+
 /** A session's current connection, as the transport hands it to the hub. */
 export interface Link {
   send: Send;
@@ -25,6 +31,8 @@ export interface Link {
 export interface Away {
   /** Ends the session when the resume window closes. */
   readonly timer: TimerId;
+  /** When the window closes (epoch ms). */
+  readonly until: number;
   /** Frames to replay on resume, in the order they would have been sent. */
   readonly frames: string[];
   /** Set once the buffer overflowed: the session is ending and can no longer be resumed. */
@@ -42,12 +50,17 @@ export interface Session {
   readonly send: Send;
   /** The connection; undefined while away. */
   link: Link | undefined;
+  /**
+   * Frames held back, whatever the session's state: until its `welcome` can go out (a new
+   * session waits to be counted by every node), or while it moves here from another node.
+   */
+  held: string[] | undefined;
   away: Away | undefined;
   readonly rooms: Set<string>;
   /** Accepted conversations: peer id → peer name. */
   readonly peers: Map<string, string>;
-  /** DM requests this session sent that await an answer: target id → expiry timer. */
-  readonly outgoing: Map<string, TimerId>;
+  /** DM requests this session sent that await an answer: target id → expiry. */
+  readonly outgoing: Map<string, Pending>;
   /** DM requests this session received and has not answered: requester id → requester name. */
   readonly incoming: Map<string, string>;
 }

@@ -1,19 +1,20 @@
 /**
- * The lives of this node's sessions: a new session on connect, a resumed one when the client
- * brings a live resume token, away when its connection drops, back on resume, and ended by a clean
- * close, by the resume window running out, or by an overflowing replay buffer.
+ * The lives of this node's sessions: a new session on connect, away when its connection drops,
+ * back on a resume here, and ended by a clean close, by the resume window running out, or by an
+ * overflowing replay buffer. Sessions that move between nodes go through `moves.ts`, which builds
+ * on the steps here.
  *
  * While a session is away it keeps its rooms and conversations; the replayable events sent to it
  * (see `REPLAYED_EVENTS`) queue in its own buffer, at most `resumeBuffer` of them, and are sent
  * right after the resumed `welcome`. A buffer per session, rather than room streams read back on
  * resume, keeps one order for room messages and DM events alike, and costs nothing for sessions
- * that never drop.
+ * that never drop; room streams fill the gap only when a session moves between nodes.
  *
  * @module
  */
 
 import type { Registry } from "../cluster/seam.ts";
-import { defaultName, LOBBY, REPLAYED_EVENTS } from "../protocol/mod.ts";
+import { CLOSE_CODES, defaultName, LOBBY, REPLAYED_EVENTS } from "../protocol/mod.ts";
 import type { Conversations } from "./conversations.ts";
 import type { Rooms } from "./rooms.ts";
 import { encodeEvent, type Link, type Session } from "./session.ts";
@@ -36,24 +37,17 @@ export interface SessionsOptions {
   resumeBuffer: number;
 }
 
-/** The close code for a connection that another one, resuming its session, replaced. */
-const REPLACED = 4009;
-
 const REPLAYED: ReadonlySet<string> = new Set(REPLAYED_EVENTS);
 
-/** Frames held back until the welcome goes out; undefined once it has. */
-interface Hold {
-  frames: string[] | undefined;
-}
-
-/** The type of an event frame made by `encodeEvent`: it follows `{"type":"` up to the quote. */
-function eventType(frame: string): string {
-  return frame.slice(9, frame.indexOf('"', 9));
+/** Whether a frame made by `encodeEvent` is one a resumed session gets replayed. */
+export function replayed(frame: string): boolean {
+  // The type follows `{"type":"` up to the next quote.
+  return REPLAYED.has(frame.slice(9, frame.indexOf('"', 9)));
 }
 
 export class Sessions {
+  readonly tokens = new ResumeTokens();
   readonly #options: SessionsOptions;
-  readonly #tokens = new ResumeTokens();
   #away = 0;
 
   constructor(options: SessionsOptions) {
@@ -65,13 +59,51 @@ export class Sessions {
     return this.#options.sessions.size - this.#away;
   }
 
+  /** Whether resume is on. */
+  get resumable(): boolean {
+    return this.#options.resumeTtlMs > 0;
+  }
+
+  /** A new session in the lobby for `link`; `welcome` goes out once the other nodes count it. */
+  open(link: Link): Session {
+    const { registry, rooms, now } = this.#options;
+    const id = this.#options.newId();
+    const session = this.create(id, defaultName(id), now());
+    session.link = link;
+    const registered = registry.sessionOpened(id, session.name);
+    if (registered) {
+      // Frames for the session wait behind its welcome, so a welcomed client is already counted
+      // everywhere.
+      registered.then(() => {
+        if (session.link === link) this.flush(session, false);
+      });
+    } else {
+      this.flush(session, false);
+    }
+    rooms.join(session, LOBBY);
+    return session;
+  }
+
   /**
-   * A session for a new connection: the one `resumeToken` names when it can be resumed whole,
-   * otherwise a new one. Sends `welcome` first, then any replay, then live events.
+   * Resumes a session of this node on `link` if `secret` is its token's: answers false when it
+   * is not, or when the session can no longer be resumed whole (it ends then).
    */
-  connect(link: Link, resumeToken?: string): Session {
-    const resumed = resumeToken === undefined ? undefined : this.#resume(link, resumeToken);
-    return resumed ?? this.#open(link);
+  resume(session: Session, secret: string, link: Link): boolean {
+    if (!this.tokens.check(session.id, secret)) return false;
+    if (session.away?.overflowed) {
+      this.end(session.id);
+      return false;
+    }
+    const previous = session.link;
+    const frames = session.away?.frames ?? [];
+    const wasAway = this.settle(session);
+    session.link = link;
+    // The old connection must not report its end as this session's: the link no longer matches.
+    previous?.close(CLOSE_CODES.replaced, "Replaced by a resumed connection");
+    session.held = frames;
+    this.flush(session, true);
+    if (wasAway) this.back(session);
+    return true;
   }
 
   /**
@@ -81,14 +113,9 @@ export class Sessions {
   detach(id: string, link: Link, clean: boolean): void {
     const session = this.#options.sessions.get(id);
     if (!session || session.link !== link) return;
-    if (clean || this.#options.resumeTtlMs <= 0) return this.end(id);
+    if (clean || !this.resumable) return this.end(id);
     session.link = undefined;
-    session.away = {
-      timer: this.#options.timers.setTimeout(() => this.end(id), this.#options.resumeTtlMs),
-      frames: [],
-      overflowed: false,
-    };
-    this.#away++;
+    this.goAway(session, this.#options.now() + this.#options.resumeTtlMs);
     this.#options.registry.sessionAway(id);
     this.#options.rooms.presence(session, "away");
     this.#options.dms.notifyPeers(session, "dm_away");
@@ -104,9 +131,10 @@ export class Sessions {
     const session = sessions.get(id);
     if (!session) return;
     sessions.delete(id);
-    this.#settle(session);
+    this.settle(session);
     session.link = undefined;
-    this.#tokens.revoke(id);
+    session.held = undefined;
+    this.tokens.revoke(id);
     for (const room of session.rooms) rooms.leave(session, room);
     dms.ended(session);
     registry.sessionClosed(id);
@@ -114,62 +142,72 @@ export class Sessions {
 
   /** Forgets every session without telling anyone, as a stopping hub does. */
   close(): void {
-    for (const session of this.#options.sessions.values()) this.#settle(session);
-    this.#tokens.clear();
+    for (const session of this.#options.sessions.values()) this.settle(session);
+    this.tokens.clear();
   }
 
-  #open(link: Link): Session {
-    const { sessions, registry, rooms, now } = this.#options;
-    const id = this.#options.newId();
-    const name = defaultName(id);
-    const connectedAt = now();
-    const registered = registry.sessionOpened(id, name);
-    // The welcome waits until the other nodes count the session, and frames for it wait behind
-    // the welcome, so a welcomed client is already counted everywhere.
-    const hold: Hold = { frames: registered ? [] : undefined };
-    const session = this.#session(id, name, connectedAt, link, hold);
-    sessions.set(id, session);
-    if (registered) {
-      registered.then(() => {
-        const frames = hold.frames!;
-        hold.frames = undefined;
-        if (session.link !== link) return;
-        this.#welcome(session, false);
-        for (const frame of frames) link.send(frame);
-      });
-    } else {
-      this.#welcome(session, false);
-    }
-    rooms.join(session, LOBBY);
+  // The steps that `moves.ts` builds on.
+
+  /** A session registered here with nothing in it yet, holding its frames until flushed. */
+  create(id: string, name: string, connectedAt: number): Session {
+    const session: Session = {
+      id,
+      name,
+      connectedAt,
+      send: (frame) => {
+        if (session.held) session.held.push(frame);
+        else if (session.link) session.link.send(frame);
+        else if (session.away) this.#buffer(session, frame);
+      },
+      link: undefined,
+      held: [],
+      away: undefined,
+      rooms: new Set(),
+      peers: new Map(),
+      outgoing: new Map(),
+      incoming: new Map(),
+    };
+    this.#options.sessions.set(id, session);
     return session;
   }
 
-  #resume(link: Link, token: string): Session | undefined {
-    const id = this.#tokens.redeem(token);
-    const session = id === undefined ? undefined : this.#options.sessions.get(id);
-    if (!session) return undefined;
-    if (session.away?.overflowed) {
-      this.end(session.id);
-      return undefined;
+  /**
+   * Ends the hold: a connected session gets its `welcome`, then the held frames; an away one
+   * keeps the replayable ones in its buffer.
+   */
+  flush(session: Session, resumed: boolean): void {
+    const held = session.held ?? [];
+    session.held = undefined;
+    if (session.link) {
+      this.#welcome(session, resumed);
+      for (const frame of held) session.link.send(frame);
+    } else if (session.away) {
+      for (const frame of held) this.#buffer(session, frame);
     }
-    const previous = session.link;
-    const frames = session.away?.frames ?? [];
-    const wasAway = this.#settle(session);
-    session.link = link;
-    // The old connection must not report its end as this session's: the link no longer matches.
-    previous?.close(REPLACED, "Replaced by a resumed connection");
-    this.#welcome(session, true);
-    for (const frame of frames) link.send(frame);
-    if (wasAway) {
-      this.#options.registry.sessionBack(session.id, session.name);
-      this.#options.rooms.presence(session, "back");
-      this.#options.dms.notifyPeers(session, "dm_back");
-    }
-    return session;
+  }
+
+  /** Starts an away spell that ends the session at `until`. */
+  goAway(session: Session, until: number): void {
+    const id = session.id;
+    const wait = Math.max(0, until - this.#options.now());
+    session.away = {
+      timer: this.#options.timers.setTimeout(() => this.end(id), wait),
+      until,
+      frames: [],
+      overflowed: false,
+    };
+    this.#away++;
+  }
+
+  /** Tells the session's rooms and peers that it is back. */
+  back(session: Session): void {
+    this.#options.registry.sessionBack(session.id, session.name);
+    this.#options.rooms.presence(session, "back");
+    this.#options.dms.notifyPeers(session, "dm_back");
   }
 
   /** Ends an away spell, if any: disarms the timer; true if the session was away. */
-  #settle(session: Session): boolean {
+  settle(session: Session): boolean {
     if (!session.away) return false;
     this.#options.timers.clearTimeout(session.away.timer);
     session.away = undefined;
@@ -177,48 +215,44 @@ export class Sessions {
     return true;
   }
 
+  /** Drops a session that moved to another node, telling nobody here. */
+  forget(session: Session): void {
+    this.#options.sessions.delete(session.id);
+    this.settle(session);
+    this.tokens.revoke(session.id);
+    session.held = undefined;
+  }
+
+  /** Keeps one missed event for the replay; the one that overflows the buffer ends the session. */
+  #buffer(session: Session, frame: string): void {
+    const away = session.away!;
+    if (away.overflowed || !replayed(frame)) return;
+    away.frames.push(frame);
+    if (away.frames.length <= this.#options.resumeBuffer) return;
+    // The replay could no longer be whole: the session ends, as a disconnect ends it. Not in this
+    // call, which may be in the middle of a fan-out over the session's rooms.
+    away.overflowed = true;
+    away.frames.length = 0;
+    queueMicrotask(() => this.end(session.id));
+  }
+
   #welcome(session: Session, resumed: boolean): void {
-    const { resumeTtlMs } = this.#options;
-    session.link?.send(encodeEvent("welcome", {
+    const { resumeTtlMs, registry } = this.#options;
+    let resumeToken = "";
+    if (resumeTtlMs > 0) {
+      const issued = this.tokens.issue(session.id);
+      resumeToken = issued.token;
+      registry.sessionSaved(session.id, session.name, session.connectedAt, issued.secret);
+    }
+    session.link!.send(encodeEvent("welcome", {
       sessionId: session.id,
       name: session.name,
       connectedAt: session.connectedAt,
       serverTime: this.#options.now(),
       heartbeatMs: this.#options.heartbeatMs,
-      resumeToken: resumeTtlMs > 0 ? this.#tokens.issue(session.id) : "",
+      resumeToken,
       resumeTtlMs,
       resumed,
     }));
-  }
-
-  #session(id: string, name: string, connectedAt: number, link: Link, hold: Hold): Session {
-    const session: Session = {
-      id,
-      name,
-      connectedAt,
-      send: (frame) => {
-        if (session.link) {
-          if (hold.frames) hold.frames.push(frame);
-          else session.link.send(frame);
-          return;
-        }
-        const away = session.away;
-        if (!away || away.overflowed || !REPLAYED.has(eventType(frame))) return;
-        away.frames.push(frame);
-        if (away.frames.length <= this.#options.resumeBuffer) return;
-        // The replay could no longer be whole: the session ends, as a disconnect ends it. Not in
-        // this call, which may be in the middle of a fan-out over the session's rooms.
-        away.overflowed = true;
-        away.frames.length = 0;
-        queueMicrotask(() => this.end(id));
-      },
-      link,
-      away: undefined,
-      rooms: new Set(),
-      peers: new Map(),
-      outgoing: new Map(),
-      incoming: new Map(),
-    };
-    return session;
   }
 }

@@ -47,6 +47,8 @@ function setup(options: { resumeTtlMs?: number; resumeBuffer?: number } = {}) {
   const open = (token?: string) => {
     const conn = new Conn();
     const session = hub.connect(conn, token);
+    // One node: no session is ever claimed from elsewhere, so the answer is at once.
+    assert.ok(!(session instanceof Promise));
     return { conn, id: session.id };
   };
   const call = async <T extends RequestType>(

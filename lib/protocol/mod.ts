@@ -217,6 +217,8 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   /** Frame over `MAX_MESSAGE_BYTES`. */
   tooBig: 1009,
+  /** A failure on the server's side. */
+  internalError: 1011,
   /** Server restarting (SIGTERM): reconnect at once, without backoff, and resume elsewhere. */
   serviceRestart: 1012,
   /** Slow consumer: too much unsent data queued for this client. */

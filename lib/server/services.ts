@@ -41,6 +41,7 @@ export function createServices(
       log,
       historySize: config.historySize,
       historyTtlMs: config.historyTtlMs,
+      resumeTtlMs: config.resumeTtlMs,
     })
     : new LocalCluster({ historySize: config.historySize, historyTtlMs: config.historyTtlMs });
   const hub = new Hub({

@@ -8,17 +8,30 @@
  * @module
  */
 
-import type { Broker, ClusterInbox, Signal } from "../seam.ts";
+import type { Broker, ClusterInbox, SessionState, Signal } from "../seam.ts";
+import type { StreamPosition } from "../../protocol/mod.ts";
+import { chatPosition } from "../../hub/rooms.ts";
 import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
-import { CONTROL, nodeChannel, ROOM_PREFIX, roomChannel, SESSIONS } from "./keys.ts";
+import { CONTROL, inboxKey, nodeChannel, ROOM_PREFIX, roomChannel, SESSIONS } from "./keys.ts";
 import { parseControl } from "./control.ts";
+import { EVERY_NODE } from "./streams.ts";
 
 export interface RedisBrokerOptions {
   redis: RedisConnection;
   nodeId: string;
   log: Logger;
+  /** How long a signal that reached no node is kept for the node that adopts its session. */
+  inboxTtlMs: number;
 }
+
+/** A request from one node to another over their node channels, and its answer. */
+type NodeMessage =
+  | { op: "claim"; req: number; from: string; sessionId: string; secret: string }
+  | { op: "claimed"; req: number; state: SessionState | null };
+
+/** How long a node waits for another to hand a session over. */
+const CLAIM_WAIT_MS = 3000;
 
 /** How many session-to-node answers to remember; sessions never move, so entries never go stale. */
 const LOCATION_CACHE = 10_000;
@@ -32,9 +45,19 @@ export class RedisBroker implements Broker {
   /** Room channels this node is subscribed to; may lag #localRooms while Redis is down. */
   readonly #subscribed = new Set<string>();
   readonly #locations = new Map<string, string>();
+  /** Per local room, the last stream message delivered here, and the rooms changed since read. */
+  readonly #seen = new Map<string, StreamPosition>();
+  readonly #dirty = new Set<string>();
+  readonly #claims = new Map<number, (state: SessionState | null) => void>();
+  #nextRequest = 1;
   #inbox: ClusterInbox | undefined;
+  /** Called when a node announces it is leaving: it should be reaped now. */
+  onLeaving: (node: string) => void = () => {};
+
+  readonly #options: RedisBrokerOptions;
 
   constructor(options: RedisBrokerOptions) {
+    this.#options = options;
     this.#redis = options.redis;
     this.#nodeId = options.nodeId;
     this.#log = options.log;
@@ -62,14 +85,72 @@ export class RedisBroker implements Broker {
     if (this.#redis.down) return;
     const node = this.#locations.get(signal.to);
     if (node) {
-      if (node !== this.#nodeId) {
-        this.#redis.fireAndForget(
-          this.#redis.client.publish(nodeChannel(node), JSON.stringify(signal)),
-        );
-      }
+      if (node !== this.#nodeId) this.#redis.fireAndForget(this.#publishSignal(node, signal));
       return;
     }
     this.#redis.fireAndForget(this.#lookUpAndSignal(signal));
+  }
+
+  /** Sends a signal straight to `node`, as a node that let a session go forwards its late ones. */
+  forward(node: string, signal: Signal): void {
+    if (this.#redis.down) return;
+    this.#redis.fireAndForget(this.#publishSignal(node, signal));
+  }
+
+  /**
+   * Publishes a signal on its node's channel. When no node heard it (the node died, or the
+   * session is moving), it waits in the session's inbox for the node that adopts the session.
+   */
+  async #publishSignal(node: string, signal: Signal): Promise<void> {
+    const json = JSON.stringify(signal);
+    const heard = await this.#redis.client.publish(nodeChannel(node), json);
+    if (heard > 0) return;
+    const key = inboxKey(signal.to);
+    await this.#redis.client.multi().rPush(key, json).pExpire(key, this.#options.inboxTtlMs).exec();
+  }
+
+  /** Asks `node` to hand session `sessionId` over; null when it will not or does not answer. */
+  claim(node: string, sessionId: string, secret: string): Promise<SessionState | null> {
+    const req = this.#nextRequest++;
+    const { promise, resolve } = Promise.withResolvers<SessionState | null>();
+    const timer = setTimeout(() => this.#claims.get(req)?.(null), CLAIM_WAIT_MS);
+    this.#claims.set(req, (state) => {
+      clearTimeout(timer);
+      this.#claims.delete(req);
+      resolve(state);
+    });
+    const message: NodeMessage = { op: "claim", req, from: this.#nodeId, sessionId, secret };
+    this.#redis.client.publish(nodeChannel(node), JSON.stringify(message))
+      .catch((err: Error) => {
+        this.#redis.failed(err);
+        this.#claims.get(req)?.(null);
+      });
+    return promise;
+  }
+
+  /** Where a session lives now, as another node announced. */
+  moved(node: string, sessions: string[]): void {
+    for (const id of sessions) this.#locations.set(id, node);
+  }
+
+  /** The rooms whose last delivered message changed since the last call, and those now gone. */
+  takeSeen(): { changed: [string, StreamPosition][]; gone: string[] } {
+    const changed: [string, StreamPosition][] = [];
+    const gone: string[] = [];
+    for (const room of this.#dirty) {
+      const position = this.#seen.get(room);
+      if (position) changed.push([room, position]);
+      else gone.push(room);
+    }
+    this.#dirty.clear();
+    return { changed, gone };
+  }
+
+  /** Notes where a room's stream stood when this node started listening to it. */
+  seenFrom(room: string, position: StreamPosition): void {
+    if (this.#seen.has(room) || !this.#localRooms.has(room)) return;
+    this.#seen.set(room, position);
+    this.#dirty.add(room);
   }
 
   /** A signal to a session seen for the first time: where it is takes one `HGET`. */
@@ -80,9 +161,7 @@ export class RedisBroker implements Broker {
       this.#locations.delete(this.#locations.keys().next().value!);
     }
     this.#locations.set(signal.to, node);
-    if (node !== this.#nodeId) {
-      await this.#redis.client.publish(nodeChannel(node), JSON.stringify(signal));
-    }
+    if (node !== this.#nodeId) await this.#publishSignal(node, signal);
   }
 
   /** Counts a local member of `room`; resolves once frames published there reach this node. */
@@ -99,6 +178,7 @@ export class RedisBroker implements Broker {
       return;
     }
     this.#localRooms.delete(room);
+    if (this.#seen.delete(room)) this.#dirty.add(room);
     if (this.#subscribed.delete(room)) {
       this.#redis.subscriber.unsubscribe(roomChannel(room)).catch(this.#redis.failed);
     }
@@ -143,16 +223,42 @@ export class RedisBroker implements Broker {
   }
 
   readonly #onSignal = this.#guard("signal", (message) => {
-    const signal = JSON.parse(message) as Signal;
+    const parsed = JSON.parse(message) as Signal | NodeMessage;
+    if (parsed !== null && typeof parsed === "object" && "op" in parsed) {
+      return this.#onRequest(parsed);
+    }
+    const signal = parsed as Signal;
     if (typeof signal?.to !== "string" || typeof signal.from !== "string") {
       throw new Error("A signal needs string to and from");
     }
     this.#inbox!.signal(signal);
   });
 
+  /** A claim from another node, or the answer to one of ours. */
+  #onRequest(message: NodeMessage): void {
+    if (message.op === "claimed") {
+      this.#claims.get(message.req)?.(message.state ?? null);
+      return;
+    }
+    if (message.op !== "claim" || typeof message.from !== "string") {
+      throw new Error("A node request needs an op and a sender");
+    }
+    const { req, from, sessionId, secret } = message;
+    const forward = (signal: Signal) => this.forward(from, signal);
+    this.#inbox!.release(String(sessionId), String(secret), forward).then((state) => {
+      if (state) this.#locations.set(state.sessionId, from);
+      const answer: NodeMessage = { op: "claimed", req, state };
+      return this.#redis.client.publish(nodeChannel(from), JSON.stringify(answer));
+    }).catch(this.#redis.failed);
+  }
+
   readonly #onControl = this.#guard("control", (message) => {
     const control = parseControl(message);
-    if (control.kind === "gone") {
+    if (control.kind === "moved") {
+      if (control.node !== this.#nodeId) this.moved(control.node, control.sessions);
+    } else if (control.kind === "leaving") {
+      if (control.node !== this.#nodeId) this.onLeaving(control.node);
+    } else if (control.kind === "gone") {
       for (const gone of control.sessions) this.#locations.delete(gone.sessionId);
       if (control.node !== this.#nodeId) this.#inbox!.gone(control.sessions);
     } else if (control.node !== this.#nodeId) {
@@ -168,7 +274,16 @@ export class RedisBroker implements Broker {
     // Frames this node published were delivered locally already (stream messages carry no node
     // id, and every node delivers them from here); a room with no local member left may still be
     // subscribed after an outage.
-    if (message.slice(0, cut) === this.#nodeId || !this.#localRooms.has(room)) return;
-    this.#inbox!.room(room, message.slice(cut + 1));
+    const from = message.slice(0, cut);
+    if (from === this.#nodeId || !this.#localRooms.has(room)) return;
+    const frame = message.slice(cut + 1);
+    if (from === EVERY_NODE) {
+      const position = chatPosition(frame);
+      if (position) {
+        this.#seen.set(room, position);
+        this.#dirty.add(room);
+      }
+    }
+    this.#inbox!.room(room, frame);
   });
 }

@@ -31,6 +31,16 @@ export const ROOM_PREFIX = `${PREFIX}room:`;
 export const nodeSessions = (node: string): string => `${NODE_PREFIX}${node}${SESSIONS_SUFFIX}`;
 /** Set: the ids of one node's sessions that are away (not counted as connected). */
 export const nodeAway = (node: string): string => `${NODE_PREFIX}${node}${AWAY_SUFFIX}`;
+/** List: JSON signals for a session that reached no node while it moved or its node died. */
+export const inboxKey = (sessionId: string): string => `${PREFIX}inbox:${sessionId}`;
+/** Hash: what a session needs to be rebuilt elsewhere: `name`, `connectedAt`, `secret`. */
+export const sessionKey = (sessionId: string): string => `${PREFIX}session:${sessionId}`;
+/** Hash: a session's conversations, other id → entry (`registry.ts`). */
+export const sessionDmKey = (sessionId: string): string => `${PREFIX}session:${sessionId}:dm`;
+/** Hash: per room with a local member, the last stream message the node delivered. */
+export const nodeSeen = (node: string): string => `${NODE_PREFIX}${node}:seen`;
+/** Hash: session id → saved JSON state, written by a node as it stops. */
+export const nodeStates = (node: string): string => `${NODE_PREFIX}${node}:states`;
 /** Hash: a room stream's `epoch` and latest `offset`. */
 export const streamKey = (room: string): string => `${PREFIX}stream:${room}`;
 /** List: a room's last messages for `history`, newest first. */

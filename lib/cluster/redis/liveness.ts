@@ -16,7 +16,8 @@ import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
-import { CONTROL, nodeAway, NODES, nodeSessions, SESSIONS } from "./keys.ts";
+import { CONTROL, nodeAway, NODES, nodeSeen, nodeSessions, SESSIONS } from "./keys.ts";
+import { encodeSeen, type Orphans } from "./scripts.ts";
 
 export interface LivenessOptions {
   redis: RedisConnection;
@@ -25,6 +26,13 @@ export interface LivenessOptions {
   nodeId: string;
   nodeTtlMs: number;
   log: Logger;
+  /**
+   * With resume on, the sessions of a node that stopped or died are adopted rather than gone:
+   * this takes them in. Absent with resume off.
+   */
+  adopt?: (orphans: Orphans) => Promise<void>;
+  /** Whether this node saved its sessions for others to adopt as it stops. */
+  evacuated?: () => boolean;
 }
 
 export class Liveness {
@@ -34,10 +42,12 @@ export class Liveness {
   readonly #nodeTtlMs: number;
   readonly #deadAfterMs: number;
   readonly #log: Logger;
+  readonly #options: LivenessOptions;
   #inbox: ClusterInbox | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: LivenessOptions) {
+    this.#options = options;
     this.#redis = options.redis;
     this.#broker = options.broker;
     this.#nodeId = options.nodeId;
@@ -64,9 +74,15 @@ export class Liveness {
     clearInterval(this.#timer);
   }
 
-  /** Leaving at once, rather than waiting to be reaped: peers hear of it now. */
-  leave(): Promise<void> {
-    return this.#reap(this.#nodeId, false);
+  /**
+   * Leaving at once, rather than waiting to be reaped: peers hear of it now. A node that saved its
+   * sessions asks the others to adopt them; otherwise its sessions are gone.
+   */
+  async leave(): Promise<void> {
+    if (!this.#options.evacuated?.()) return await this.reap(this.#nodeId, false);
+    const control: Control = { kind: "leaving", node: this.#nodeId };
+    await this.#redis.client.multi().zRem(NODES, this.#nodeId)
+      .publish(CONTROL, JSON.stringify(control)).exec();
   }
 
   async #tick(): Promise<void> {
@@ -80,15 +96,53 @@ export class Liveness {
         await client.zRem(NODES, this.#nodeId);
         await this.resync();
       }
+      await this.#writeSeen();
       const dead = await client.zRangeByScore(NODES, "-inf", this.aliveSince() - 1);
-      for (const node of dead) if (node !== this.#nodeId) await this.#reap(node, true);
+      for (const node of dead) if (node !== this.#nodeId) await this.reap(node, true);
     } catch (err) {
       this.#redis.outage(err as Error);
     }
   }
 
+  /**
+   * Where this node's rooms' streams stood at their last delivery here, so that a node adopting
+   * its sessions after it died knows where their replays start.
+   */
+  async #writeSeen(): Promise<void> {
+    const { changed, gone } = this.#broker.takeSeen();
+    if (changed.length === 0 && gone.length === 0) return;
+    const key = nodeSeen(this.#nodeId);
+    const multi = this.#redis.client.multi();
+    if (changed.length > 0) {
+      multi.hSet(key, Object.fromEntries(changed.map(([room, p]) => [room, encodeSeen(p)])));
+    }
+    if (gone.length > 0) multi.hDel(key, gone);
+    await multi.exec();
+  }
+
+  /**
+   * Claims a node that stopped or died: with resume on, this node adopts its sessions; otherwise
+   * its entries go and every node hears which sessions went with it.
+   */
+  async reap(node: string, claim: boolean): Promise<void> {
+    const adopt = this.#options.adopt;
+    if (adopt && node !== this.#nodeId) {
+      const orphans = await this.#redis.client.hubOrphan({
+        node,
+        claim,
+        aliveSince: this.aliveSince(),
+      });
+      if (orphans.sessions.length > 0) {
+        this.#log.warn("claimed a node that stopped", { node, sessions: orphans.sessions.length });
+      }
+      await adopt(orphans);
+      return;
+    }
+    await this.#reapGone(node, claim);
+  }
+
   /** Removes a node's entries and tells every node which sessions went with it. */
-  async #reap(node: string, claim: boolean): Promise<void> {
+  async #reapGone(node: string, claim: boolean): Promise<void> {
     const sessions = await this.#redis.client.hubReap({
       node,
       claim,
@@ -98,6 +152,20 @@ export class Liveness {
     if (sessions.length === 0 && claim) return;
     const control: Control = { kind: "gone", node, sessions };
     await this.#redis.client.publish(CONTROL, JSON.stringify(control));
+  }
+
+  /** Lets go of the local sessions that Redis routes to another node: it adopted them. */
+  async #abandonAdopted(inbox: ClusterInbox): Promise<void> {
+    const ids = inbox.snapshot().map((s) => s.sessionId);
+    if (ids.length === 0) return;
+    const owners = await this.#redis.client.hmGet(SESSIONS, ids) as (string | null)[];
+    const taken = ids.filter((_, i) => owners[i] !== null && owners[i] !== this.#nodeId);
+    if (taken.length === 0) return;
+    this.#log.warn("sessions adopted elsewhere while cut off; letting them go", {
+      node: this.#nodeId,
+      sessions: taken.length,
+    });
+    inbox.abandon(taken);
   }
 
   /** Rewrites this node's whole state, after an outage or after being reaped. */
@@ -111,6 +179,8 @@ export class Liveness {
       // Rooms first joined while Redis was down have no subscription yet. Subscribing comes
       // before this node is listed again, so whoever sees it counted can also reach its members.
       await this.#broker.resubscribe();
+      // Sessions another node adopted while this one was cut off are that node's now.
+      if (this.#options.adopt) await this.#abandonAdopted(inbox);
       // Entries from before the outage may be stale; start from nothing, without telling anyone.
       await client.hubReap({ node: this.#nodeId, claim: false, aliveSince: 0 });
       const multi = client.multi();

@@ -11,7 +11,8 @@
  * is back. On return the node rewrites its whole state, so counts are exact again.
  *
  * The parts, one job each: `connection.ts` (the two connections, health, outages), `broker.ts`
- * (delivery), `registry.ts` (who is where), `streams.ts` (numbered room streams and history), `liveness.ts` (heartbeats, reaping, resync),
+ * (delivery), `registry.ts` (who is where), `streams.ts` (numbered room streams and history),
+ * `handover.ts` (sessions moving between nodes), `liveness.ts` (heartbeats, reaping, resync),
  * `keys.ts` (names), `scripts.ts` with `scripts/*.lua` (the atomic steps), `control.ts` (the
  * control channel's messages).
  *
@@ -25,6 +26,7 @@ import { RedisBroker } from "./broker.ts";
 import { RedisRegistry } from "./registry.ts";
 import { Liveness } from "./liveness.ts";
 import { RedisStreams } from "./streams.ts";
+import { RedisHandover } from "./handover.ts";
 import { MemoryStreams } from "../memory_streams.ts";
 import { HISTORY_DEFAULTS } from "../local.ts";
 
@@ -39,6 +41,11 @@ export interface RedisClusterOptions {
   historySize?: number;
   /** How long a room's history outlives its last message (`HISTORY_TTL_MS`). */
   historyTtlMs?: number;
+  /**
+   * How long an away session waits to be resumed (`RESUME_TTL_MS`). With it on, the sessions of
+   * a node that stops or dies are adopted by another node rather than gone.
+   */
+  resumeTtlMs?: number;
 }
 
 /** How long a start waits for Redis before serving local clients alone. */
@@ -49,6 +56,7 @@ export class RedisCluster implements Cluster {
   readonly broker: RedisBroker;
   readonly registry: RedisRegistry;
   readonly streams: RedisStreams;
+  readonly handover: RedisHandover;
   readonly #fallback: MemoryStreams;
   readonly #log: Logger;
   readonly #redis: RedisConnection;
@@ -61,8 +69,31 @@ export class RedisCluster implements Cluster {
     this.#log = log;
     const redis = new RedisConnection(options);
     this.#redis = redis;
-    this.broker = new RedisBroker({ redis, nodeId, log });
-    this.#liveness = new Liveness({ redis, broker: this.broker, nodeId, nodeTtlMs, log });
+    const resumeTtlMs = options.resumeTtlMs ?? 0;
+    // Signals that reached no node wait as long as their session may wait to be resumed.
+    const inboxTtlMs = Math.max(resumeTtlMs, 1000);
+    this.broker = new RedisBroker({ redis, nodeId, log, inboxTtlMs });
+    this.handover = new RedisHandover({
+      redis,
+      broker: this.broker,
+      nodeId,
+      log,
+      resumeTtlMs,
+      aliveSince: () => this.#liveness.aliveSince(),
+      reap: (node, claim) => this.#liveness.reap(node, claim),
+    });
+    this.#liveness = new Liveness({
+      redis,
+      broker: this.broker,
+      nodeId,
+      nodeTtlMs,
+      log,
+      adopt: resumeTtlMs > 0 ? (orphans) => this.handover.adoptOrphans(orphans) : undefined,
+      evacuated: () => this.handover.evacuated,
+    });
+    this.broker.onLeaving = (node) => {
+      this.#liveness.reap(node, false).catch(redis.failed);
+    };
     this.registry = new RedisRegistry({
       redis,
       broker: this.broker,
@@ -83,6 +114,7 @@ export class RedisCluster implements Cluster {
    */
   async start(inbox: ClusterInbox): Promise<void> {
     this.broker.attach(inbox);
+    this.handover.attach(inbox);
     this.#fallback.attach((room, frame) => inbox.room(room, frame));
     this.#liveness.attach(inbox);
     const joining = (async () => {

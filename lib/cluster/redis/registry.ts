@@ -6,13 +6,25 @@
  * @module
  */
 
-import type { Registry } from "../seam.ts";
+import type { ConversationEntry, Registry, SessionState } from "../seam.ts";
 import type { Member } from "../../protocol/mod.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
 import type { LiveView } from "./scripts.ts";
-import { CONTROL, nodeAway, nodeSessions, ROOMS, SESSIONS } from "./keys.ts";
+import {
+  CONTROL,
+  nodeAway,
+  nodeMembers,
+  nodeSessions,
+  ROOMS,
+  sessionDmKey,
+  sessionKey,
+  SESSIONS,
+} from "./keys.ts";
+
+/** How long a session's saved record outlives its last welcome, if nobody ends it. */
+const SAVED_TTL_MS = 86_400_000;
 
 export interface RedisRegistryOptions {
   redis: RedisConnection;
@@ -65,8 +77,54 @@ export class RedisRegistry implements Registry {
         .hDel(SESSIONS, sessionId)
         .hDel(nodeSessions(this.#nodeId), sessionId)
         .sRem(nodeAway(this.#nodeId), sessionId)
+        .del([sessionKey(sessionId), sessionDmKey(sessionId)])
         .exec(),
     );
+  }
+
+  sessionSaved(sessionId: string, name: string, connectedAt: number, secret: string): void {
+    if (this.#redis.down) return;
+    const key = sessionKey(sessionId);
+    this.#redis.fireAndForget(
+      this.#redis.client.multi()
+        .hSet(key, { name, connectedAt: String(connectedAt), secret })
+        .pExpire(key, SAVED_TTL_MS)
+        .exec(),
+    );
+  }
+
+  conversation(sessionId: string, other: string, entry: ConversationEntry | null): void {
+    if (this.#redis.down) return;
+    const key = sessionDmKey(sessionId);
+    this.#redis.fireAndForget(
+      entry === null
+        ? this.#redis.client.hDel(key, other)
+        : this.#redis.client.multi().hSet(key, other, JSON.stringify(entry))
+          .pExpire(key, SAVED_TTL_MS).exec(),
+    );
+  }
+
+  sessionAdopted(state: SessionState, away: boolean): Promise<void> {
+    const { sessionId, name } = state;
+    return this.#redis.write(() => {
+      const multi = this.#redis.client.multi()
+        .hSet(SESSIONS, sessionId, this.#nodeId)
+        .hSet(nodeSessions(this.#nodeId), sessionId, name);
+      if (away) multi.sAdd(nodeAway(this.#nodeId), sessionId);
+      const moved: Control = { kind: "moved", node: this.#nodeId, sessions: [sessionId] };
+      return multi.publish(CONTROL, JSON.stringify(moved)).exec();
+    });
+  }
+
+  sessionReleased(sessionId: string, rooms: string[]): void {
+    for (const room of rooms) this.#broker.roomLeft(room);
+    if (this.#redis.down) return;
+    const multi = this.#redis.client.multi()
+      .hDel(nodeSessions(this.#nodeId), sessionId)
+      .sRem(nodeAway(this.#nodeId), sessionId);
+    // Only this node's list of what to reap: the room lists now name the node that has it.
+    for (const room of rooms) multi.sRem(nodeMembers(this.#nodeId), `${room}\n${sessionId}`);
+    this.#redis.fireAndForget(multi.exec());
   }
 
   sessionAway(sessionId: string): void {

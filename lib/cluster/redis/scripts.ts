@@ -22,7 +22,9 @@ import {
   nodeAway,
   nodeMembers,
   NODES,
+  nodeSeen,
   nodeSessions,
+  nodeStates,
   ROOM_PREFIX,
   roomKey,
   ROOMS,
@@ -33,6 +35,8 @@ import chatLua from "./scripts/chat.lua" with { type: "text" };
 import countLua from "./scripts/count.lua" with { type: "text" };
 import historyLua from "./scripts/history.lua" with { type: "text" };
 import positionLua from "./scripts/position.lua" with { type: "text" };
+import orphanLua from "./scripts/orphan.lua" with { type: "text" };
+import sinceLua from "./scripts/since.lua" with { type: "text" };
 import joinLua from "./scripts/join.lua" with { type: "text" };
 import leaveLua from "./scripts/leave.lua" with { type: "text" };
 import locateLua from "./scripts/locate.lua" with { type: "text" };
@@ -74,6 +78,50 @@ export interface Reap {
 }
 
 const done = (): void => {};
+
+/** A claimed node's sessions, as `orphan.lua` answers them. */
+export interface Orphans {
+  sessions: { sessionId: string; name: string; away: boolean; rooms: string[] }[];
+  /** Per room, the last stream message the node delivered. */
+  seen: Map<string, StreamPosition>;
+  /** The states the node saved as it stopped, by session id, as JSON. */
+  states: Map<string, string>;
+}
+
+/** `[key, value, key, value...]` as pairs. */
+function pairs(flat: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+/** A stream position as the seen hash keeps it: `<offset> <epoch>`. */
+export function encodeSeen(position: StreamPosition): string {
+  return `${position.offset} ${position.epoch}`;
+}
+
+function decodeSeen(text: string): StreamPosition {
+  const cut = text.indexOf(" ");
+  return { offset: Number(text.slice(0, cut)), epoch: text.slice(cut + 1) };
+}
+
+function parseOrphans(reply: unknown): Orphans {
+  const [flat, seen, states] = reply as [string[], string[], string[]];
+  const sessions: Orphans["sessions"] = [];
+  for (let i = 0; i < flat.length;) {
+    const sessionId = flat[i++];
+    const name = flat[i++];
+    const away = flat[i++] === "1";
+    const count = Number(flat[i++]);
+    sessions.push({ sessionId, name, away, rooms: flat.slice(i, i + count) });
+    i += count;
+  }
+  return {
+    sessions,
+    seen: new Map(pairs(seen).map(([room, text]) => [room, decodeSeen(text)])),
+    states: new Map(pairs(states)),
+  };
+}
 
 /** One chat message for a room's stream (`streams.ts`). */
 export interface StreamAppend {
@@ -135,6 +183,19 @@ export const SCRIPTS = {
       parser.push(epoch, String(ttlMs));
     },
     transformReply: position,
+  }),
+  /** The messages after a position, if they can all be replayed. */
+  hubSince: defineScript({
+    SCRIPT: sinceLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, room: string, from: StreamPosition, max: number) {
+      parser.pushKeys([streamKey(room), historyKey(room)]);
+      parser.push(from.epoch, String(from.offset), String(max));
+    },
+    transformReply(reply: unknown): ChatMessage[] | null {
+      if (reply === null) return null;
+      return (reply as string[]).map((m) => JSON.parse(m) as ChatMessage).reverse();
+    },
   }),
   /** A page of a room's history with its position. */
   hubHistory: defineScript({
@@ -235,6 +296,23 @@ export const SCRIPTS = {
       parser.push(member.sessionId, member.room);
     },
     transformReply: done,
+  }),
+  /** Claims a stopped or dead node whose sessions are to be adopted; answers them. */
+  hubOrphan: defineScript({
+    SCRIPT: orphanLua,
+    NUMBER_OF_KEYS: 6,
+    parseCommand(parser: CommandParser, reap: Reap) {
+      parser.pushKeys([
+        NODES,
+        nodeSessions(reap.node),
+        nodeMembers(reap.node),
+        nodeAway(reap.node),
+        nodeSeen(reap.node),
+        nodeStates(reap.node),
+      ]);
+      parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince));
+    },
+    transformReply: parseOrphans,
   }),
   /** Removes everything a node owns; answers the sessions that went with it. */
   hubReap: defineScript({

@@ -28,6 +28,9 @@ function recordingInbox() {
     gone: (sessions) => gone.resolve(sessions),
     resynced() {},
     snapshot: () => [],
+    release: () => Promise.resolve(null),
+    adopt: () => Promise.resolve(),
+    abandon() {},
   };
   return { inbox, renamed: renamed.promise, gone: gone.promise };
 }

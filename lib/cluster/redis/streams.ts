@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { StreamPosition } from "../../protocol/mod.ts";
+import type { ChatMessage, StreamPosition } from "../../protocol/mod.ts";
 import { MemoryStreams, newEpoch } from "../memory_streams.ts";
 import type { ChatDraft, RoomStreams } from "../seam.ts";
 import type { RedisConnection } from "./connection.ts";
@@ -66,6 +66,11 @@ export class RedisStreams implements RoomStreams {
       fallback.position(room),
       () => redis.client.hubPosition(room, newEpoch(), this.#options.historyTtlMs),
     );
+  }
+
+  since(room: string, from: StreamPosition, max: number): Promise<ChatMessage[] | null> {
+    const { redis } = this.#options;
+    return redis.read(null, () => redis.client.hubSince(room, from, max));
   }
 
   async history(room: string, page: { limit: number; before?: number }) {

@@ -1,0 +1,178 @@
+/**
+ * Sessions moving between nodes over Redis, so a client can resume on any node:
+ *
+ * - **Claim.** A resume lands on a node that does not have the session. Redis says which node
+ *   does; a live one is asked on its node channel to hand the session over (`broker.ts`), and
+ *   answers its state. A node that stopped or died is first claimed and its sessions adopted
+ *   here (`orphan.lua`), after which the resume is an ordinary one.
+ * - **Evacuate.** A node that stops (SIGTERM, SIGINT) saves every session's state in Redis and
+ *   leaves the node list; the first node to hear it claims them all.
+ * - **Rebuild.** A node killed without warning saved nothing, so its sessions are rebuilt from
+ *   what Redis keeps for each (`sessionKey`: name, start, token secret; `sessionDmKey`: its
+ *   conversations) and where their rooms' streams stood at the node's last heartbeat.
+ * - **Inbox.** A signal that reached no node while its session moved waits in Redis for the node
+ *   that takes the session in.
+ *
+ * @module
+ */
+
+import type { ClusterInbox, ConversationEntry, Handover, SessionState, Signal } from "../seam.ts";
+import type { Logger } from "../../server/log.ts";
+import type { StreamPosition } from "../../protocol/mod.ts";
+import type { RedisConnection } from "./connection.ts";
+import type { RedisBroker } from "./broker.ts";
+import { inboxKey, NODES, nodeStates, sessionDmKey, sessionKey, SESSIONS } from "./keys.ts";
+import type { Orphans } from "./scripts.ts";
+
+export interface RedisHandoverOptions {
+  redis: RedisConnection;
+  broker: RedisBroker;
+  nodeId: string;
+  log: Logger;
+  /** How long an away session waits to be resumed. */
+  resumeTtlMs: number;
+  /** The oldest heartbeat that still counts as alive, now. */
+  aliveSince: () => number;
+  /** Claims a node that stopped or died, adopting its sessions here (`liveness.ts`). */
+  reap: (node: string, claim: boolean) => Promise<void>;
+}
+
+/** How many times a claim follows a session that moved while it was being claimed. */
+const CLAIM_TRIES = 3;
+
+export class RedisHandover implements Handover {
+  readonly #options: RedisHandoverOptions;
+  #inbox: ClusterInbox | undefined;
+  #evacuated = false;
+
+  constructor(options: RedisHandoverOptions) {
+    this.#options = options;
+  }
+
+  attach(inbox: ClusterInbox): void {
+    this.#inbox = inbox;
+  }
+
+  /** Whether this node saved its sessions for others to adopt, rather than ending them. */
+  get evacuated(): boolean {
+    return this.#evacuated;
+  }
+
+  async claim(sessionId: string, secret: string): Promise<SessionState | "local" | null> {
+    const { redis, broker, nodeId } = this.#options;
+    if (redis.down) return null;
+    try {
+      for (let tries = 0; tries < CLAIM_TRIES; tries++) {
+        const node = await redis.client.hGet(SESSIONS, sessionId) as string | null;
+        if (!node) return null;
+        if (node === nodeId) return "local";
+        const seen = await redis.client.zScore(NODES, node);
+        if (seen !== null && seen >= this.#options.aliveSince()) {
+          return await broker.claim(node, sessionId, secret);
+        }
+        // Stopped (off the list) or silent: adopt its sessions here, then look again.
+        await this.#options.reap(node, seen !== null);
+      }
+    } catch (err) {
+      redis.failed(err as Error);
+    }
+    return null;
+  }
+
+  async evacuate(states: SessionState[]): Promise<void> {
+    const { redis, nodeId, resumeTtlMs } = this.#options;
+    if (redis.down || states.length === 0) return;
+    const key = nodeStates(nodeId);
+    const multi = redis.client.multi();
+    for (const state of states) multi.hSet(key, state.sessionId, JSON.stringify(state));
+    await multi.pExpire(key, resumeTtlMs).exec();
+    this.#evacuated = true;
+  }
+
+  async drain(sessionId: string): Promise<Signal[]> {
+    const { redis } = this.#options;
+    if (redis.down) return [];
+    const key = inboxKey(sessionId);
+    try {
+      const [items] = await redis.client.multi().lRange(key, 0, -1).del(key).exec() as unknown as [
+        string[],
+      ];
+      return items.map((item) => JSON.parse(item) as Signal)
+        .filter((s) => s?.to === sessionId && typeof s.from === "string");
+    } catch (err) {
+      redis.failed(err as Error);
+      return [];
+    }
+  }
+
+  /** Takes in the sessions of a node this node claimed: saved states, or rebuilt ones. */
+  async adoptOrphans(orphans: Orphans): Promise<void> {
+    if (orphans.sessions.length === 0) return;
+    const rebuilt = orphans.sessions.filter((s) => !orphans.states.has(s.sessionId));
+    const records = await this.#records(rebuilt.map((s) => s.sessionId));
+    const until = Date.now() + this.#options.resumeTtlMs;
+    const states: SessionState[] = [];
+    for (const session of orphans.sessions) {
+      const saved = orphans.states.get(session.sessionId);
+      if (saved) {
+        states.push({ ...JSON.parse(saved) as SessionState, awayUntil: until });
+        continue;
+      }
+      const { record, dms } = records.get(session.sessionId)!;
+      const lastOffsets: Record<string, StreamPosition> = {};
+      for (const room of session.rooms) {
+        const seen = orphans.seen.get(room);
+        if (seen) lastOffsets[room] = seen;
+      }
+      states.push({
+        sessionId: session.sessionId,
+        name: session.name,
+        connectedAt: Number(record.connectedAt) || Date.now(),
+        secret: record.secret ?? "",
+        rooms: session.rooms,
+        ...conversations(dms),
+        frames: [],
+        lastOffsets,
+        awayUntil: session.away ? until : undefined,
+      });
+    }
+    this.#options.log.warn("adopting sessions of a node that stopped", {
+      node: this.#options.nodeId,
+      sessions: states.length,
+    });
+    await this.#inbox!.adopt(states);
+  }
+
+  /** Each session's saved record and conversations, in one round trip. */
+  async #records(ids: string[]) {
+    const out = new Map<string, { record: Record<string, string>; dms: Record<string, string> }>();
+    if (ids.length === 0) return out;
+    const multi = this.#options.redis.client.multi();
+    for (const id of ids) multi.hGetAll(sessionKey(id)).hGetAll(sessionDmKey(id));
+    const replies = await multi.exec() as unknown as Record<string, string>[];
+    ids.forEach((id, i) => out.set(id, { record: replies[2 * i], dms: replies[2 * i + 1] }));
+    return out;
+  }
+}
+
+/** A session's conversations as the registry keeps them, in a state's shape. */
+function conversations(
+  entries: Record<string, string>,
+): Pick<SessionState, "peers" | "incoming" | "outgoing"> {
+  const state: Pick<SessionState, "peers" | "incoming" | "outgoing"> = {
+    peers: [],
+    incoming: [],
+    outgoing: [],
+  };
+  for (const [other, json] of Object.entries(entries)) {
+    try {
+      const entry = JSON.parse(json) as ConversationEntry;
+      if (entry.kind === "peer") state.peers.push([other, entry.name]);
+      else if (entry.kind === "in") state.incoming.push([other, entry.name]);
+      else if (entry.kind === "out") state.outgoing.push([other, entry.expiresAt]);
+    } catch {
+      // A broken entry loses that one conversation, not the session.
+    }
+  }
+  return state;
+}

@@ -1,0 +1,230 @@
+/**
+ * Sessions that move between nodes, so a client can resume on any node of a deployment:
+ *
+ * - a resume token for a session of another node: this node claims the session through the
+ *   cluster's handover, takes its state, and resumes it here;
+ * - a claim from another node: this node lets the session go, with no word to anyone, and hands
+ *   over its state (the events it missed, where its room replays start);
+ * - a node that stops hands every session's state to the cluster ({@link Moves.evacuate}), and
+ *   the node that adopts them, or a node that reaps a dead one, takes them in away.
+ *
+ * Taking a session in is one path for all of these ({@link Moves.take}): its rooms are joined
+ * here silently (to the others it never left), the room messages it missed on its old node are
+ * read back from the room streams after the last one that node delivered, and the frames that
+ * arrive meanwhile wait behind them, without duplicates, so the replay is whole and in order, or
+ * the session ends.
+ *
+ * @module
+ */
+
+import type { Cluster, SessionState, Signal } from "../cluster/seam.ts";
+import { CLOSE_CODES, type StreamPosition } from "../protocol/mod.ts";
+import type { Conversations } from "./conversations.ts";
+import { chatPosition, type Rooms } from "./rooms.ts";
+import { encodeEvent, type Link, type Session } from "./session.ts";
+import { replayed, type Sessions } from "./sessions.ts";
+import { parseToken } from "./tokens.ts";
+
+export interface MovesOptions {
+  sessions: Map<string, Session>;
+  lives: Sessions;
+  rooms: Rooms;
+  dms: Conversations;
+  cluster: Cluster;
+  now: () => number;
+  resumeTtlMs: number;
+  resumeBuffer: number;
+}
+
+export class Moves {
+  readonly #options: MovesOptions;
+  /** Sessions being taken in: a claim for one of them waits for it. */
+  readonly #taking = new Map<string, Promise<Session | undefined>>();
+
+  constructor(options: MovesOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * The session a resume token names, resumed on `link`: here, or claimed from another node.
+   * Undefined when the token resumes nothing; the caller opens a new session then.
+   */
+  resume(link: Link, token: string): Session | undefined | Promise<Session | undefined> {
+    const parsed = parseToken(token);
+    if (!parsed || !this.#options.lives.resumable) return undefined;
+    const { sessionId, secret } = parsed;
+    const local = this.#options.sessions.get(sessionId);
+    if (local) return this.#options.lives.resume(local, secret, link) ? local : undefined;
+    if (!this.#options.cluster.handover.claim) return undefined;
+    return this.#claim(sessionId, secret, link);
+  }
+
+  /**
+   * Lets a local session go to the node its client resumed on, if `secret` is its token's:
+   * answers its state; signals that still come here for it go to `forward`.
+   */
+  async release(
+    sessionId: string,
+    secret: string,
+    forward: (signal: Signal) => void,
+  ): Promise<SessionState | null> {
+    await this.#taking.get(sessionId);
+    const { sessions, lives, rooms, dms, cluster } = this.#options;
+    const session = sessions.get(sessionId);
+    if (!session || !lives.tokens.check(sessionId, secret)) return null;
+    const state = await this.#state(session, secret);
+    // The state was read across an await: a session that ended meanwhile is not handed on.
+    if (sessions.get(sessionId) !== session) return null;
+    lives.forget(session);
+    rooms.release(session);
+    dms.moved(session, forward);
+    cluster.registry.sessionReleased(sessionId, state.rooms);
+    session.link?.close(CLOSE_CODES.replaced, "Replaced by a resumed connection");
+    session.link = undefined;
+    return state;
+  }
+
+  /**
+   * Lets go of sessions another node adopted while this one was cut off: nobody is told, since
+   * to the others they never left, and their clients are told to resume at once (1012).
+   */
+  abandon(sessionIds: string[]): void {
+    const { sessions, lives, rooms, dms, cluster } = this.#options;
+    for (const id of sessionIds) {
+      const session = sessions.get(id);
+      if (!session) continue;
+      lives.forget(session);
+      rooms.release(session);
+      dms.moved(session, (signal) => cluster.broker.signal(signal));
+      cluster.registry.sessionReleased(id, [...session.rooms]);
+      session.link?.close(CLOSE_CODES.serviceRestart, "Session moved to another node");
+      session.link = undefined;
+    }
+  }
+
+  /** The states of every session, as this node stops: each is away from now on. */
+  async evacuate(): Promise<SessionState[]> {
+    const { sessions, lives, now, resumeTtlMs } = this.#options;
+    const states: SessionState[] = [];
+    for (const session of [...sessions.values()]) {
+      const state = await this.#state(session, lives.tokens.secret(session.id));
+      state.awayUntil ??= now() + resumeTtlMs;
+      states.push(state);
+    }
+    return states;
+  }
+
+  /** Sessions of a node that stopped or died, now this node's: away until resumed. */
+  async adopt(states: SessionState[]): Promise<void> {
+    await Promise.all(states.map((state) => this.take(state)));
+  }
+
+  /**
+   * Takes a session in: resumed on `link`, or away until its window closes. Undefined when its
+   * replay could not be whole; the session has ended then, as a disconnect ends one.
+   */
+  take(state: SessionState, link?: Link): Promise<Session | undefined> {
+    const taking = this.#take(state, link).finally(() => this.#taking.delete(state.sessionId));
+    this.#taking.set(state.sessionId, taking);
+    return taking;
+  }
+
+  async #claim(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
+    const claimed = await this.#options.cluster.handover.claim!(sessionId, secret);
+    if (claimed === null) return undefined;
+    if (claimed === "local") {
+      // Adopted here meanwhile (its node stopped or died): an ordinary resume from here on.
+      await this.#taking.get(sessionId);
+      const local = this.#options.sessions.get(sessionId);
+      return local && this.#options.lives.resume(local, secret, link) ? local : undefined;
+    }
+    return await this.take(claimed, link);
+  }
+
+  async #take(state: SessionState, link?: Link): Promise<Session | undefined> {
+    const { sessions, lives, rooms, dms, cluster, now } = this.#options;
+    if (sessions.has(state.sessionId)) return undefined;
+    const session = lives.create(state.sessionId, state.name, state.connectedAt);
+    lives.tokens.adopt(state.sessionId, state.secret);
+    if (!link) lives.goAway(session, state.awayUntil ?? now() + this.#options.resumeTtlMs);
+    dms.import(session, state);
+    // Joined first, so that every message from here on reaches the session; the ones before
+    // come from the streams, from where its old node left off.
+    await Promise.all(state.rooms.map((room) => rooms.adopt(session, room)));
+    await cluster.registry.sessionAdopted(state, !link);
+    const missed = await this.#missed(state);
+    const late = await cluster.handover.drain(state.sessionId);
+    if (!missed || sessions.get(state.sessionId) !== session) {
+      lives.end(state.sessionId);
+      return undefined;
+    }
+    session.held = [...state.frames, ...missed.frames, ...unseen(session.held ?? [], missed.last)];
+    if (link) {
+      session.link = link;
+      lives.flush(session, true);
+      if (state.awayUntil !== undefined) lives.back(session);
+    } else {
+      lives.flush(session, false);
+      // Its old node died with it connected: to the others it is away now.
+      if (state.awayUntil === undefined) {
+        cluster.registry.sessionAway(session.id);
+        rooms.presence(session, "away");
+        dms.notifyPeers(session, "dm_away");
+      }
+    }
+    for (const signal of late) dms.receive(signal);
+    return sessions.get(state.sessionId) === session ? session : undefined;
+  }
+
+  /**
+   * The room messages a moving session missed after its old node's last delivery, as frames in
+   * room order, with the last offset read per room; null when they cannot all be replayed.
+   */
+  async #missed(
+    state: SessionState,
+  ): Promise<{ frames: string[]; last: Map<string, StreamPosition> } | null> {
+    const frames: string[] = [];
+    const last = new Map<string, StreamPosition>();
+    let budget = this.#options.resumeBuffer - state.frames.length;
+    for (const room of state.rooms) {
+      const from = state.lastOffsets[room];
+      if (!from) continue;
+      const messages = await this.#options.cluster.streams.since(room, from, Math.max(0, budget));
+      if (messages === null) return null;
+      budget -= messages.length;
+      for (const message of messages) frames.push(encodeEvent("chat", message));
+      last.set(room, messages.at(-1) ?? from);
+    }
+    return { frames, last };
+  }
+
+  async #state(session: Session, secret: string): Promise<SessionState> {
+    const { rooms, dms, cluster } = this.#options;
+    const lastOffsets: Record<string, StreamPosition> = {};
+    for (const room of session.rooms) {
+      lastOffsets[room] = rooms.lastDelivered(room) ?? await cluster.streams.position(room);
+    }
+    return {
+      sessionId: session.id,
+      name: session.name,
+      connectedAt: session.connectedAt,
+      secret,
+      rooms: [...session.rooms],
+      ...dms.export(session),
+      frames: [...session.away?.frames ?? []].filter(replayed),
+      lastOffsets,
+      awayUntil: session.away?.until,
+    };
+  }
+}
+
+/** The frames held during a move, less the room messages the replay from the streams has. */
+function unseen(held: string[], last: Map<string, StreamPosition>): string[] {
+  return held.filter((frame) => {
+    const position = chatPosition(frame);
+    if (!position) return true;
+    const room = frame.slice(31, frame.indexOf('"', 31));
+    const seen = last.get(room);
+    return !seen || seen.epoch !== position.epoch || position.offset > seen.offset;
+  });
+}
