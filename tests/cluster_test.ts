@@ -9,48 +9,12 @@
 
 import assert from "node:assert/strict";
 import { eventually } from "./helpers.ts";
-import { Redis, redisMissing } from "./redis_server.ts";
+import { clusterTest, startCluster, statsCount } from "./cluster_nodes.ts";
 import { mark, type Recorded, Recorder } from "./recorder.ts";
-import { type ServerProcess, spawnServer } from "./server_process.ts";
 
 const NODE_TTL_MS = 1500;
 
-interface Cluster extends AsyncDisposable {
-  redis: Redis;
-  nodes: ServerProcess[];
-}
-
-async function startCluster(size: number, env: Record<string, string> = {}): Promise<Cluster> {
-  const redis = new Redis();
-  await redis.start();
-  const nodes = await Promise.all(
-    Array.from({ length: size }, (_, i) =>
-      spawnServer({
-        REDIS_URL: redis.url,
-        NODE_ID: `node-${i}`,
-        NODE_TTL_MS: String(NODE_TTL_MS),
-        CHAT_RATE: "0",
-        LOG_LEVEL: "info",
-        ...env,
-      })),
-  );
-  return {
-    redis,
-    nodes,
-    async [Symbol.asyncDispose]() {
-      await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
-      await redis.stop();
-    },
-  };
-}
-
-async function statsCount(node: ServerProcess): Promise<number> {
-  const response = await fetch(`${node.origin}/api/stats`);
-  return (await response.json()).count;
-}
-
-const test = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: redisMissing, fn });
+const test = clusterTest;
 
 /** [msgId, text] of each chat, in the order they came. */
 const chats = (events: Recorded[]) =>
