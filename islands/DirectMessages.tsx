@@ -59,7 +59,13 @@ export default function DirectMessages() {
                   onClick={() => store.showDm(c.peer === active?.peer ? null : c.peer)}
                 >
                   <span class="conversation-name">{c.name}</span>
-                  <span class={`pill status-${c.status}`}>{STATUS[c.status]}</span>
+                  {
+                    /* An open conversation with an away peer is just "Away": "Connected" would
+                      say the opposite; a pending request keeps its status beside it. */
+                  }
+                  {!(c.peerAway && c.status === "open") && (
+                    <span class={`pill status-${c.status}`}>{STATUS[c.status]}</span>
+                  )}
                   {c.peerAway && <span class="pill status-away">Away</span>}
                   {c.unread > 0 && (
                     <span class="count" aria-label={`${c.unread} unread`}>{c.unread}</span>
