@@ -26,6 +26,10 @@ Deno.test("defaults when nothing is set, or set to empty", () => {
   assert.equal(DEFAULTS.chatRate, 20);
   assert.equal(DEFAULTS.maxBufferedBytes, 1_048_576);
   assert.equal(DEFAULTS.presenceLimit, 250);
+  assert.equal(DEFAULTS.resumeTtlMs, 120_000);
+  assert.equal(DEFAULTS.resumeBuffer, 1000);
+  assert.equal(DEFAULTS.historySize, 200);
+  assert.equal(DEFAULTS.historyTtlMs, 3_600_000);
 });
 
 Deno.test("every variable is read", () => {
@@ -47,6 +51,10 @@ Deno.test("every variable is read", () => {
       REDIS_PASSWORD: "s3cret",
       NODE_ID: "node-a",
       NODE_TTL_MS: "2000",
+      RESUME_TTL_MS: "0",
+      RESUME_BUFFER: "50",
+      HISTORY_SIZE: "0",
+      HISTORY_TTL_MS: "5000",
     }),
     {
       port: 0,
@@ -65,12 +73,19 @@ Deno.test("every variable is read", () => {
       redisPassword: "s3cret",
       nodeId: "node-a",
       nodeTtlMs: 2000,
+      resumeTtlMs: 0,
+      resumeBuffer: 50,
+      historySize: 0,
+      historyTtlMs: 5000,
     },
   );
   assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
 });
 
 Deno.test("bad values name their variable", () => {
+  assert.match(refused({ RESUME_BUFFER: "0" }, "RESUME_BUFFER"), /1 to/);
+  assert.match(refused({ RESUME_TTL_MS: "-1" }, "RESUME_TTL_MS"), /whole number|0 to/);
+  assert.match(refused({ HISTORY_SIZE: "lots" }, "HISTORY_SIZE"), /whole number/);
   assert.match(refused({ PORT: "eighty" }, "PORT"), /whole number/);
   assert.match(refused({ PORT: "70000" }, "PORT"), /0 to 65535/);
   assert.match(refused({ PORT: "-1" }, "PORT"), /whole number/);
