@@ -38,6 +38,7 @@ import type { ErrorBody, Events, EventType, ReplyData, RequestType } from "../pr
 import { Connection } from "./connection.ts";
 import { RequestError } from "./errors.ts";
 import { decodeFrame } from "./frames.ts";
+import { ChatOrder } from "./chat_order.ts";
 import { EventListeners, Listeners } from "./listeners.ts";
 import {
   type ClientOptions,
@@ -82,6 +83,8 @@ export class HubClient {
   #events = new EventListeners();
   #errorListeners = new Listeners<[ErrorBody]>();
   #warnedMalformed = false;
+  /** Chat already delivered, so a replay that repeats one is not passed on twice. */
+  readonly #chats = new ChatOrder();
 
   /**
    * Opens the connection at once.
@@ -273,11 +276,13 @@ export class HubClient {
         this.#onWelcome(frame.data);
         return this.#events.emit("welcome", frame.data);
       case "event":
+        if (frame.type === "chat" && !this.#chats.admit(frame.data as Events["chat"])) return;
         return this.#events.emit(frame.type, frame.data);
     }
   }
 
   #onWelcome(welcome: Events["welcome"]): void {
+    if (welcome.sessionId !== this.#session?.sessionId) this.#chats.clear();
     this.#session = welcome;
     // Requests that waited for the connection go first, in the order they were made.
     this.#sendQueued();
