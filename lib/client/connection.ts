@@ -13,6 +13,9 @@
  * and 4009 (another connection resumed this session: stop, or the two would take the session
  * from each other forever).
  *
+ * It runs a little past 300 lines because every way a socket can end is decided here, in one place,
+ * on purpose (see `#onDrop`).
+ *
  * @module
  */
 
