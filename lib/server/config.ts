@@ -45,7 +45,20 @@ export interface Config {
   historySize: number;
   /** How long a room's history outlives its last message. */
   historyTtlMs: number;
+  /** WebSocket connections this process holds at most; 0 derives it from the open-file limit. */
+  maxConnections: number;
+  /**
+   * The origin browsers reach the server at (`https://chat.example.com`); empty when unset. When
+   * set, it is the server's own origin and upgrades with another `Host` are refused.
+   */
+  publicUrl: string;
+  /** Bearer token for `/metrics`; empty means only loopback may read it. */
+  metricsToken: string;
+  /** `text`: one greppable line per record; `json`: one JSON object per line, for log shippers. */
+  logFormat: LogFormat;
 }
+
+export type LogFormat = "text" | "json";
 
 export const DEFAULTS: Config = {
   port: 8000,
@@ -68,6 +81,10 @@ export const DEFAULTS: Config = {
   resumeBuffer: 1000,
   historySize: 200,
   historyTtlMs: 3_600_000,
+  maxConnections: 0,
+  publicUrl: "",
+  metricsToken: "",
+  logFormat: "text",
 };
 
 /** One documented variable: its name, what it holds, and how to read it. */
@@ -159,6 +176,29 @@ function logLevel(raw: string): LogLevel {
   throw new Error(`expected debug, info, warn or error, got "${raw}"`);
 }
 
+function publicUrl(raw: string): string {
+  const text = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`"${raw}" is not a URL like https://chat.example.com`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`"${raw}" must use http or https`);
+  }
+  if (url.origin !== text.replace(/\/$/, "")) {
+    throw new Error(`"${raw}" is not a bare origin; use ${url.origin}`);
+  }
+  return url.origin;
+}
+
+function logFormat(raw: string): LogFormat {
+  const text = raw.trim().toLowerCase();
+  if (text === "text" || text === "json") return text;
+  throw new Error(`expected text or json, got "${raw}"`);
+}
+
 const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   port: { key: "port", env: "PORT", parse: integer(0, 65535) },
   host: { key: "host", env: "HOST", parse: host },
@@ -180,6 +220,10 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   resumeBuffer: { key: "resumeBuffer", env: "RESUME_BUFFER", parse: integer(1, 1_000_000) },
   historySize: { key: "historySize", env: "HISTORY_SIZE", parse: integer(0, 100_000) },
   historyTtlMs: { key: "historyTtlMs", env: "HISTORY_TTL_MS", parse: integer(1000) },
+  maxConnections: { key: "maxConnections", env: "MAX_CONNECTIONS", parse: integer(0, 10_000_000) },
+  publicUrl: { key: "publicUrl", env: "PUBLIC_URL", parse: publicUrl },
+  metricsToken: { key: "metricsToken", env: "METRICS_TOKEN", parse: (raw) => raw.trim() },
+  logFormat: { key: "logFormat", env: "LOG_FORMAT", parse: logFormat },
 };
 
 /**

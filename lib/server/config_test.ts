@@ -55,6 +55,10 @@ Deno.test("every variable is read", () => {
       RESUME_BUFFER: "50",
       HISTORY_SIZE: "0",
       HISTORY_TTL_MS: "5000",
+      MAX_CONNECTIONS: "100",
+      PUBLIC_URL: "https://chat.example.com/",
+      METRICS_TOKEN: " t0ken ",
+      LOG_FORMAT: "JSON",
     }),
     {
       port: 0,
@@ -77,6 +81,10 @@ Deno.test("every variable is read", () => {
       resumeBuffer: 50,
       historySize: 0,
       historyTtlMs: 5000,
+      maxConnections: 100,
+      publicUrl: "https://chat.example.com",
+      metricsToken: "t0ken",
+      logFormat: "json",
     },
   );
   assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
@@ -86,6 +94,10 @@ Deno.test("bad values name their variable", () => {
   assert.match(refused({ RESUME_BUFFER: "0" }, "RESUME_BUFFER"), /1 to/);
   assert.match(refused({ RESUME_TTL_MS: "-1" }, "RESUME_TTL_MS"), /whole number|0 to/);
   assert.match(refused({ HISTORY_SIZE: "lots" }, "HISTORY_SIZE"), /whole number/);
+  assert.match(refused({ PUBLIC_URL: "chat.example.com" }, "PUBLIC_URL"), /not a URL/);
+  assert.match(refused({ PUBLIC_URL: "https://chat.example.com/app" }, "PUBLIC_URL"), /bare/);
+  assert.match(refused({ LOG_FORMAT: "xml" }, "LOG_FORMAT"), /text or json/);
+  assert.match(refused({ MAX_CONNECTIONS: "-5" }, "MAX_CONNECTIONS"), /whole number/);
   assert.match(refused({ PORT: "eighty" }, "PORT"), /whole number/);
   assert.match(refused({ PORT: "70000" }, "PORT"), /0 to 65535/);
   assert.match(refused({ PORT: "-1" }, "PORT"), /whole number/);
