@@ -1,43 +1,33 @@
 /**
  * The rooms slice of the store: the rooms this session is in (members and who of them is away,
  * message stream with its history, unread count), the one shown, and the directory of rooms on
- * the hub. How messages, history and replays fold into a room's stream is `room_stream.ts`.
+ * the hub. How messages, history and replays fold into a room's stream is `room_stream.ts`, how
+ * presence and renames fold into its member list is `room_members.ts`, and the paging of its
+ * history is `room_history.ts`; this module holds the signals and the requests that change them.
+ *
+ * It is a little over 300 lines because what is left is one closure over the rooms signal, and a
+ * quarter of it is the documented interfaces the islands and the store rely on; splitting it
+ * further would only hand that signal from module to module.
  *
  * @module
  */
 
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
-import { type Events, LIMITS, LOBBY, type Member, type RoomInfo } from "../protocol/mod.ts";
+import { type Events, LIMITS, LOBBY, type RoomInfo } from "../protocol/mod.ts";
 import { checkText, quietly, type Request } from "./requests.ts";
-import {
-  atPosition,
-  emptyStream,
-  hasOlder,
-  historyPage,
-  liveMessage,
-  oldestShown,
-  type RoomStream,
-  withNotice,
-} from "./room_stream.ts";
+import { type PagedRoom, roomHistory } from "./room_history.ts";
+import { allHere, here, presenceChange, type RoomMember, withName } from "./room_members.ts";
+import { atPosition, emptyStream, liveMessage, withNotice } from "./room_stream.ts";
 import { MAX_ITEMS, notice } from "./stream.ts";
 
-/** A member of a room we are in. */
-export interface RoomMember extends Member {
-  /**
-   * Its connection dropped and it may come back (presence `away`, until `back` or `leave`).
-   * Member lists from the hub do not say, so a member counts as here until told otherwise.
-   */
-  away: boolean;
-}
+export type { RoomMember } from "./room_members.ts";
 
 /** A room this session is in: its stream (items in offset order) and more. */
-export interface RoomView extends RoomStream {
+export interface RoomView extends PagedRoom {
   room: string;
   members: RoomMember[];
   /** Messages that arrived while another room was shown. */
   unread: number;
-  /** A page of older messages is on its way. */
-  loadingOlder: boolean;
 }
 
 /** The rooms of a page, to keep across a reload. */
@@ -121,15 +111,9 @@ function freshRoom(room: string): RoomView {
   return { ...emptyStream(), room, members: [], unread: 0, loadingOlder: false };
 }
 
-/** The hub's member list, everyone counted as here. */
-function here(members: readonly Member[]): RoomMember[] {
-  return members.map(({ sessionId, name }) => ({ sessionId, name, away: false }));
-}
-
 export function createRooms(deps: RoomsDeps): RoomsSlice {
   const { request, me } = deps;
   const maxItems = deps.maxItems ?? MAX_ITEMS;
-  const pageSize = deps.historyPage ?? LIMITS.defaultHistoryLimit;
   const rooms = signal<readonly RoomView[]>([freshRoom(LOBBY)]);
   const currentRoom = signal<string | null>(LOBBY);
   const roomList = signal<readonly RoomInfo[]>([]);
@@ -146,12 +130,8 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       members: clearMembers ? [] : r.members,
     }));
   }
-
-  /** Fetches the newest page of a room's history and merges it in. */
-  async function loadLatest(roomName: string): Promise<void> {
-    const reply = await request("history", { room: roomName, limit: pageSize });
-    update(roomName, (r) => historyPage(r, reply, { limit: pageSize }, me()));
-  }
+  const pageSize = deps.historyPage ?? LIMITS.defaultHistoryLimit;
+  const history = roomHistory({ request, me, pageSize, find, update });
 
   /**
    * Joins a room we are (or should be) in again, for its members and position, then loads its
@@ -160,7 +140,7 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
   async function rejoin(roomName: string): Promise<void> {
     const reply = await request("join", { room: roomName });
     update(roomName, (r) => ({ ...atPosition(r, reply), members: here(reply.members) }));
-    await loadLatest(roomName);
+    await history.latest(roomName);
   }
 
   async function refreshRooms(): Promise<void> {
@@ -213,7 +193,7 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       });
       quietly(refreshRooms());
       // The room is open whether or not its history comes: "Load older" can try again.
-      await loadLatest(wanted).catch(() => {});
+      await history.latest(wanted).catch(() => {});
     },
 
     async leave(roomName) {
@@ -235,20 +215,7 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       await request("chat", { room: roomName, text });
     },
 
-    async loadOlder(roomName) {
-      const r = find(roomName);
-      if (r === undefined || r.loadingOlder || !hasOlder(r)) return;
-      const before = oldestShown(r) ?? undefined;
-      update(roomName, (x) => ({ ...x, loadingOlder: true }));
-      try {
-        // Nothing shown yet (the first page failed): the newest page.
-        const asked = before === undefined ? { limit: pageSize } : { limit: pageSize, before };
-        const reply = await request("history", { room: roomName, ...asked });
-        update(roomName, (x) => historyPage(x, reply, asked, me()));
-      } finally {
-        update(roomName, (x) => ({ ...x, loadingOlder: false }));
-      }
-    },
+    loadOlder: history.older,
 
     memberName(sessionId) {
       for (const r of rooms.value) {
@@ -261,7 +228,7 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
     renameSelf(sessionId, name) {
       rooms.value = rooms.value.map((r) => ({
         ...r,
-        members: r.members.map((m) => m.sessionId === sessionId ? { ...m, name } : m),
+        members: withName(r.members, sessionId, name),
       }));
     },
 
@@ -277,11 +244,10 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       tellAll("Reconnected: same session, nothing lost.");
       // Presence is not replayed: who went away or came back meanwhile is unknown, and a member
       // wrongly shown away would stay greyed out for good.
-      rooms.value = rooms.value.map((r) =>
-        r.members.some((m) => m.away)
-          ? { ...r, members: r.members.map((m) => m.away ? { ...m, away: false } : m) }
-          : r
-      );
+      rooms.value = rooms.value.map((r) => {
+        const members = allHere(r.members);
+        return members === r.members ? r : { ...r, members };
+      });
     },
 
     resync() {
@@ -310,39 +276,11 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
 
     presence(p) {
       const r = find(p.room);
-      if (r === undefined) return 0;
-      const known = r.members.find((m) => m.sessionId === p.sessionId);
-      const others = r.members.filter((m) => m.sessionId !== p.sessionId);
-      const member = { sessionId: p.sessionId, name: p.name };
-      // Away and back keep the member's place in the list, and say nothing in the stream: a
-      // dropped connection that comes back is not news, and a resume would flood the room.
-      let next: RoomView;
-      let delta: number;
-      switch (p.action) {
-        case "join":
-          next = withNotice(r, `${p.name} joined #${p.room}.`, maxItems);
-          next = { ...next, members: [...others, { ...member, away: false }] };
-          delta = 1;
-          break;
-        case "leave":
-          next = withNotice(r, `${p.name} left #${p.room}.`, maxItems);
-          next = { ...next, members: others };
-          delta = known?.away ? 0 : -1;
-          break;
-        case "away":
-        case "back": {
-          const away = p.action === "away";
-          if (known?.away === away) return 0;
-          const members = known === undefined
-            ? [...others, { ...member, away }] // joined while we were away ourselves
-            : r.members.map((m) => m.sessionId === p.sessionId ? { ...m, name: p.name, away } : m);
-          next = { ...r, members };
-          delta = away ? -1 : 1;
-          break;
-        }
-      }
-      update(p.room, () => next);
-      return delta;
+      const change = r === undefined ? null : presenceChange(r.members, p);
+      if (r === undefined || change === null) return 0;
+      const told = change.notice === null ? r : withNotice(r, change.notice, maxItems);
+      update(p.room, () => ({ ...told, members: change.members }));
+      return change.delta;
     },
 
     renamed({ sessionId, name }) {
@@ -351,7 +289,7 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
         if (!old || old.name === name) return r;
         return {
           ...withNotice(r, `${old.name} is now ${name}.`, maxItems),
-          members: r.members.map((m) => m.sessionId === sessionId ? { ...m, name } : m),
+          members: withName(r.members, sessionId, name),
         };
       });
     },
