@@ -8,6 +8,7 @@
  */
 
 import { LIMITS, type RequestData, type RequestType } from "./mod.ts";
+import { checkName } from "./names.ts";
 
 /**
  * Reads one field of `data`: returns the normalized value, or throws a message that names the
@@ -75,16 +76,6 @@ const room: FieldCheck<string> = (value, field) => {
   return value;
 };
 
-/** A display name, trimmed: the limits apply to what other sessions will see. */
-const name: FieldCheck<string> = (value, field) => {
-  if (typeof value !== "string") throw `${field} must be a string`;
-  const trimmed = value.trim();
-  if (trimmed.length < LIMITS.minNameLength || trimmed.length > LIMITS.maxNameLength) {
-    throw `${field} must be ${LIMITS.minNameLength} to ${LIMITS.maxNameLength} characters after trimming`;
-  }
-  return trimmed;
-};
-
 /** A whole number from `min` to `max`. */
 function integer(min: number, max: number): FieldCheck<number> {
   return (value, field) => {
@@ -125,7 +116,7 @@ export const REQUESTS: RequestTable = {
     cost: "frame",
   },
   random: { fields: { text: anyText }, cost: "frame" },
-  set_name: { fields: { name }, cost: "notify" },
+  set_name: { fields: { name: checkName }, cost: "notify" },
   join: { fields: { room }, cost: "notify" },
   leave: { fields: { room }, cost: "notify" },
   chat: { fields: { room, text: message }, cost: "notify" },
