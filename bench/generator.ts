@@ -6,13 +6,15 @@
  *
  * Commands: `connect` (open sockets, optionally join a room), `rpc` (random requests, by count or
  * for a duration), `publish` (chat to a room at a fixed rate, open loop), `burst` (chat with a
- * fixed window in flight), `fanout` (what this process's sockets received, per phase), `close`.
+ * fixed window in flight), `fanout` (what this process's sockets received, per phase), `close`;
+ * and the resume storm's `storm_open`, `storm_arm` and `storm_wait` (`storm_client.ts`).
  *
  * @module
  */
 
 import { Histogram, type HistogramData } from "../tools/load/histogram.ts";
 import { lines } from "./lines.ts";
+import { type StormCommand, stormCommand } from "./storm_client.ts";
 import { type Dialect, type DialectName, DIALECTS, type Incoming } from "./wire.ts";
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between processes. */
@@ -32,7 +34,8 @@ export type Command =
   | { cmd: "publish"; room: string; phase: string; rate: number; durationMs: number }
   | { cmd: "burst"; room: string; phase: string; window: number; durationMs: number }
   | { cmd: "fanout"; phase: string }
-  | { cmd: "close" };
+  | { cmd: "close" }
+  | StormCommand;
 
 export interface ConnectResult {
   opened: number;
@@ -332,6 +335,10 @@ async function run(command: Command): Promise<unknown> {
       for (const conn of pool) conn.ws.close();
       pool.length = 0;
       return {};
+    case "storm_open":
+    case "storm_arm":
+    case "storm_wait":
+      return await stormCommand(command);
   }
 }
 

@@ -1,17 +1,20 @@
 /**
  * `deno task bench [--quick] [--rounds N]
  * [--peers hub,hub-nohistory,echo,socket.io,flask-socketio,hub-2-nodes]
- * [--workloads rpc,fanout,connections] [--generators N] [--no-report]`: checks every peer once with
- * its official client, then runs the RPC and fan-out workloads in rounds, the servers interleaved
- * (each workload runs every server in turn, in an order rotated by one each round) so a burst of
- * outside load lands on every server alike; the connections workload runs once per server after
- * the rounds. Writes `bench/results/<timestamp>.json` (every round's figures, their medians and
+ * [--workloads rpc,fanout,connections,storm] [--generators N] [--no-report]`: checks every peer
+ * once with its official client, then runs the RPC and fan-out workloads in rounds, the servers
+ * interleaved (each workload runs every server in turn, in an order rotated by one each round) so a
+ * burst of outside load lands on every server alike; the connections workload runs once per server
+ * after the rounds. Writes `bench/results/<timestamp>.json` (every round's figures, their medians and
  * the machine's load per round), then `docs/benchmarks.md` and `docs/benchmarks.png` from it.
  * `hub-2-nodes` is the hub as two processes joined by a Redis the harness starts
  * (`bench/cluster.ts`), measured once, in the last round right after the single hub.
  * `hub-nohistory` (the hub with `HISTORY_SIZE=0`) runs fan-out only, right next to the hub in every
- * round, for the cost of room history as a ratio of adjacent runs. Every peer,
- * Redis and generator process is stopped on exit, Ctrl-C and errors included.
+ * round, for the cost of room history as a ratio of adjacent runs. The `storm` workload (the
+ * resume storm, `bench/storm.ts`: sessions on one node of two, that node stopped with SIGTERM,
+ * every client resuming on the other) runs once, last, when `hub` or `hub-2-nodes` is asked for;
+ * `--peers hub --workloads storm` runs it alone. Every peer, Redis and generator process is
+ * stopped on exit, Ctrl-C and errors included.
  *
  * @module
  */
@@ -47,6 +50,7 @@ import {
   type RpcFigures,
 } from "./workloads.ts";
 import { writeReport } from "./report.ts";
+import { resumeStorm, type StormFigures } from "./storm.ts";
 
 /** One round's RPC figures. */
 export interface RpcSet {
@@ -92,6 +96,14 @@ export interface Results {
   peers: Partial<Record<PeerName, PeerResult>>;
   /** The hub as two nodes joined by Redis (`hub-2-nodes`), when it ran. */
   twoNode?: TwoNodeResult;
+  /** The resume storm across two nodes (`storm` workload), when it ran. */
+  storm?: StormResult;
+}
+
+/** The resume storm: once, on its own two-node deployment. */
+export interface StormResult {
+  figures?: StormFigures;
+  errors: string[];
 }
 
 /** The two-node run: the same RPC and fan-out workloads, clients split evenly over the nodes. */
@@ -131,6 +143,13 @@ export interface Settings {
   };
   connectionSteps: number[];
   settleMs: number;
+  /** The resume storm (absent in results from before it). */
+  storm?: {
+    sessions: number;
+    concurrency: number;
+    settleMs: number;
+    timeoutMs: number;
+  };
 }
 
 const FULL: Settings = {
@@ -143,6 +162,7 @@ const FULL: Settings = {
   flask: { seqRequests: 2000, rpcDurationMs: 3000, fanoutDurationMs: 5000, saturationMs: 2000 },
   connectionSteps: [1000, 2500, 5000, 7500, 10_000],
   settleMs: 2000,
+  storm: { sessions: 1000, concurrency: 50, settleMs: 1000, timeoutMs: 30_000 },
 };
 
 const QUICK: Settings = {
@@ -156,6 +176,7 @@ const QUICK: Settings = {
   flask: { seqRequests: 500, rpcDurationMs: 1000, fanoutDurationMs: 1000, saturationMs: 500 },
   connectionSteps: [1000, 2000],
   settleMs: 500,
+  storm: { sessions: 200, concurrency: 50, settleMs: 500, timeoutMs: 15_000 },
 };
 
 const t0 = performance.now();
@@ -175,8 +196,9 @@ function machine(): Omit<Results["machine"], "loadavgAfter"> {
   };
 }
 
-export const WORKLOADS: readonly WorkloadName[] = ["rpc", "fanout", "connections"];
-export type Workload = WorkloadName;
+/** The peers' own workloads, and the resume storm (the hub's two-node deployment only). */
+export type Workload = WorkloadName | "storm";
+export const WORKLOADS: readonly Workload[] = ["rpc", "fanout", "connections", "storm"];
 
 /** Runs `fn`, logging it; a failure is logged and kept in `errors`, and gives `undefined`. */
 async function attempt<T>(
@@ -355,6 +377,32 @@ async function runTwoNodeWorkload(
   }
 }
 
+/**
+ * The resume storm, once; a session that did not come back as itself is an error of the run, as
+ * resuming on another node after SIGTERM is what the deployment promises.
+ */
+async function runStorm(settings: Settings): Promise<StormResult> {
+  const result: StormResult = { errors: [] };
+  const name = "resume storm";
+  if (!(await attempt(name, result.errors, "redis-server", redisVersion))) return result;
+  const s = settings.storm!;
+  result.figures = await attempt(
+    name,
+    result.errors,
+    `${s.sessions} sessions on node A, SIGTERM, resume on node B`,
+    () => resumeStorm({ ...s, generators: settings.generators }),
+  );
+  const f = result.figures;
+  if (f && f.resumed < f.sessions) {
+    result.errors.push(
+      `${f.sessions - f.resumed} of ${f.sessions} sessions did not resume: ${
+        f.problems.join("; ")
+      }`,
+    );
+  }
+  return result;
+}
+
 /** Each peer's medians over its rounds. */
 function summarize(result: PeerResult): void {
   const rounds = result.rounds ?? [];
@@ -400,10 +448,12 @@ async function main(): Promise<number> {
   }
   // A server that takes part in none of the workloads asked for is not even started.
   const names = PEERS.filter((name) =>
-    requested.includes(name) && workloads.some((w) => runsWorkload(name, w))
+    requested.includes(name) && workloads.some((w) => w !== "storm" && runsWorkload(name, w))
   );
   const roundWorkloads = (["rpc", "fanout"] as const).filter((w) => workloads.includes(w));
   const wantTwoNode = requested.includes(TWO_NODE) && roundWorkloads.length > 0;
+  const wantStorm = workloads.includes("storm") &&
+    (requested.includes("hub") || requested.includes(TWO_NODE));
   stopAllOnSignal();
   await initClock();
   const started = performance.now();
@@ -431,8 +481,10 @@ async function main(): Promise<number> {
       if (await checkPeer(name, result)) ready.push(name);
     }
     let twoNode: TwoNodeResult | undefined;
-    if (wantTwoNode) {
+    if (wantTwoNode || wantStorm) {
       results.versions["redis-server"] = await redisVersion().catch(() => "missing");
+    }
+    if (wantTwoNode) {
       twoNode = { nodes: 2, rpc: {}, errors: [] };
       results.twoNode = twoNode;
       if (!(await checkTwoNode(twoNode))) twoNode = undefined;
@@ -490,6 +542,7 @@ async function main(): Promise<number> {
         );
       }
     }
+    if (wantStorm) results.storm = await runStorm(settings);
   } finally {
     await stopAll();
   }
@@ -502,7 +555,7 @@ async function main(): Promise<number> {
   log(`wrote ${file} (${results.durationS} s)`);
   if (!values["no-report"]) await writeReport(results, file);
   const failed = Object.values(results.peers).some((p) => p.errors.length > 0) ||
-    (results.twoNode?.errors.length ?? 0) > 0;
+    (results.twoNode?.errors.length ?? 0) > 0 || (results.storm?.errors.length ?? 0) > 0;
   return failed ? 1 : 0;
 }
 

@@ -177,11 +177,14 @@ export function startHub(name: string, port: number, env: Record<string, string>
       CHAT_RATE: "0",
       LOG_LEVEL: "warn",
       // A REDIS_URL in the caller's environment must not turn the single hub into a node, nor a
-      // HISTORY_SIZE change the history the hub is measured with (empty means the default).
+      // HISTORY_SIZE change the history the hub is measured with, nor RESUME_TTL_MS=0 leave the
+      // resume storm nothing to resume (empty means the default).
       REDIS_URL: "",
       NODE_ID: "",
       HISTORY_SIZE: "",
       HISTORY_TTL_MS: "",
+      RESUME_TTL_MS: "",
+      RESUME_BUFFER: "",
       ...env,
     },
   });

@@ -8,9 +8,9 @@
  * ```
  *
  * The page is its sections in order: `report_sections.ts` (one function per section),
- * `report_history.ts` (fan-out with history on and off) and `report_two_nodes.ts`, with the
- * targets in `report_targets.ts` and the shared number and table formatting in
- * `report_format.ts`.
+ * `report_history.ts` (fan-out with history on and off), `report_two_nodes.ts` and
+ * `report_storm.ts` (the resume storm), with the targets in `report_targets.ts` and the shared
+ * number and table formatting in `report_format.ts`.
  *
  * @module
  */
@@ -36,6 +36,7 @@ import {
 } from "./report_sections.ts";
 import { historySection } from "./report_history.ts";
 import { twoNodeSection } from "./report_two_nodes.ts";
+import { stormSection } from "./report_storm.ts";
 
 // The trailing slash matters: file names are appended to it.
 const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
@@ -54,6 +55,7 @@ export function markdown(results: Results, file: string, chart: string | undefin
     ...historySection(results),
     ...connectionsSection(results),
     ...(results.twoNode ? twoNodeSection(results, results.twoNode) : []),
+    ...(results.storm ? stormSection(results, results.storm) : []),
     ...comparisonSection(results),
     ...targetsSection(results),
     ...findingsSection(),

@@ -23,7 +23,7 @@ import {
   spreadOf,
   table,
 } from "./report_format.ts";
-import { targets, targetsTable } from "./report_targets.ts";
+import { stormTargets, targets, targetsTable } from "./report_targets.ts";
 
 /** The title and where the page comes from. */
 export function titleSection(results: Results, file: string): string[] {
@@ -393,17 +393,28 @@ export function comparisonSection(results: Results): string[] {
 
 /** The targets, met or not (nothing without the hub). */
 export function targetsSection(results: Results): string[] {
-  if (!results.peers.hub) return [];
+  const list = [...(results.peers.hub ? targets(results) : []), ...stormTargets(results)];
+  if (list.length === 0) return [];
   return [
     "## Targets",
     "",
-    "Issue 4's targets against the other servers, then what room history may cost a fan-out " +
-    "(the other is the hub with `HISTORY_SIZE=0`, see above). Each target is a ratio: the hub's " +
-    "figure over the other's (or over the fixed limit), taken within each round and judged on " +
-    "the median of the per-round ratios. The last column counts the rounds in which the target " +
-    "was met on its own; RSS comes from the single connections run.",
+    ...(results.peers.hub
+      ? [
+        "Issue 4's targets against the other servers, then what room history may cost a fan-out " +
+        "(the other is the hub with `HISTORY_SIZE=0`, see above). Each target is a ratio: the " +
+        "hub's figure over the other's (or over the fixed limit), taken within each round and " +
+        "judged on the median of the per-round ratios. The last column counts the rounds in which " +
+        "the target was met on its own; RSS comes from the single connections run.",
+      ]
+      : []),
+    ...(results.storm?.figures
+      ? [
+        "The resume storm's target is a count from its single run: sessions resumed as " +
+        "themselves over sessions opened.",
+      ]
+      : []),
     "",
-    targetsTable(targets(results)),
+    targetsTable(list),
     "",
   ];
 }
@@ -426,6 +437,7 @@ export function errorsSection(results: Results): string[] {
   const errors = [
     ...allPeersOf(results).flatMap((n) => r(n).errors.map((e) => `- ${n}: ${e}`)),
     ...(results.twoNode?.errors ?? []).map((e) => `- hub, 2 nodes: ${e}`),
+    ...(results.storm?.errors ?? []).map((e) => `- resume storm: ${e}`),
   ];
   return errors.length > 0 ? ["## Errors in this run", "", ...errors, ""] : [];
 }
@@ -469,6 +481,11 @@ export function methodSection(results: Results): string[] {
     "  both, chat both ways) before timing. Generator `i` connects to node `i mod 2`; the fan-out",
     "  publisher is on node 0. Hub CPU sums both hubs' process trees from `/proc`; Redis's CPU is",
     "  `used_cpu_user + used_cpu_sys` from `INFO cpu`, read just before and after the timed part.",
+    "- **Resume storm.** `bench/storm.ts` on its own two-node deployment; the clients are",
+    "  `bench/storm_client.ts` inside the generator processes (raw WebSockets, one resume attempt",
+    "  each), and `bench/storm_summary.ts` sums up what each saw. Its percentiles are exact",
+    "  (nearest rank over every session), not from the histogram. The check after it asks node B",
+    "  with `HubClient` for `num_clients` and the room's members.",
     "",
   ];
 }

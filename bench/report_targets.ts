@@ -1,7 +1,8 @@
 /**
  * The targets for the hub, each a ratio against another server (or a fixed limit) taken round by
  * round and judged on the median of those ratios: issue 4's against the other servers, and what
- * room history may cost a fan-out (against the hub itself with `HISTORY_SIZE=0`).
+ * room history may cost a fan-out (against the hub itself with `HISTORY_SIZE=0`); and the resume
+ * storm's, a fixed count from its single run.
  *
  * @module
  */
@@ -99,6 +100,28 @@ export function historyTargets(results: Results): Target[] {
     );
   }
   return list;
+}
+
+/**
+ * The resume storm's promise: every session of the stopped node resumes on the other, none gets a
+ * new session (one run, a fixed count rather than a ratio to another server).
+ */
+export function stormTargets(results: Results): Target[] {
+  const f = results.storm?.figures;
+  if (!f) return [];
+  return [
+    target(
+      `resume storm: all ${
+        f.sessions.toLocaleString("en-US")
+      } sessions resumed after SIGTERM (one run)`,
+      [f.resumed],
+      "min",
+      1,
+      [f.sessions],
+      "sessions opened",
+      " sessions",
+    ),
+  ];
 }
 
 /** Every target, evaluated round by round on one run. */
