@@ -68,7 +68,8 @@ function checkFields<S extends object>(fields: FieldChecks<S>, data: unknown): S
     }
     checked[field] = fields[field](value, `data.${field}`);
   }
-  if (record === undefined && data !== undefined && (typeof data !== "object" || data === null)) {
+  // Arrays are objects to `typeof`, so the record test, not typeof, decides.
+  if (record === undefined && data !== undefined && !isRecord(data)) {
     throw "data must be an object when given";
   }
   // The loop set every key of `fields`, which are exactly the keys of `S` (`FieldChecks` leaves

@@ -23,8 +23,8 @@ Deno.test("valid frames pass with normalized data", () => {
     id: "a",
     data: {},
   });
-  // A type without fields takes any object as data, and ignores it.
-  assert.deepEqual(accepted('{"type":"rooms","id":0,"data":[1]}').data, {});
+  // A type without fields takes any object as data, and ignores it (an array is refused below).
+  assert.deepEqual(accepted('{"type":"rooms","id":0,"data":{"x":[1]}}').data, {});
   assert.deepEqual(accepted('{"type":"random","id":7,"data":{"text":""}}').data, { text: "" });
   assert.deepEqual(accepted('{"type":"set_name","id":1,"data":{"name":"  Ada  "}}').data, {
     name: "Ada",
@@ -227,6 +227,16 @@ const BAD_FRAMES: BadFrame[] = [
     what: "ping with data null",
     frame: { id: 16, type: "ping", data: null },
     refusal: { id: 16, code: "bad_request", message: "data must be an object when given" },
+  },
+  {
+    what: "ping with data an array",
+    frame: { id: 17, type: "ping", data: [1] },
+    refusal: { id: 17, code: "bad_request", message: "data must be an object when given" },
+  },
+  {
+    what: "ping with data an empty array",
+    frame: { id: 18, type: "ping", data: [] },
+    refusal: { id: 18, code: "bad_request", message: "data must be an object when given" },
   },
   // ---- chat
   {
