@@ -740,3 +740,40 @@ Deno.test("a plain GET /ws without an upgrade gets 426", async () => {
   await response.body?.cancel();
   assert.equal((await stats(server)).count, 0);
 });
+
+Deno.test("set_name refuses hostile names, including another session's guest name, and stores NFC", async (t) => {
+  await using server = await startTestServer();
+  await using a = await open(server);
+  await using b = await open(server);
+  const mark = b.frames.length;
+  const hostile = [
+    { what: "BEL", name: "Ada\u0007", reason: "control characters" },
+    { what: "U+202E right-to-left override", name: "Ada\u202Eecalevol", reason: "formatting" },
+    // JSON.stringify writes the half pair as a \ud83d escape, which JSON.parse gives back whole.
+    { what: "lone high surrogate", name: "Ada\uD83D", reason: "surrogate" },
+    { what: "U+200B-only", name: "\u200B", reason: "formatting" },
+    {
+      what: "5 stacked combining marks",
+      name: "Zal\u0316\u0317\u0318\u0319\u031Cgo",
+      reason: "stack",
+    },
+    { what: "b's guest name", name: welcomeOf(b).name, reason: '"guest-"' },
+    { what: "GUEST-x", name: "GUEST-x", reason: '"guest-"' },
+  ];
+  for (const bad of hostile) {
+    await t.step(bad.what, async () => {
+      const reply = await a.request("set_name", { name: bad.name });
+      refused(reply, "bad_request", "data.name");
+      assert.ok(reply.error?.message.includes(bad.reason), reply.error?.message);
+    });
+  }
+  // Nothing was renamed: b, a's roommate in the lobby, heard of none of them.
+  await barrier(b);
+  assert.deepEqual(since(b, mark, isEvent("renamed")), []);
+
+  assert.deepEqual(ok(await a.request("set_name", { name: " Rene\u0301e " })), {
+    name: "Ren\u00e9e",
+  });
+  const renamed = await b.next(isEvent("renamed"));
+  assert.deepEqual(renamed.data, { sessionId: idOf(a), name: "Ren\u00e9e" });
+});
