@@ -53,6 +53,8 @@ export class Moves {
     const parsed = parseToken(token);
     if (!parsed || !this.#options.lives.resumable) return undefined;
     const { sessionId, secret } = parsed;
+    // Halfway through being taken in, the session is listed here but not whole yet.
+    if (this.#taking.has(sessionId)) return this.#local(sessionId, secret, link);
     const local = this.#options.sessions.get(sessionId);
     if (local) return this.#options.lives.resume(local, secret, link) ? local : undefined;
     if (!this.#options.cluster.handover.claim) return undefined;
@@ -132,13 +134,16 @@ export class Moves {
   async #claim(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
     const claimed = await this.#options.cluster.handover.claim!(sessionId, secret);
     if (claimed === null) return undefined;
-    if (claimed === "local") {
-      // Adopted here meanwhile (its node stopped or died): an ordinary resume from here on.
-      await this.#taking.get(sessionId);
-      const local = this.#options.sessions.get(sessionId);
-      return local && this.#options.lives.resume(local, secret, link) ? local : undefined;
-    }
+    // Adopted here meanwhile (its node stopped or died): an ordinary resume from here on.
+    if (claimed === "local") return await this.#local(sessionId, secret, link);
     return await this.take(claimed, link);
+  }
+
+  /** Resumes a session of this node once it is whole here. */
+  async #local(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
+    await this.#taking.get(sessionId);
+    const local = this.#options.sessions.get(sessionId);
+    return local && this.#options.lives.resume(local, secret, link) ? local : undefined;
   }
 
   async #take(state: SessionState, link?: Link): Promise<Session | undefined> {

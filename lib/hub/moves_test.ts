@@ -1,0 +1,90 @@
+/**
+ * Sessions moving between hubs of one in-process deployment (`testing/deployment.ts`): claimed by
+ * the node a client resumed on, adopted from a node that stopped, and what happens when something
+ * else comes along while a move is halfway done.
+ */
+
+import assert from "node:assert/strict";
+import type { SessionState } from "../cluster/seam.ts";
+import type { Events, EventType } from "../protocol/mod.ts";
+import type { ValidRequest } from "../protocol/validate.ts";
+import { encodeEvent, type Link } from "./session.ts";
+import { Deployment, type Node } from "./testing/deployment.ts";
+
+interface Frame {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** One connection: what it received and how it was closed. */
+class Conn implements Link {
+  readonly frames: Frame[] = [];
+  closed: { code: number; reason: string } | undefined;
+  send = (frame: string) => void this.frames.push(JSON.parse(frame));
+  close(code: number, reason: string) {
+    this.closed = { code, reason };
+  }
+  of<E extends EventType>(type: E): Events[E][] {
+    return this.frames.filter((f) => f.type === type).map((f) => f.data as unknown as Events[E]);
+  }
+  get welcome(): Events["welcome"] {
+    const welcome = this.of("welcome");
+    assert.equal(welcome.length, 1, `one welcome, got ${JSON.stringify(this.frames)}`);
+    return welcome[0];
+  }
+}
+
+/** A new session on `node`. */
+function open(node: Node): { conn: Conn; id: string } {
+  const conn = new Conn();
+  const session = node.hub.connect(conn);
+  return { conn, id: session.id };
+}
+
+async function call(node: Node, id: string, type: string, data: Record<string, unknown> = {}) {
+  return await node.hub.handle(id, { type, id: 1, data } as ValidRequest);
+}
+
+const SESSION = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+const SECRET = "a-secret-of-the-session-0000000";
+
+/** What a node that stopped saved for one away session. */
+function savedState(overrides: Partial<SessionState> = {}): SessionState {
+  return {
+    sessionId: SESSION,
+    name: "Ada",
+    connectedAt: 1,
+    secret: SECRET,
+    rooms: ["lobby"],
+    peers: [],
+    incoming: [],
+    outgoing: [],
+    frames: [],
+    lastOffsets: {},
+    awayUntil: 1_000_000 + 60_000,
+    ...overrides,
+  };
+}
+
+Deno.test("a resume that lands while its session is being adopted here waits for it: one welcome, then the whole replay", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const b = open(n0);
+  const missed = encodeEvent("dm", { from: b.id, name: "Bea", text: "saved", msgId: "m", ts: 1 });
+  n0.cluster.joining.close();
+  const adopting = n0.inbox.adopt([savedState({ frames: [missed] })]);
+  assert.equal(n0.cluster.joining.waiting, 1, "halfway: joining its rooms");
+  await call(n0, b.id, "chat", { room: "lobby", text: "during the adoption" });
+
+  const conn = new Conn();
+  const resumed = n0.hub.connect(conn, `${SESSION}.${SECRET}`);
+  n0.cluster.joining.open();
+  await adopting;
+  assert.equal((await resumed).id, SESSION);
+
+  assert.equal(conn.welcome.resumed, true);
+  assert.deepEqual(conn.frames.slice(1).map((f) => f.data.text), [
+    "saved",
+    "during the adoption",
+  ]);
+});
