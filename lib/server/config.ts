@@ -102,11 +102,19 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+/** A whole number from `min` to `max`; without `max`, only the lower bound is checked and told. */
+function integer(min: number, max?: number) {
   return (raw: string): number => {
-    if (!/^\d+$/.test(raw.trim())) throw new Error(`expected a whole number, got "${raw}"`);
-    const n = Number(raw.trim());
-    if (n < min || n > max) throw new Error(`expected ${min} to ${max}, got ${n}`);
+    const text = raw.trim();
+    if (!/^\d+$/.test(text)) throw new Error(`expected a whole number, got "${raw}"`);
+    const n = Number(text);
+    // Past 2^53 the number read is no longer the number written.
+    if (!Number.isSafeInteger(n)) throw new Error(`${text} is too large`);
+    if (max === undefined) {
+      if (n < min) throw new Error(`expected at least ${min}, got ${n}`);
+    } else if (n < min || n > max) {
+      throw new Error(`expected ${min} to ${max}, got ${n}`);
+    }
     return n;
   };
 }

@@ -120,3 +120,26 @@ Deno.test("bad values name their variable", () => {
   refused({ PRESENCE_LIMIT: "lots" }, "PRESENCE_LIMIT");
   refused({ NODE_TTL_MS: "100" }, "NODE_TTL_MS");
 });
+
+Deno.test("a value under a lower bound with no upper bound says 'at least'", () => {
+  assert.equal(
+    refused({ HEARTBEAT_MS: "0" }, "HEARTBEAT_MS"),
+    "HEARTBEAT_MS: expected at least 10, got 0",
+  );
+  assert.equal(
+    refused({ NODE_TTL_MS: "100" }, "NODE_TTL_MS"),
+    "NODE_TTL_MS: expected at least 250, got 100",
+  );
+  // A bounded range still names both ends.
+  assert.equal(refused({ PORT: "70000" }, "PORT"), "PORT: expected 0 to 65535, got 70000");
+  assert.equal(
+    refused({ IDLE_TIMEOUT_S: "0" }, "IDLE_TIMEOUT_S"),
+    "IDLE_TIMEOUT_S: expected 1 to 3600, got 0",
+  );
+});
+
+Deno.test("a number past the safe integer range is refused as too large, not with a huge bound", () => {
+  const message = refused({ HISTORY_TTL_MS: "99999999999999999999" }, "HISTORY_TTL_MS");
+  assert.doesNotMatch(message, /9007199254740991/);
+  assert.match(message, /too large/);
+});
