@@ -40,6 +40,8 @@ export class Moves {
   readonly #options: MovesOptions;
   /** Sessions being taken in: a claim for one of them waits for it. */
   readonly #taking = new Map<string, Promise<Session | undefined>>();
+  /** Set once this node started handing its sessions over as it stops. */
+  #stopping = false;
 
   constructor(options: MovesOptions) {
     this.#options = options;
@@ -69,7 +71,10 @@ export class Moves {
     sessionId: string,
     secret: string,
     forward: (signal: Signal) => void,
-  ): Promise<SessionState | null> {
+  ): Promise<SessionState | null | "retry"> {
+    // Stopping: every session is being saved for another node to adopt; the claimer waits for
+    // that rather than get half of one.
+    if (this.#stopping) return "retry";
     await this.#taking.get(sessionId);
     const { sessions, lives, rooms, dms, cluster } = this.#options;
     const session = sessions.get(sessionId);
@@ -106,6 +111,7 @@ export class Moves {
 
   /** The states of every session, as this node stops: each is away from now on. */
   async evacuate(): Promise<SessionState[]> {
+    this.#stopping = true;
     const { sessions, lives, now, resumeTtlMs } = this.#options;
     const states: SessionState[] = [];
     for (const session of [...sessions.values()]) {
@@ -205,9 +211,17 @@ export class Moves {
 
   async #state(session: Session, secret: string): Promise<SessionState> {
     const { rooms, dms, cluster } = this.#options;
+    // Rooms with no delivery here yet start where their streams stand. Those reads come first:
+    // past them nothing waits, so the offsets and the missed frames are taken at one moment and
+    // a message delivered meanwhile is in exactly one of them.
+    const streamAt = new Map<string, StreamPosition>();
+    for (const room of session.rooms) {
+      if (!rooms.lastDelivered(room)) streamAt.set(room, await cluster.streams.position(room));
+    }
     const lastOffsets: Record<string, StreamPosition> = {};
     for (const room of session.rooms) {
-      lastOffsets[room] = rooms.lastDelivered(room) ?? await cluster.streams.position(room);
+      const at = rooms.lastDelivered(room) ?? streamAt.get(room);
+      if (at) lastOffsets[room] = at;
     }
     return {
       sessionId: session.id,

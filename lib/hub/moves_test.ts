@@ -88,3 +88,24 @@ Deno.test("a resume that lands while its session is being adopted here waits for
     "during the adoption",
   ]);
 });
+
+Deno.test("a room message that reaches a session while its node reads its state for a claim is replayed once", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const a = open(n0);
+  const b = open(n0);
+  await call(n0, a.id, "join", { room: "quiet" });
+  await call(n0, b.id, "chat", { room: "lobby", text: "before" });
+  n0.hub.detach(a.id, a.conn, false);
+  // The quiet room had no message here yet, so its position is read from the streams.
+  n0.cluster.positioning.close();
+  const conn = new Conn();
+  const resumed = n1.hub.connect(conn, a.conn.welcome.resumeToken);
+  while (n0.cluster.positioning.waiting === 0) await Promise.resolve();
+  await call(n0, b.id, "chat", { room: "lobby", text: "while the state is read" });
+  n0.cluster.positioning.open();
+  assert.equal((await resumed).id, a.id);
+
+  assert.deepEqual(conn.of("chat").map((c) => c.text), ["while the state is read"]);
+});
