@@ -80,8 +80,9 @@ export class Moves {
     const session = sessions.get(sessionId);
     if (!session || !lives.tokens.check(sessionId, secret)) return null;
     const state = await this.#state(session, secret);
-    // The state was read across an await: a session that ended meanwhile is not handed on.
-    if (sessions.get(sessionId) !== session) return null;
+    // The state was read across an await: a session that ended meanwhile, or that its client
+    // resumed here with this same token, is not handed on.
+    if (sessions.get(sessionId) !== session || !lives.tokens.check(sessionId, secret)) return null;
     lives.forget(session);
     rooms.release(session);
     dms.moved(session, forward);

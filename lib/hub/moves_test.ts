@@ -109,3 +109,25 @@ Deno.test("a room message that reaches a session while its node reads its state 
 
   assert.deepEqual(conn.of("chat").map((c) => c.text), ["while the state is read"]);
 });
+
+Deno.test("a token is used once: a resume here while another node's claim reads the state wins, and the claim gets nothing", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const a = open(n0);
+  const token = a.conn.welcome.resumeToken;
+  n0.hub.detach(a.id, a.conn, false);
+  n0.cluster.positioning.close();
+  const there = new Conn();
+  const claimed = n1.hub.connect(there, token);
+  while (n0.cluster.positioning.waiting === 0) await Promise.resolve();
+  const here = new Conn();
+  assert.equal(await n0.hub.connect(here, token), n0.hub.session(a.id));
+  n0.cluster.positioning.open();
+  await claimed;
+
+  assert.equal(here.welcome.resumed, true);
+  assert.equal(here.closed, undefined, "the resume that came first keeps the session");
+  assert.equal(there.welcome.resumed, false);
+  assert.notEqual(there.welcome.sessionId, a.id);
+});

@@ -146,11 +146,12 @@ export class TestCluster implements Cluster {
         const holder = deployment.holder(sessionId);
         if (!holder) return null;
         if (holder.cluster === this) return "local";
-        return await holder.inbox.release(
+        const answer: unknown = await holder.inbox.release(
           sessionId,
           secret,
           (signal) => this.inbox!.signal(signal),
         );
+        return answer === "retry" ? null : answer as SessionState | null;
       },
       evacuate: () => Promise.resolve(),
       drain: () => Promise.resolve([]),
