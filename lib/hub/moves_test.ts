@@ -1,7 +1,7 @@
 /**
  * Sessions moving between hubs of one in-process deployment (`testing/deployment.ts`): claimed by
  * the node a client resumed on, adopted from a node that stopped, and what happens when something
- * else comes along while a move is halfway done.
+ * else comes along while a move, or a session's registration with the other nodes, is halfway done.
  */
 
 import assert from "node:assert/strict";
@@ -130,4 +130,22 @@ Deno.test("a token is used once: a resume here while another node's claim reads 
   assert.equal(here.closed, undefined, "the resume that came first keeps the session");
   assert.equal(there.welcome.resumed, false);
   assert.notEqual(there.welcome.sessionId, a.id);
+});
+
+Deno.test("a connection that drops before its welcome ends its new session: nobody holds a token to resume it", async () => {
+  const net = new Deployment();
+  const n0 = await net.node({ resumeBuffer: 3 });
+  const b = open(n0);
+  n0.cluster.opening.close();
+  const a = open(n0);
+  assert.deepEqual(a.conn.frames, [], "the welcome waits for the other nodes to count it");
+  n0.hub.detach(a.id, a.conn, false);
+  for (let i = 0; i < 5; i++) await call(n0, b.id, "chat", { room: "lobby", text: `m${i}` });
+
+  assert.equal(n0.hub.session(a.id), undefined);
+  assert.deepEqual(
+    b.conn.of("presence").filter((p) => p.sessionId === a.id).map((p) => p.action),
+    ["join", "leave"],
+  );
+  n0.cluster.opening.open();
 });

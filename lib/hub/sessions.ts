@@ -107,13 +107,15 @@ export class Sessions {
   }
 
   /**
-   * The connection `link` of session `id` ended. A clean end, or resume being off, ends the
-   * session; otherwise it goes away and waits. A link that a resume already replaced is ignored.
+   * The connection `link` of session `id` ended. A clean end, resume being off, or no token out
+   * yet ends the session; otherwise it goes away and waits. A link that a resume already replaced
+   * is ignored.
    */
   detach(id: string, link: Link, clean: boolean): void {
     const session = this.#options.sessions.get(id);
     if (!session || session.link !== link) return;
-    if (clean || !this.resumable) return this.end(id);
+    // A session whose welcome never went out has no token anyone could resume it with.
+    if (clean || !this.resumable || !this.tokens.secret(id)) return this.end(id);
     session.link = undefined;
     this.goAway(session, this.#options.now() + this.#options.resumeTtlMs);
     this.#options.registry.sessionAway(id);

@@ -38,6 +38,11 @@ export class Gate {
     for (const go of this.#waiting.splice(0)) go();
   }
 
+  /** Whether steps pass at once. */
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
   /** Steps waiting now. */
   get waiting(): number {
     return this.#waiting.length;
@@ -93,6 +98,8 @@ export class Deployment {
 
 export class TestCluster implements Cluster {
   inbox: ClusterInbox | undefined;
+  /** Holds `registry.sessionOpened`, and with it a new session's welcome. */
+  readonly opening = new Gate();
   /** Holds `registry.joined`, e.g. to stop a session halfway through being taken in. */
   readonly joining = new Gate();
   /** Holds `streams.position`. */
@@ -114,7 +121,7 @@ export class TestCluster implements Cluster {
       signal: (signal: Signal) => deployment.holder(signal.to)?.inbox.signal(signal),
     };
     this.registry = {
-      sessionOpened() {},
+      sessionOpened: () => this.opening.isOpen ? undefined : this.opening.pass(),
       sessionRenamed() {},
       sessionClosed() {},
       sessionAway() {},
