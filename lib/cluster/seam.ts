@@ -96,13 +96,14 @@ export interface ClusterInbox {
   /**
    * Another node claims a local session because its client resumed there: the hub lets it go
    * without a word to anyone and answers its state, or null if `secret` is not its token's.
-   * Signals that still come here for it are handed to `forward`.
+   * Signals that still come here for it are handed to `forward`. A hub that is stopping answers
+   * `retry`: its sessions are about to be saved for adoption, so the claimer should look again.
    */
   release(
     sessionId: string,
     secret: string,
     forward: (signal: Signal) => void,
-  ): Promise<SessionState | null>;
+  ): Promise<SessionState | null | "retry">;
   /**
    * Another node adopted these local sessions while this node was cut off: the hub lets them go,
    * telling nobody, and closes their connections so their clients resume where they live now.

@@ -28,10 +28,16 @@ export interface RedisBrokerOptions {
 /** A request from one node to another over their node channels, and its answer. */
 type NodeMessage =
   | { op: "claim"; req: number; from: string; sessionId: string; secret: string }
-  | { op: "claimed"; req: number; state: SessionState | null };
+  | { op: "claimed"; req: number; state: SessionState | null; retry?: boolean };
 
-/** How long a node waits for another to hand a session over. */
-const CLAIM_WAIT_MS = 3000;
+/**
+ * A claim's answer: the state, null (no such session there, or not this secret), or `retry` when
+ * the node is stopping or did not answer in time, so the claimer should look again.
+ */
+export type ClaimAnswer = SessionState | null | "retry";
+
+/** How long a node waits for another to hand a session over before it looks again. */
+const CLAIM_WAIT_MS = 1000;
 
 /** How many session-to-node answers to remember; sessions never move, so entries never go stale. */
 const LOCATION_CACHE = 10_000;
@@ -48,7 +54,7 @@ export class RedisBroker implements Broker {
   /** Per local room, the last stream message delivered here, and the rooms changed since read. */
   readonly #seen = new Map<string, StreamPosition>();
   readonly #dirty = new Set<string>();
-  readonly #claims = new Map<number, (state: SessionState | null) => void>();
+  readonly #claims = new Map<number, (answer: ClaimAnswer) => void>();
   #nextRequest = 1;
   #inbox: ClusterInbox | undefined;
   /** Called when a node announces it is leaving: it should be reaped now. */
@@ -110,20 +116,20 @@ export class RedisBroker implements Broker {
   }
 
   /** Asks `node` to hand session `sessionId` over; null when it will not or does not answer. */
-  claim(node: string, sessionId: string, secret: string): Promise<SessionState | null> {
+  claim(node: string, sessionId: string, secret: string): Promise<ClaimAnswer> {
     const req = this.#nextRequest++;
-    const { promise, resolve } = Promise.withResolvers<SessionState | null>();
-    const timer = setTimeout(() => this.#claims.get(req)?.(null), CLAIM_WAIT_MS);
-    this.#claims.set(req, (state) => {
+    const { promise, resolve } = Promise.withResolvers<ClaimAnswer>();
+    const timer = setTimeout(() => this.#claims.get(req)?.("retry"), CLAIM_WAIT_MS);
+    this.#claims.set(req, (answer) => {
       clearTimeout(timer);
       this.#claims.delete(req);
-      resolve(state);
+      resolve(answer);
     });
     const message: NodeMessage = { op: "claim", req, from: this.#nodeId, sessionId, secret };
     this.#redis.client.publish(nodeChannel(node), JSON.stringify(message))
       .catch((err: Error) => {
         this.#redis.failed(err);
-        this.#claims.get(req)?.(null);
+        this.#claims.get(req)?.("retry");
       });
     return promise;
   }
@@ -237,7 +243,7 @@ export class RedisBroker implements Broker {
   /** A claim from another node, or the answer to one of ours. */
   #onRequest(message: NodeMessage): void {
     if (message.op === "claimed") {
-      this.#claims.get(message.req)?.(message.state ?? null);
+      this.#claims.get(message.req)?.(message.retry ? "retry" : message.state ?? null);
       return;
     }
     if (message.op !== "claim" || typeof message.from !== "string") {
@@ -246,8 +252,10 @@ export class RedisBroker implements Broker {
     const { req, from, sessionId, secret } = message;
     const forward = (signal: Signal) => this.forward(from, signal);
     this.#inbox!.release(String(sessionId), String(secret), forward).then((state) => {
-      if (state) this.#locations.set(state.sessionId, from);
-      const answer: NodeMessage = { op: "claimed", req, state };
+      if (state && state !== "retry") this.#locations.set(state.sessionId, from);
+      const answer: NodeMessage = state === "retry"
+        ? { op: "claimed", req, state: null, retry: true }
+        : { op: "claimed", req, state };
       return this.#redis.client.publish(nodeChannel(from), JSON.stringify(answer));
     }).catch(this.#redis.failed);
   }

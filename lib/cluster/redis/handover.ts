@@ -37,8 +37,11 @@ export interface RedisHandoverOptions {
   reap: (node: string, claim: boolean) => Promise<void>;
 }
 
-/** How many times a claim follows a session that moved while it was being claimed. */
-const CLAIM_TRIES = 3;
+/**
+ * How long a claim keeps following a session that is moving (its node stopping, or adopted
+ * elsewhere meanwhile) before the client gets a new session instead.
+ */
+const CLAIM_DEADLINE_MS = 8000;
 
 export class RedisHandover implements Handover {
   readonly #options: RedisHandoverOptions;
@@ -61,14 +64,20 @@ export class RedisHandover implements Handover {
   async claim(sessionId: string, secret: string): Promise<SessionState | "local" | null> {
     const { redis, broker, nodeId } = this.#options;
     if (redis.down) return null;
+    const deadline = Date.now() + CLAIM_DEADLINE_MS;
     try {
-      for (let tries = 0; tries < CLAIM_TRIES; tries++) {
+      for (let pause = 25; Date.now() < deadline; pause = Math.min(pause * 2, 400)) {
         const node = await redis.client.hGet(SESSIONS, sessionId) as string | null;
         if (!node) return null;
         if (node === nodeId) return "local";
         const seen = await redis.client.zScore(NODES, node);
         if (seen !== null && seen >= this.#options.aliveSince()) {
-          return await broker.claim(node, sessionId, secret);
+          const answer = await broker.claim(node, sessionId, secret);
+          if (answer !== "retry") return answer;
+          // The node is stopping (its sessions are being saved for adoption) or did not answer:
+          // look again shortly, when it has left the node list or answers.
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
         }
         // Stopped (off the list) or silent: adopt its sessions here, then look again.
         await this.#options.reap(node, seen !== null);
