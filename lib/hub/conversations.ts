@@ -14,7 +14,7 @@
 
 import type { Broker, ConversationEntry, Registry, SessionState, Signal } from "../cluster/seam.ts";
 import { type CloseReason, LIMITS, type ReplyData } from "../protocol/mod.ts";
-import { encodeEvent, HubError, type Session } from "./session.ts";
+import { encodeEvent, HubError, type Session, type TimerId } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
 export interface ConversationsOptions {
@@ -36,8 +36,8 @@ const MOVED_FORWARD_MS = 60_000;
 
 export class Conversations {
   readonly #options: ConversationsOptions;
-  /** Sessions that moved to another node: where their late signals go. */
-  readonly #moved = new Map<string, (signal: Signal) => void>();
+  /** Sessions that moved to another node: where their late signals go, until the timer. */
+  readonly #moved = new Map<string, { forward: (signal: Signal) => void; timer: TimerId }>();
 
   constructor(options: ConversationsOptions) {
     this.#options = options;
@@ -194,6 +194,8 @@ export class Conversations {
 
   /** Takes over the conversations of a session that moved here; its requests expire on time. */
   import(session: Session, state: Pick<SessionState, "peers" | "incoming" | "outgoing">): void {
+    // Back here: its signals must not be handed on to where it was, which would hand them back.
+    this.#unmove(session.id);
     for (const [peer, name] of state.peers) session.peers.set(peer, name);
     for (const [from, name] of state.incoming) session.incoming.set(from, name);
     for (const [to, expiresAt] of state.outgoing) this.#arm(session, to, expiresAt);
@@ -205,24 +207,32 @@ export class Conversations {
    */
   moved(session: Session, forward: (signal: Signal) => void): void {
     this.#stopTimers(session);
-    this.#moved.set(session.id, forward);
-    this.#options.timers.setTimeout(
+    this.#unmove(session.id);
+    const timer = this.#options.timers.setTimeout(
       () => this.#moved.delete(session.id),
       MOVED_FORWARD_MS,
     );
+    this.#moved.set(session.id, { forward, timer });
   }
 
-  /** Disarms every expiry timer, as a stopping hub does. */
+  /** Disarms every timer, as a stopping hub does. */
   stop(): void {
     for (const session of this.#options.sessions.values()) this.#stopTimers(session);
+    for (const id of [...this.#moved.keys()]) this.#unmove(id);
+  }
+
+  /** Stops handing on the signals of a session that moved. */
+  #unmove(id: string): void {
+    this.#options.timers.clearTimeout(this.#moved.get(id)?.timer);
+    this.#moved.delete(id);
   }
 
   /** The receiving side of every step; the target changes only its own state. */
   receive(signal: Signal): void {
     const target = this.#options.sessions.get(signal.to);
     if (!target) {
-      const forward = this.#moved.get(signal.to);
-      if (forward) return forward(signal);
+      const moved = this.#moved.get(signal.to);
+      if (moved) return moved.forward(signal);
       // The target left while the signal travelled (or its end was lost in an outage): a request
       // or a message needs an answer, or the sender would go on talking to no one.
       if (signal.kind === "dm_request" || signal.kind === "dm") {

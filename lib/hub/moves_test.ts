@@ -149,3 +149,30 @@ Deno.test("a connection that drops before its welcome ends its new session: nobo
   );
   n0.cluster.opening.open();
 });
+
+Deno.test("a session that moved away and back, then ended, does not bounce late signals between the two nodes", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const a = open(n0);
+  const b = open(n0);
+  const there = new Conn();
+  await n1.hub.connect(there, a.conn.welcome.resumeToken);
+  const back = new Conn();
+  assert.equal((await n0.hub.connect(back, there.welcome.resumeToken)).id, a.id);
+  n0.hub.detach(a.id, back, true);
+
+  // A DM that crossed the end: it comes back to its sender as the end of the conversation.
+  n0.inbox.signal({ kind: "dm", to: a.id, from: b.id, name: "Bea", text: "hi", msgId: "m", ts: 1 });
+  assert.deepEqual(b.conn.of("dm_closed"), []);
+});
+
+Deno.test("a hub that stops leaves no timer behind for the sessions that moved away from it", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const a = open(n0);
+  await n1.hub.connect(new Conn(), a.conn.welcome.resumeToken);
+  await n0.hub.close();
+  assert.equal(n0.timers.pending, 0);
+});
