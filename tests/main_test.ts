@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { HubClient } from "../lib/client/mod.ts";
 import { runToExit, spawnServer } from "./server_process.ts";
+import { Redis, redisMissing } from "./redis_server.ts";
 
 Deno.test("an invalid value stops the server with a message naming the variable", async () => {
   for (const [name, value] of [["PORT", "http"], ["RATE_LIMIT", "-1"], ["LOG_LEVEL", "chatty"]]) {
@@ -56,4 +57,68 @@ Deno.test("an env file read through --env-file configures the server", async () 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "REDIS_URL without NODE_ID starts without sys permission (the task has no --allow-sys)",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    // spawnServer runs main.ts with the start task's permissions: net, env and read only.
+    await using server = await spawnServer({ REDIS_URL: redis.url, NODE_ID: "" });
+    const client = new HubClient(server.wsUrl, { reconnect: false });
+    await client.ready();
+    await client.close();
+    server.child.kill("SIGTERM");
+    assert.equal((await server.child.status).code, 0, await server.output);
+    assert.doesNotMatch(await server.output, /NotCapable|--allow-sys/);
+  },
+});
+
+/** The lines a run printed that are not log records (those start with an ISO timestamp). */
+const plainLines = (text: string) =>
+  text.trim().split("\n").filter((line) => !/^\d{4}-\d\d-\d\dT/.test(line));
+
+Deno.test("a port in use stops the server with one line naming the address and variables", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const { code, text } = await runToExit({ PORT: String(port), HOST: "127.0.0.1" });
+  assert.equal(code, 1, text);
+  assert.deepEqual(plainLines(text), [
+    `Cannot listen on 127.0.0.1:${port} (PORT, HOST): address already in use`,
+  ]);
+});
+
+Deno.test("a HOST that is no address here, or no host at all, stops the server with one line", async () => {
+  for (
+    const [host, reason] of [
+      ["192.0.2.1", "address not available on this machine"], // TEST-NET-1: never assigned here
+      ["no-such-host.invalid", "no such host"],
+    ]
+  ) {
+    const { code, text } = await runToExit({ PORT: "0", HOST: host });
+    assert.equal(code, 1, text);
+    assert.deepEqual(plainLines(text), [`Cannot listen on ${host}:0 (PORT, HOST): ${reason}`]);
+  }
+});
+
+Deno.test("two signals in a row (SIGINT and SIGTERM) log one shutdown and stop once", async () => {
+  const server = await spawnServer({});
+  const client = new HubClient(server.wsUrl, { reconnect: false });
+  await client.ready();
+  const closed = new Promise<number | undefined>((resolve) =>
+    client.onState((state, info) => state === "offline" && resolve(info?.code))
+  );
+  server.child.kill("SIGINT");
+  server.child.kill("SIGTERM");
+  server.child.kill("SIGINT");
+  const code = await closed;
+  assert.equal((await server.child.status).code, 0);
+  const output = await server.output;
+  const stops = [...output.matchAll(/shutting down signal="(\w+)"/g)];
+  assert.equal(stops.length, 1, output);
+  // Whichever signal was handled first decides how clients are told.
+  assert.equal(code, stops[0][1] === "SIGTERM" ? 1012 : 1001);
+  await client.close();
 });

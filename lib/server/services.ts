@@ -24,6 +24,18 @@ export interface Services extends ConnectionContext {
 }
 
 /**
+ * This node's name when `NODE_ID` is unset: the host name when the process may read it (it helps
+ * whoever reads the logs or Redis keys), else `node`; then the pid and a random part, so that two
+ * processes on one host, or a restarted one, never share a name. The permission is asked about,
+ * not tried: `deno task start` has no `--allow-sys`, and trying would throw, or prompt on a TTY.
+ */
+function madeUpNodeId(): string {
+  const sys = Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted";
+  const host = sys ? Deno.hostname() : "node";
+  return `${host}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9_.-]/g, "-");
+}
+
+/**
  * Builds the hub and its companions for `config`; the heartbeat starts at once. With `redisUrl`
  * set the hub is one node of a Redis-joined deployment; call `hub.start()` before serving.
  */
@@ -35,8 +47,7 @@ export function createServices(
     ? new RedisCluster({
       url: config.redisUrl,
       password: config.redisPassword || undefined,
-      nodeId: config.nodeId || `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`
-        .replace(/[^A-Za-z0-9_.-]/g, "-"),
+      nodeId: config.nodeId || madeUpNodeId(),
       nodeTtlMs: config.nodeTtlMs,
       log,
       historySize: config.historySize,
