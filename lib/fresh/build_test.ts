@@ -116,14 +116,20 @@ Deno.test("the production entry serves the build from another working directory"
     const html = await page.text();
     assert.match(html, /<!--frsh:island:Counter:0-->/);
     const chunks = Object.fromEntries(manifest.islands.map((i) => [i.file, i.chunk]));
+    const plan = {
+      islands: [
+        ["Counter", chunks["Counter.tsx"], "default"],
+        ["panels_Clicks", chunks["panels.tsx"], "Clicks"],
+        ["panels_Echo", chunks["panels.tsx"], "Echo"],
+      ],
+      buildId: manifest.buildId,
+    };
     assert.ok(
       html.includes(
-        `<script type="module">import{boot}from"${manifest.boot}";` +
-          `import*as $0 from"${chunks["Counter.tsx"]}";import*as $1 from"${
-            chunks["panels.tsx"]
-          }";` +
-          `boot({"Counter":$0["default"],"panels_Clicks":$1["Clicks"],"panels_Echo":$1["Echo"]},` +
-          `"${manifest.buildId}");</script>`,
+        `<script id="__FRSH_BOOT" type="application/json">${JSON.stringify(plan)}</script>` +
+          `<link rel="modulepreload" href="${chunks["Counter.tsx"]}">` +
+          `<link rel="modulepreload" href="${chunks["panels.tsx"]}">` +
+          `<script type="module" src="${manifest.boot}"></script>`,
       ),
       html,
     );

@@ -11,9 +11,11 @@
  *
  * `Counter` is the island's name and `0` indexes the props in the page's
  * `<script id="__FRSH_STATE" type="application/json">` (see `serialize.ts`). Islands rendered
- * inside an island are part of it and are not marked. A `<script type="module">` then imports
- * the boot script and the chunks of the islands on the page and calls `boot()`
- * (`client/boot.ts`).
+ * inside an island are part of it and are not marked. A second data block,
+ * `<script id="__FRSH_BOOT" type="application/json">`, names each island's chunk and export, and
+ * `<script type="module" src>` loads the boot script (`client/boot.ts`), which reads both.
+ * Nothing on the page is inline code, so a Content-Security-Policy of `script-src 'self'`
+ * needs no nonce (data blocks are not scripts to CSP).
  *
  * @module
  */
@@ -209,10 +211,24 @@ export function serializeIslandProps(islands: readonly RenderedIsland[]): string
   }
 }
 
+/** What `client/boot.ts` reads from `<script id="__FRSH_BOOT">`. */
+export interface BootPlan {
+  /** Each island on the page once: its name, the URL of its chunk, its export's name there. */
+  islands: [name: string, chunk: string, exportName: string][];
+  /** Passed to `boot()` for `asset()`; `null` without a production build. */
+  buildId: string | null;
+}
+
+/** Escapes text for a double-quoted HTML attribute. */
+function attr(text: string): string {
+  return text.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /**
- * The HTML that revives the rendered islands: the serialized props and a module script that
- * imports the boot script and the chunks in use. Empty when no island was rendered; only the
- * props (still checked) when `client` is `null`.
+ * The HTML that revives the rendered islands: the serialized props, the boot plan (each
+ * island's chunk and export), a preload for each chunk in use so they load beside the boot
+ * script, and the boot script itself. Empty when no island was rendered; only the props (still
+ * checked) when `client` is `null`.
  */
 export function islandScripts(
   islands: readonly RenderedIsland[],
@@ -224,22 +240,23 @@ export function islandScripts(
   }</script>`;
   if (client === null) return state;
 
-  const chunks = new Map<string, string>(); // chunk URL → local name
-  const components: string[] = [];
-  const seen = new Set<string>();
-  const js = (value: unknown) => escapeForScript(JSON.stringify(value));
+  const plan: BootPlan = { islands: [], buildId: client.buildId };
+  const names = new Set<string>();
+  const chunks = new Set<string>();
   for (const { def } of islands) {
-    if (seen.has(def.name)) continue;
-    seen.add(def.name);
+    if (names.has(def.name)) continue;
+    names.add(def.name);
     const url = client.chunk(def.file);
-    let local = chunks.get(url);
-    if (local === undefined) chunks.set(url, local = `$${chunks.size}`);
-    components.push(`${js(def.name)}:${local}[${js(def.exportName)}]`);
+    chunks.add(url);
+    plan.islands.push([def.name, url, def.exportName]);
   }
-  const imports = [...chunks].map(([url, local]) => `import*as ${local} from${js(url)};`).join("");
+  const preloads = [...chunks].map((url) => `<link rel="modulepreload" href="${attr(url)}">`);
   return state +
-    `<script type="module">import{boot}from${js(client.boot)};${imports}` +
-    `boot({${components.join(",")}},${js(client.buildId)});</script>`;
+    `<script id="__FRSH_BOOT" type="application/json">${
+      escapeForScript(JSON.stringify(plan))
+    }</script>` +
+    preloads.join("") +
+    `<script type="module" src="${attr(client.boot)}"></script>`;
 }
 
 /** Puts `html` before the last `</body>`, or at the end if there is none. */

@@ -70,22 +70,49 @@ Deno.test("SSR marks each outermost island and keeps its props for the browser",
   assert.deepEqual(echo.nested, { list: [1, { deep: "x" }, { deep: null }], empty: {} });
 
   // The tricky string is escaped in the state and rendered as text in the markup.
-  assert.equal(html.match(/<\/script>/g)?.length, 2, "only the two real script ends");
-  assert.equal(html.match(/<script/g)?.length, 2);
+  assert.equal(html.match(/<\/script>/g)?.length, 3, "only the three real script ends");
+  assert.equal(html.match(/<script/g)?.length, 3);
   assert.doesNotMatch(state[1], /<!--/);
 });
 
-Deno.test("the module script imports the boot script and each island file's chunk once", async () => {
+Deno.test("the page loads the boot script from a file, with its plan as data and no inline code", async () => {
   const html = await (await get("/islands")).text();
-  const script = html.match(/<script type="module">(.*?)<\/script><\/body>/)?.[1];
-  assert.ok(script, "module script right before </body>");
+  const tail = html.match(/<script id="__FRSH_BOOT"[^]*<\/body>/)?.[0];
+  assert.ok(tail, "boot plan, preloads and boot script right before </body>");
   assert.equal(
-    script,
-    'import{boot}from"/_fresh/js/client/boot.js";' +
-      'import*as $0 from"/_fresh/js/testdata/islands/Counter.js";' +
-      'import*as $1 from"/_fresh/js/testdata/islands/panels.js";' +
-      'boot({"Counter":$0["default"],"panels_Clicks":$1["Clicks"],"panels_Echo":$1["Echo"]},null);',
+    tail,
+    '<script id="__FRSH_BOOT" type="application/json">' +
+      '{"islands":[["Counter","/_fresh/js/testdata/islands/Counter.js","default"],' +
+      '["panels_Clicks","/_fresh/js/testdata/islands/panels.js","Clicks"],' +
+      '["panels_Echo","/_fresh/js/testdata/islands/panels.js","Echo"]],"buildId":null}</script>' +
+      '<link rel="modulepreload" href="/_fresh/js/testdata/islands/Counter.js">' +
+      '<link rel="modulepreload" href="/_fresh/js/testdata/islands/panels.js">' +
+      '<script type="module" src="/_fresh/js/client/boot.js"></script></body>',
   );
+  // Every <script> is a data block or has a src: a CSP of script-src 'self' needs no nonce.
+  for (const [tag] of html.matchAll(/<script[^>]*>/g)) {
+    assert.match(tag, /type="application\/json"| src="/, tag);
+  }
+});
+
+Deno.test("islandScripts escapes the boot plan for a script element and URLs for attributes", () => {
+  const def: IslandDef = {
+    name: "Odd",
+    exportName: "</script><!--",
+    file: "/x/islands/odd.tsx",
+    source: "islands/odd.tsx",
+    component: () => null,
+  };
+  const html = islandScripts([{ def, props: {} }], {
+    boot: '/boot.js?a=1&b="2"',
+    chunk: () => "/odd.js?<x>",
+    buildId: null,
+  });
+  assert.equal(html.match(/<\/script>/g)?.length, 3, "no script end inside the data");
+  assert.doesNotMatch(html, /<!--/);
+  assert.match(html, /"\\u003c\/script>\\u003c!--"/);
+  assert.match(html, /href="\/odd\.js\?&#60;x&#62;"/);
+  assert.match(html, /src="\/boot\.js\?a=1&#38;b=&#34;2&#34;"/);
 });
 
 Deno.test("pages without islands get no scripts", async () => {
@@ -186,7 +213,7 @@ Deno.test("islands render plainly outside a page render, and marked inside one",
     buildId: "b1",
     chunk: () => "/thing.js",
   });
-  assert.match(html, /import\*as \$0 from"\/thing\.js";boot\(\{"Thing":\$0\["default"\]\},"b1"\);/);
+  assert.match(html, /\{"islands":\[\["Thing","\/thing\.js","default"\]\],"buildId":"b1"\}/);
   assert.equal(islandScripts([], null), "");
   assert.equal(
     islandScripts([{ def, props: { s: signal(1) } }], null),

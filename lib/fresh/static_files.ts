@@ -129,13 +129,25 @@ function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
   });
 }
 
+/**
+ * The answer to another method than GET or HEAD on a file that exists: 405 rather than falling
+ * through to a 404, which would tell a client the file is not there (as Fresh 2 does).
+ */
+function methodNotAllowed(): Response {
+  return new Response("Method Not Allowed", {
+    status: 405,
+    headers: { "allow": "GET, HEAD", "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
 /** A folder to serve; `immutable`: every file in it has a content-addressed name. */
 export type StaticDir = string | { path: string; immutable: boolean };
 
 /**
  * A middleware serving files from `dirs` (searched in order) for GET and HEAD;
- * anything else falls through to `ctx.next()`. `dirs` may depend on the
- * request's context, e.g. on `ctx.config.root`.
+ * other methods on a file get 405 with `Allow: GET, HEAD`, and paths that are
+ * no file fall through to `ctx.next()`. `dirs` may depend on the request's
+ * context, e.g. on `ctx.config.root`.
  *
  * Responses carry a strong ETag (SHA-1 of the content, cached per file until
  * its size or mtime changes) and answer a matching `If-None-Match` with 304.
@@ -164,7 +176,6 @@ export function serveStaticDirs<State>(
 
   return async (ctx) => {
     const method = ctx.req.method;
-    if (method !== "GET" && method !== "HEAD") return ctx.next();
     const rel = staticPath(ctx.url.pathname);
     if (rel === null) return ctx.next();
 
@@ -176,6 +187,7 @@ export function serveStaticDirs<State>(
       if (!path.startsWith(base + sep)) continue;
       const info = await statFile(path);
       if (info === null) continue;
+      if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
 
       const etag = await etagFor(path, info);
       const headers = new Headers({
@@ -223,10 +235,9 @@ export function staticFiles<State>(): MiddlewareFn<State> {
   return async (ctx) => {
     const method = ctx.req.method;
     const build = appBuildFor(ctx.config.root);
-    const file = build && (method === "GET" || method === "HEAD")
-      ? await build.devFile(ctx.url.pathname)
-      : null;
+    const file = build ? await build.devFile(ctx.url.pathname) : null;
     if (file === null) return fromDirs(ctx);
+    if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
     let etag = tags.get(file.contents);
     if (etag === undefined) {
       const digest = await crypto.subtle.digest("SHA-1", file.contents as Uint8Array<ArrayBuffer>);

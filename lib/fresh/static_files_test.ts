@@ -130,13 +130,40 @@ Deno.test("isHashedName", () => {
   }
 });
 
-Deno.test("HEAD answers headers only; other methods fall through", async () => {
+Deno.test("HEAD answers headers only", async () => {
   const head = await get("/hello.txt", { method: "HEAD" });
   assert.equal(head.res.status, 200);
   assert.equal(head.res.headers.get("content-length"), "13");
   assert.equal(head.text, "");
-  const post = await get("/hello.txt", { method: "POST" });
-  assert.equal(post.res.status, 404);
+});
+
+Deno.test("bad input: POST, PUT, DELETE or OPTIONS on a static file get 405 with Allow", async () => {
+  for (const method of ["POST", "PUT", "DELETE", "OPTIONS"]) {
+    const { res, text } = await get("/hello.txt", { method });
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.get("allow"), "GET, HEAD", method);
+    assert.equal(text, "Method Not Allowed", method);
+    assert.equal(res.headers.get("etag"), null, method);
+  }
+  // The same for the built browser code, served from memory without a build.
+  const app = new App({ root: ROOT }).use(staticFiles()).fsRoutes().handler();
+  const js = await app(
+    new Request("http://localhost/_fresh/js/client/boot.js", { method: "POST" }),
+  );
+  assert.equal(js.status, 405);
+  assert.equal(js.headers.get("allow"), "GET, HEAD");
+  await js.body?.cancel();
+});
+
+Deno.test("other methods on a path that is no static file fall through", async () => {
+  const handler = new App({ root: ROOT })
+    .use(staticFiles())
+    .post("/*", () => new Response("fell through"))
+    .handler();
+  for (const path of ["/missing.txt", "/sub", "/../secret.txt", "/_fresh/js/nope.js"]) {
+    const res = await handler(new Request(`http://localhost${path}`, { method: "POST" }));
+    assert.equal(await res.text(), "fell through", path);
+  }
 });
 
 Deno.test("missing files and folders fall through to the next middleware", async () => {

@@ -1,12 +1,15 @@
 /**
- * The browser entry: revives the islands the server marked. The page's module script imports
- * this and the chunks of its islands, then calls {@linkcode boot}.
+ * The browser entry: revives the islands the server marked. The page loads this file with
+ * `<script type="module" src>` and no inline code (so `script-src 'self'` is enough); on load it
+ * reads the boot plan from `<script id="__FRSH_BOOT">`, imports the chunks it names and calls
+ * {@linkcode boot}.
  *
  * @module
  */
 
 import { type ComponentType, h, hydrate } from "preact";
 import { setBuildId } from "../build_id.ts";
+import type { BootPlan } from "../islands.ts";
 import { parse } from "../serialize.ts";
 import { findIslands, islandParent } from "./markers.ts";
 
@@ -27,7 +30,7 @@ export function boot(
     unknown
   >[];
   for (const island of findIslands<Node>(document.body)) {
-    const component = components[island.name];
+    const component = Object.hasOwn(components, island.name) ? components[island.name] : undefined;
     if (component === undefined) {
       console.error(`Island "${island.name}" has no component in this page's script`);
       continue;
@@ -41,4 +44,45 @@ export function boot(
       console.error(`Reviving island "${island.name}" failed:`, err);
     }
   }
+}
+
+/**
+ * Imports the chunks a boot plan names (each once) and boots with what they export. A chunk
+ * that fails to load is logged; its islands stay as the server rendered them.
+ */
+export async function bootFromPlan(plan: BootPlan): Promise<void> {
+  const chunks = new Map<string, Promise<Record<string, unknown>>>();
+  for (const [, url] of plan.islands) {
+    // Only paths on this origin: the plan is page data, and must not name a script elsewhere.
+    if (!chunks.has(url) && url.startsWith("/") && !url.startsWith("//")) {
+      chunks.set(url, import(url));
+    }
+  }
+  const loaded = new Map<string, Record<string, unknown>>();
+  await Promise.all(
+    [...chunks].map(async ([url, mod]) => {
+      try {
+        loaded.set(url, await mod);
+      } catch (err) {
+        console.error(`Loading island chunk ${url} failed:`, err);
+      }
+    }),
+  );
+  // deno-lint-ignore no-explicit-any
+  const components: Record<string, ComponentType<any>> = {};
+  for (const [name, url, exportName] of plan.islands) {
+    const value = loaded.get(url)?.[exportName];
+    // defineProperty, so that an island named `__proto__` is a name like any other.
+    if (typeof value === "function") {
+      Object.defineProperty(components, name, { value, enumerable: true });
+    }
+  }
+  boot(components, plan.buildId);
+}
+
+const planScript = typeof document === "undefined" ? null : document.getElementById("__FRSH_BOOT");
+if (planScript !== null) {
+  bootFromPlan(JSON.parse(planScript.textContent ?? "") as BootPlan).catch((err) =>
+    console.error("Booting the islands failed:", err)
+  );
 }
