@@ -145,7 +145,13 @@ export function attachSocket(
     if (lastBuffered > config.maxBufferedBytes) overBuffered(lastBuffered);
   };
 
-  const link: Link = { send, close: drop };
+  const link: Link = {
+    send,
+    close: drop,
+    get gone() {
+      return gone !== undefined;
+    },
+  };
 
   const refuse = (id: RequestId | null, code: ErrorCode, message: string) => {
     send(replyError(id, code, message));
@@ -183,7 +189,11 @@ export function attachSocket(
 
   /** The session is ready: frames that came meanwhile run now, unless the socket went. */
   const started = (opened: Session) => {
-    if (gone) return hub.detach(opened.id, link, gone.end);
+    if (gone) {
+      // A resumed session the hub kept away for want of this socket still ends on a clean close.
+      if (gone.end && !opened.link) return hub.disconnect(opened.id);
+      return hub.detach(opened.id, link, gone.end);
+    }
     session = opened;
     log.debug("connected", { session: opened.id });
     const queued = waiting ?? [];

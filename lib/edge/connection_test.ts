@@ -9,6 +9,7 @@ import { DEFAULTS } from "../server/config.ts";
 import { attachSocket, FLOOD_GRACE_MS, SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "./connection.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { Hub } from "../hub/hub.ts";
+import { Deployment } from "../hub/testing/deployment.ts";
 import { silentLogger } from "../server/log.ts";
 import { CLOSE_CODES, type RequestData, type RequestType } from "../protocol/mod.ts";
 import { REQUESTS } from "../protocol/requests.ts";
@@ -273,4 +274,81 @@ Deno.test("an unexpected error inside the hub becomes an internal reply, not a c
   assert.deepEqual(reply.error.code, "internal");
   assert.equal(reply.id, 9);
   assert.equal(socket.closedWith, undefined);
+});
+
+/** Lets every callback queued behind a claim's promises run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("a socket that closes while its resume is claimed from another node leaves the session resumable with the same token, replay whole", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const sent: string[] = [];
+  const a = n0.hub.connect((frame) => sent.push(frame));
+  const b = n0.hub.connect(() => {});
+  const token = JSON.parse(sent[0]).data.resumeToken;
+  n0.hub.detach(a.id, a.link!, false);
+  await n0.hub.handle(b.id, { type: "chat", id: 1, data: { room: "lobby", text: "missed" } });
+  const context = {
+    hub: n1.hub,
+    config: DEFAULTS,
+    log: silentLogger,
+    sockets: new Set<WebSocket>(),
+    metrics: { messagesIn: 0, messagesOut: 0 },
+  };
+  const attach = () => {
+    const socket = new FakeSocket();
+    attachSocket(socket as unknown as WebSocket, context, { resumeToken: token });
+    socket.open();
+    return socket;
+  };
+
+  n1.cluster.claiming.close();
+  const first = attach();
+  first.readyState = WebSocket.CLOSED;
+  first.onclose?.({ code: 1006 });
+  n1.cluster.claiming.open();
+  await settle();
+  assert.deepEqual(first.sent, [], "nothing goes to a socket that is gone");
+
+  const again = attach();
+  await settle();
+  const frames = again.sent.map((f) => JSON.parse(f));
+  assert.equal(frames[0]?.type, "welcome");
+  assert.equal(frames[0].data.sessionId, a.id);
+  assert.equal(frames[0].data.resumed, true);
+  assert.deepEqual(frames.slice(1).map((f) => f.data.text), ["missed"]);
+});
+
+Deno.test("a socket that closes while its resume is claimed: with 1000 the session ends; with a token that resumes nothing no session stays behind", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const sent: string[] = [];
+  const a = n0.hub.connect((frame) => sent.push(frame));
+  const token = JSON.parse(sent[0]).data.resumeToken as string;
+  n0.hub.detach(a.id, a.link!, false);
+  const context = {
+    hub: n1.hub,
+    config: DEFAULTS,
+    log: silentLogger,
+    sockets: new Set<WebSocket>(),
+    metrics: { messagesIn: 0, messagesOut: 0 },
+  };
+  const closedDuringClaim = async (resumeToken: string, code: number) => {
+    n1.cluster.claiming.close();
+    const socket = new FakeSocket();
+    attachSocket(socket as unknown as WebSocket, context, { resumeToken });
+    socket.open();
+    socket.readyState = WebSocket.CLOSED;
+    socket.onclose?.({ code });
+    n1.cluster.claiming.open();
+    await settle();
+  };
+
+  await closedDuringClaim(`${a.id}.forged`, 1006);
+  assert.deepEqual(n1.hub.roomNames(), [], "no session waits for a client that never had it");
+  await closedDuringClaim(token, CLOSE_CODES.normal);
+  assert.equal(n0.hub.session(a.id) ?? n1.hub.session(a.id), undefined);
+  assert.deepEqual(n1.hub.roomNames(), []);
 });

@@ -149,8 +149,13 @@ export class Moves {
   /** Resumes a session of this node once it is whole here. */
   async #local(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
     await this.#taking.get(sessionId);
-    const local = this.#options.sessions.get(sessionId);
-    return local && this.#options.lives.resume(local, secret, link) ? local : undefined;
+    const { sessions, lives } = this.#options;
+    const local = sessions.get(sessionId);
+    if (!local) return undefined;
+    // A client that left while it waited never sees a welcome: the session stays as it is, and
+    // the token the client still has still works.
+    if (link.gone) return lives.tokens.check(sessionId, secret) ? local : undefined;
+    return lives.resume(local, secret, link) ? local : undefined;
   }
 
   async #take(state: SessionState, link?: Link): Promise<Session | undefined> {
@@ -171,15 +176,18 @@ export class Moves {
       return undefined;
     }
     session.held = [...state.frames, ...missed.frames, ...unseen(session.held ?? [], missed.last)];
-    if (link) {
+    if (link && !link.gone) {
       session.link = link;
       lives.flush(session, true);
       if (state.awayUntil !== undefined) lives.back(session);
     } else {
+      // A client that left while its session moved here never sees a welcome: the session waits
+      // away instead, resumable with the token the client still has.
+      if (link) lives.goAway(session, now() + this.#options.resumeTtlMs);
       lives.flush(session, false);
-      // Its old node died with it connected: to the others it is away now.
+      if (link || state.awayUntil === undefined) cluster.registry.sessionAway(session.id);
+      // Its old node died with it connected, or its client left: to the others it is away now.
       if (state.awayUntil === undefined) {
-        cluster.registry.sessionAway(session.id);
         rooms.presence(session, "away");
         dms.notifyPeers(session, "dm_away");
       }

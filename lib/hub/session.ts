@@ -25,6 +25,11 @@ export interface Link {
   send: Send;
   /** Closes the connection with a WebSocket close code, e.g. 4009 when another one resumed it. */
   close(code: number, reason: string): void;
+  /**
+   * True once the connection is gone, when the hub may still be getting its session ready (a
+   * claim from another node): nothing sent on it arrives, so it must not be welcomed.
+   */
+  readonly gone?: boolean;
 }
 
 /** What a session keeps while its connection is gone and it waits to be resumed. */

@@ -241,7 +241,8 @@ export class Sessions {
   #welcome(session: Session, resumed: boolean): void {
     const { resumeTtlMs, registry } = this.#options;
     let resumeToken = "";
-    if (resumeTtlMs > 0) {
+    // A connection already gone gets no token: nobody could resume its session with it.
+    if (resumeTtlMs > 0 && !session.link!.gone) {
       const issued = this.tokens.issue(session.id);
       resumeToken = issued.token;
       registry.sessionSaved(session.id, session.name, session.connectedAt, issued.secret);
