@@ -23,7 +23,7 @@ export const handler = define.handlers({
     if (services.closing) {
       return new Response("Shutting down\n", { status: 503, headers: { "retry-after": "1" } });
     }
-    if (!originAllowed(req, services.config.allowedOrigins)) {
+    if (!originAllowed(req, services.config)) {
       services.log.warn("refused upgrade", { origin: req.headers.get("origin") });
       return new Response("Origin not allowed\n", { status: 403 });
     }
