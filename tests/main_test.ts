@@ -122,3 +122,84 @@ Deno.test("two signals in a row (SIGINT and SIGTERM) log one shutdown and stop o
   assert.equal(code, stops[0][1] === "SIGTERM" ? 1012 : 1001);
   await client.close();
 });
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * The server command of `deno task start` (what follows its build step), with main.ts for the
+ * build's entry and project paths made absolute, so it can run in another working directory.
+ */
+async function startTaskCommand(): Promise<string[]> {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  const words = (tasks.start as string).split("&&").at(-1)!.trim().split(/\s+/);
+  assert.equal(words[0], "deno", tasks.start);
+  return words.slice(1).map((word) => {
+    if (word === "_fresh/server.js") return `${ROOT}main.ts`;
+    // A project file given to a flag, as in --preload=lib/x.ts.
+    return word.replace(
+      /^(--[\w-]+=)?([\w./-]+\.ts)$/,
+      (_, flag = "", path) => `${flag}${ROOT}${path}`,
+    );
+  });
+}
+
+/** Runs the start task's server in `cwd` until it listens; resolves with the port and its output. */
+async function startTaskServer(cwd: string, env: Record<string, string>) {
+  // PORT comes from the test or from the .env under test, never from whoever runs the tests.
+  const inherited = Deno.env.toObject();
+  delete inherited.PORT;
+  delete inherited.HOST;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: await startTaskCommand(),
+    cwd,
+    clearEnv: true,
+    env: { ...inherited, NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const { promise: listening, resolve } = Promise.withResolvers<number | undefined>();
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const port = text.match(/listening url="http:\/\/[^"]*:(\d+)"/)?.[1];
+      if (port) resolve(Number(port));
+    }
+  };
+  const output = Promise.all([read(child.stdout), read(child.stderr)]).then(() => text);
+  child.status.then(() => resolve(undefined));
+  const port = await listening;
+  if (port !== undefined) child.kill("SIGTERM");
+  const status = await child.status;
+  return { port, code: status.code, output: await output };
+}
+
+Deno.test("deno task start without a .env file prints no warning", async () => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    const { port, code, output } = await startTaskServer(cwd, { PORT: "0", HOST: "127.0.0.1" });
+    assert.ok(port, output);
+    assert.equal(code, 0, output);
+    // Deno's own "Warning The `--env-file` flag was used, but ... '.env' was not found."
+    assert.doesNotMatch(output, /--env-file|'\.env'/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("deno task start reads .env when there is one; the real environment wins", async () => {
+  const cwd = await Deno.makeTempDir();
+  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (free.addr as Deno.NetAddr).port;
+  free.close();
+  try {
+    // PORT only from the file; HOST from the file is bad, so the server starts only if the
+    // environment's HOST wins over it.
+    await Deno.writeTextFile(`${cwd}/.env`, `# settings\nPORT=${port}\nHOST="not a host"\n`);
+    const run = await startTaskServer(cwd, { HOST: "127.0.0.1" });
+    assert.equal(run.port, port, run.output);
+    assert.equal(run.code, 0, run.output);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
