@@ -51,6 +51,13 @@ export class MemoryStreams implements RoomStreams {
     this.#options = { now: Date.now, ...options };
   }
 
+  /** Messages kept for `history` across every room, for `/metrics`. */
+  get kept(): number {
+    let kept = 0;
+    for (const stream of this.#streams.values()) kept += stream.messages.length;
+    return kept;
+  }
+
   /** Where published messages go: the hub's local members of the room. */
   attach(deliver: (room: string, frame: string) => void): void {
     this.#deliver = deliver;

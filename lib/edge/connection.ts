@@ -28,6 +28,22 @@ export const SLOW_HARD_FACTOR = 16;
 export interface EdgeMetrics {
   messagesIn: number;
   messagesOut: number;
+  /** Counts by kind for `/metrics`; absent where nothing reads them. */
+  counts?: EdgeCounters;
+}
+
+/** What the edge counts for `/metrics`: each call bumps an integer (`lib/server/metrics/`). */
+export interface EdgeCounters {
+  /** A frame in: its request type, or `invalid`, `binary` or `oversized`. */
+  frameIn(type: string): void;
+  /** A frame out, by the type it starts with. */
+  frameOut(frame: string): void;
+  /** An error reply. */
+  error(code: ErrorCode): void;
+  /** A frame refused by `RATE_LIMIT` or `CHAT_RATE`. */
+  rateLimited(): void;
+  /** A socket closed with `code`, once: `dropped` by this edge, or closed by the peer. */
+  closed(code: number, dropped: boolean): void;
 }
 
 export interface ConnectionContext {
@@ -109,6 +125,7 @@ export function attachSocket(
   const drop = (code: number, reason: string) => {
     // A peer that reads nothing may never complete the close handshake, so forget it now.
     const end = code === CLOSE_CODES.policyViolation || code === CLOSE_CODES.tooBig;
+    if (!gone) metrics.counts?.closed(code, true);
     const id = forget(end);
     if (id) log.info("dropped client", { session: id, code, reason });
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
@@ -138,6 +155,7 @@ export function attachSocket(
     if (socket.readyState !== WebSocket.OPEN) return;
     socket.send(frame);
     metrics.messagesOut++;
+    metrics.counts?.frameOut(frame);
     sentSince += frame.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 code unit
     if (lastBuffered + sentSince <= config.maxBufferedBytes) return;
     lastBuffered = socket.bufferedAmount;
@@ -154,6 +172,7 @@ export function attachSocket(
   };
 
   const refuse = (id: RequestId | null, code: ErrorCode, message: string) => {
+    metrics.counts?.error(code);
     send(replyError(id, code, message));
   };
 
@@ -166,6 +185,7 @@ export function attachSocket(
   /** Takes a token, or refuses the frame; a client refused for too long is dropped. */
   const admit = (bucket: TokenBucket, now: number, id: RequestId | null, why: string) => {
     if (bucket.take(now)) return true;
+    metrics.counts?.rateLimited();
     if (flood.rejected(now)) drop(CLOSE_CODES.policyViolation, "Rate limit exceeded");
     else refuse(id, "rate_limited", why);
     return false;
@@ -212,16 +232,19 @@ export function attachSocket(
     // The clock is only needed, and only read, when a limit is on.
     const now = limited ? clock.now() : 0;
     if (typeof data !== "string") {
+      metrics.counts?.frameIn("binary");
       const size = data instanceof Blob ? data.size : (data as ArrayBuffer).byteLength;
       if (size > config.maxMessageBytes) return drop(CLOSE_CODES.tooBig, "Frame too large");
       if (!admit(frames, now, null, `Over ${config.rateLimit} frames per second`)) return;
       return refuse(null, "bad_request", "Binary frames are not accepted; send JSON text");
     }
     if (overLimit(data, config.maxMessageBytes)) {
+      metrics.counts?.frameIn("oversized");
       return drop(CLOSE_CODES.tooBig, `Frame over ${config.maxMessageBytes} bytes`);
     }
     // Parsed before the flood check so that a refused frame's reply still carries its id.
     const parsed = parseFrame(data);
+    metrics.counts?.frameIn(parsed.ok ? parsed.request.type : "invalid");
     const id = parsed.ok ? parsed.request.id ?? null : parsed.rejection.id;
     if (!admit(frames, now, id, `Over ${config.rateLimit} frames per second`)) return;
     if (!parsed.ok) return refuse(id, parsed.rejection.code, parsed.rejection.message);
@@ -247,6 +270,7 @@ export function attachSocket(
 
   // Only a close with 1000 says the client is done; anything else may be a blip to resume from.
   socket.onclose = (event: CloseEvent) => {
+    if (!gone) metrics.counts?.closed(event.code, false);
     const id = forget(event.code === CLOSE_CODES.normal);
     if (id) log.debug("disconnected", { session: id, code: event.code });
   };

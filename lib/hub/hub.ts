@@ -157,6 +157,14 @@ export class Hub {
     return this.#lives.connected;
   }
 
+  /** Sessions of this node waiting away to be resumed. */
+  get away(): number {
+    return this.#sessions.size - this.#lives.connected;
+  }
+
+  /** How resume tokens fared since start: the session resumed, or a new one in its place. */
+  readonly resumes = { resumed: 0, failed: 0 };
+
   /** Sessions connected to the whole deployment. */
   async deploymentCount(): Promise<number> {
     return this.#lives.connected + await this.cluster.registry.remoteCount();
@@ -187,12 +195,16 @@ export class Hub {
   connect(link: Link | Send, resumeToken: string | undefined): Session | Promise<Session>;
   connect(link: Link | Send, resumeToken?: string): Session | Promise<Session> {
     const bound = typeof link === "function" ? { send: link, close() {} } : link;
-    if (resumeToken !== undefined) {
-      const resumed = this.#moves.resume(bound, resumeToken);
-      if (resumed instanceof Promise) return resumed.then((s) => s ?? this.#lives.open(bound));
-      if (resumed) return resumed;
-    }
-    return this.#lives.open(bound);
+    if (resumeToken === undefined) return this.#lives.open(bound);
+    const resumed = this.#moves.resume(bound, resumeToken);
+    if (resumed instanceof Promise) return resumed.then((s) => this.#resumed(s, bound));
+    return this.#resumed(resumed, bound);
+  }
+
+  /** Counts a resume's outcome; a token that resumed nothing gets a new session. */
+  #resumed(session: Session | undefined, link: Link): Session {
+    this.resumes[session ? "resumed" : "failed"]++;
+    return session ?? this.#lives.open(link);
   }
 
   /**

@@ -14,8 +14,12 @@ import { LocalCluster } from "../cluster/local.ts";
 import { Hub } from "../hub/hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "../protocol/mod.ts";
+import { EdgeCounts } from "./metrics/counts.ts";
+import { MetricsExporter } from "./metrics/exporter.ts";
 
 export interface Services extends ConnectionContext {
+  /** `/metrics`: reads the edge's counts, the hub and the cluster when asked. */
+  exporter: MetricsExporter;
   /**
    * Closes every socket with `code` (1001 by default; 1012 tells clients to reconnect at once and
    * resume elsewhere), stops the hub's timers and leaves the cluster.
@@ -41,7 +45,7 @@ function madeUpNodeId(): string {
  */
 export function createServices(
   config: Config,
-  log: Logger = createLogger(config.logLevel),
+  log: Logger = createLogger(config.logLevel, { format: config.logFormat }),
 ): Services {
   const cluster: Cluster = config.redisUrl
     ? new RedisCluster({
@@ -65,18 +69,22 @@ export function createServices(
   });
   hub.startHeartbeat();
   const sockets = new Set<WebSocket>();
+  const counts = new EdgeCounts();
+  const exporter = new MetricsExporter({ hub, sockets, counts });
   let closing = false;
   return {
     config,
     log,
     hub,
-    metrics: { messagesIn: 0, messagesOut: 0 },
+    metrics: { messagesIn: 0, messagesOut: 0, counts },
+    exporter,
     sockets,
     get closing() {
       return closing;
     },
     close(code = CLOSE_CODES.goingAway) {
       closing = true;
+      exporter.stop();
       // The hub goes first, so that closing sockets does not announce each departure one by one:
       // the cluster announces the whole node's departure at once.
       const leaving = hub.close();

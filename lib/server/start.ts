@@ -94,7 +94,7 @@ export async function startServer<S>(
   log?: Logger,
 ): Promise<RunningServer> {
   const full: Config = { ...DEFAULTS, ...config };
-  const services = createServices(full, log ?? createLogger(full.logLevel));
+  const services = createServices(full, log);
   await services.hub.start();
   const app = createApp(services);
   const abort = new AbortController();
@@ -146,7 +146,7 @@ export async function runServer<S>(createApp: AppFactory<S>): Promise<void> {
     console.error(`Invalid configuration: ${err.message}`);
     Deno.exit(1);
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { format: config.logFormat });
   let server: RunningServer;
   try {
     server = await startServer(createApp, config, log);

@@ -57,6 +57,9 @@ export class RedisBroker implements Broker {
   readonly #claims = new Map<number, (answer: ClaimAnswer) => void>();
   #nextRequest = 1;
   #inbox: ClusterInbox | undefined;
+  #listening = false;
+  /** Cross-node messages lost, for `/metrics`: not sent (Redis down), or received malformed. */
+  readonly dropped = { unsent: 0, malformed: 0 };
   /** Called when a node announces it is leaving: it should be reaped now. */
   onLeaving: (node: string) => void = () => {};
 
@@ -78,17 +81,32 @@ export class RedisBroker implements Broker {
   async listen(): Promise<void> {
     await this.#redis.subscriber.subscribe(nodeChannel(this.#nodeId), this.#onSignal);
     await this.#redis.subscriber.subscribe(CONTROL, this.#onControl);
+    this.#listening = true;
+  }
+
+  /** The connections underneath, for their state and timings. */
+  get connection(): RedisConnection {
+    return this.#redis;
+  }
+
+  /**
+   * Whether frames and signals for this node reach it: the pub/sub connection is up and this node
+   * listens on its own channel, the control channel and every local room's channel.
+   */
+  get subscribed(): boolean {
+    const rooms = this.#subscribed.size === this.#localRooms.size;
+    return this.#listening && this.#redis.subscriberUp && rooms;
   }
 
   publish(room: string, frame: string): void {
-    if (this.#redis.down) return;
+    if (this.#redis.down) return void this.dropped.unsent++;
     this.#redis.fireAndForget(
       this.#redis.client.publish(roomChannel(room), `${this.#nodeId}\n${frame}`),
     );
   }
 
   signal(signal: Signal): void {
-    if (this.#redis.down) return;
+    if (this.#redis.down) return void this.dropped.unsent++;
     const node = this.#locations.get(signal.to);
     if (node) {
       if (node !== this.#nodeId) this.#redis.fireAndForget(this.#publishSignal(node, signal));
@@ -99,7 +117,7 @@ export class RedisBroker implements Broker {
 
   /** Sends a signal straight to `node`, as a node that let a session go forwards its late ones. */
   forward(node: string, signal: Signal): void {
-    if (this.#redis.down) return;
+    if (this.#redis.down) return void this.dropped.unsent++;
     this.#redis.fireAndForget(this.#publishSignal(node, signal));
   }
 
@@ -219,6 +237,7 @@ export class RedisBroker implements Broker {
       try {
         handle(message, channel);
       } catch (err) {
+        this.dropped.malformed++;
         this.#log.warn("dropped a malformed cluster message", {
           channel,
           what,
