@@ -214,3 +214,78 @@ Deno.test("load: command-line options are checked", () => {
   assert.throws(() => parseLoadArgs(["--url", "http://x"]), /--url must be a ws/);
   assert.throws(() => parseLoadArgs(["--bogus"]));
 });
+
+/** Runs the load client as `deno task load` does (`--allow-env=PORT`), with `env` added. */
+async function loadAsTask(args: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env=PORT", LOAD, "--quiet", ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+/** A loopback port with nothing listening on it (bound, then let go). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("load: PORT sets the default --url; --url still wins; a bad PORT is named", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  assert.equal(parseLoadArgs([], env({ PORT: "9123" })).url, "ws://127.0.0.1:9123/ws");
+  assert.equal(parseLoadArgs([], env({ PORT: "" })).url, "ws://127.0.0.1:8000/ws");
+  assert.equal(parseLoadArgs([], env({})).url, "ws://127.0.0.1:8000/ws");
+  assert.equal(
+    parseLoadArgs(["--url", "ws://example.com/ws"], env({ PORT: "9123" })).url,
+    "ws://example.com/ws",
+  );
+  assert.throws(() => parseLoadArgs([], env({ PORT: "http" })), /PORT must be .*got "http"/);
+  assert.throws(() => parseLoadArgs([], env({ PORT: "0" })), /PORT must be .*got "0"/);
+  // A bad PORT does not matter when --url says where to go.
+  assert.equal(parseLoadArgs(["--url", "ws://h:1/ws"], env({ PORT: "0" })).url, "ws://h:1/ws");
+});
+
+Deno.test("load: as the task runs it, PORT alone points it at the hub", async () => {
+  await using server = await startTestServer();
+  const run = await loadAsTask(["--messages", "50"], { PORT: String(server.port) });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`load: ws://127\\.0\\.0\\.1:${server.port}/ws, 50 messages`));
+  assert.match(run.stdout, /PASS/);
+});
+
+Deno.test("load: nothing listening at the URL names the cause and hints at --url", async () => {
+  const port = closedPort();
+  for (const args of [[], ["--url", `ws://127.0.0.1:${port}/ws`]]) {
+    // First from PORT (the default URL), then from --url.
+    const run = await loadAsTask([...args, "--messages", "5"], { PORT: String(port) });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /FAIL/);
+    assert.match(
+      run.stderr,
+      new RegExp(`cannot connect to ws://127\\.0\\.0\\.1:${port}/ws \\(connection refused\\)`),
+      run.stderr,
+    );
+    assert.match(run.stderr, /is the server running\? pass --url ws:\/\/host:port\/ws/);
+  }
+});
+
+Deno.test("load: an upgrade the server refuses (foreign --origin) says so, not 'is it running'", async () => {
+  await using server = await startTestServer({ allowedOrigins: ["https://app.example"] });
+  const run = await loadAsTask(
+    ["--url", server.wsUrl, "--messages", "5", "--origin", "https://evil.example"],
+    {},
+  );
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    new RegExp(`${server.wsUrl.replaceAll(".", "\\.")} refused the upgrade`),
+  );
+  assert.match(run.stderr, /403/);
+  assert.doesNotMatch(run.stderr, /is the server running/);
+});

@@ -2,6 +2,8 @@
  * `deno task load`: sends `random` requests to a running hub, checks every reply and prints what
  * came back, how fast and with what latency. It exits with status 1 when any reply is missing,
  * wrong, duplicated or later than `--timeout`, so it can gate a deployment; 2 on bad arguments.
+ * Without `--url` it dials `ws://127.0.0.1:$PORT/ws`, the port `deno task start` listens on; when
+ * no socket opens, it says why on stderr.
  *
  * ```sh
  * deno task load --url ws://127.0.0.1:8000/ws --messages 10000 --connections 4 --inflight 8
@@ -16,7 +18,7 @@ import { type LoadReport, type Progress, runLoad } from "./run.ts";
 
 const USAGE = `Usage: deno task load [options]
 
-  --url URL          hub WebSocket URL (default ws://127.0.0.1:8000/ws)
+  --url URL          hub WebSocket URL (default ws://127.0.0.1:$PORT/ws, PORT defaulting to 8000)
   --messages N       requests to send in all (default 10000)
   --connections N    sockets to spread them over (default 1)
   --inflight N       unanswered requests allowed per socket (default 1)
@@ -41,6 +43,26 @@ export interface LoadArgs {
   help: boolean;
 }
 
+/**
+ * Reads `PORT` from the environment only when allowed to (`deno task load` has `--allow-env=PORT`):
+ * asking first keeps a bare `deno run --allow-net` from failing, or prompting on a terminal.
+ */
+function envPort(name: string): string | undefined {
+  if (name !== "PORT") return undefined;
+  const allowed = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+  return allowed ? Deno.env.get(name) : undefined;
+}
+
+/** `ws://127.0.0.1:$PORT/ws`, so the client dials the port the server was started on. */
+function defaultUrl(port: string | undefined): string {
+  if (port === undefined || port.trim() === "") return "ws://127.0.0.1:8000/ws";
+  const text = port.trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new Error(`PORT must be a port from 1 to 65535 for the default --url, got "${port}"`);
+  }
+  return `ws://127.0.0.1:${Number(text)}/ws`;
+}
+
 function wholeNumber(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
@@ -50,15 +72,19 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number): n
 }
 
 /**
- * Reads the command line.
+ * Reads the command line; `env` gives `PORT` for the default `--url` (none by default, so that
+ * only `main` reads the environment).
  *
  * ```ts
  * parseLoadArgs(["--messages", "500", "--json"]).messages; // 500
  * ```
  *
- * @throws {Error} naming the option that cannot be used.
+ * @throws {Error} naming the option (or `PORT`) that cannot be used.
  */
-export function parseLoadArgs(args: string[]): LoadArgs {
+export function parseLoadArgs(
+  args: string[],
+  env: (name: string) => string | undefined = () => undefined,
+): LoadArgs {
   const { values } = parseArgs({
     args,
     options: {
@@ -75,7 +101,7 @@ export function parseLoadArgs(args: string[]): LoadArgs {
     strict: true,
     allowPositionals: false,
   });
-  const url = values.url ?? "ws://127.0.0.1:8000/ws";
+  const url = values.url ?? defaultUrl(env("PORT"));
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -153,10 +179,69 @@ export function formatReport(r: LoadReport): string {
   return lines.join("\n");
 }
 
+/** A failed TCP connect in the words of the hint that follows it. */
+function connectFailure(err: unknown): string {
+  if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (err instanceof Deno.errors.TimedOut || (err as Error)?.name === "TimeoutError") {
+    return "connection timed out";
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/failed to lookup address|dns error/i.test(message)) return "no such host";
+  return message.replace(/ \(os error \d+\)$/, "");
+}
+
+/** How long each probe of {@link whyNoConnection} waits for an answer. */
+const PROBE_MS = 5000;
+
+/** What a WebSocket's `error` event says: Deno puts the upgrade's HTTP status there. */
+function upgradeFailure(url: string, origin?: string): Promise<string> {
+  const ws = origin === undefined
+    ? new WebSocket(url)
+    // Deno's WebSocket takes headers as its second argument; the DOM type does not know it.
+    : new WebSocket(url, { headers: { origin } } as unknown as string[]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${PROBE_MS / 1000} s`), PROBE_MS);
+    ws.onopen = () => resolve("it opens now: the server may have been busy or restarting");
+    ws.onerror = (event) => {
+      const message = event instanceof ErrorEvent ? event.message : "";
+      resolve(
+        message.replace(/^NetworkError: failed to connect to WebSocket: /, "") || "no reason",
+      );
+    };
+  }).finally(() => {
+    clearTimeout(timer);
+    ws.onerror = null;
+    ws.close();
+  });
+}
+
+/**
+ * Why no socket opened to `url`, in one line for stderr. Run only after a run in which a connection
+ * could not open; the run itself records no cause (a WebSocket's close event has none), so this
+ * tries once more: TCP first, which tells "nothing listens there" apart from a refused upgrade.
+ */
+async function whyNoConnection(url: string, origin?: string): Promise<string> {
+  const { protocol, hostname, port } = new URL(url);
+  try {
+    const conn = await Deno.connect({
+      hostname: hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: Number(port) || (protocol === "wss:" ? 443 : 80),
+      signal: AbortSignal.timeout(PROBE_MS),
+    });
+    conn.close();
+  } catch (err) {
+    return `load: cannot connect to ${url} (${connectFailure(err)}); is the server running? ` +
+      `pass --url ws://host:port/ws`;
+  }
+  return `load: ${url} refused the upgrade (${await upgradeFailure(url, origin)})` +
+    (origin === undefined ? "" : `; check --origin ${origin} against ALLOWED_ORIGINS`);
+}
+
 async function main(): Promise<number> {
   let args: LoadArgs;
   try {
-    args = parseLoadArgs(Deno.args);
+    args = parseLoadArgs(Deno.args, envPort);
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -181,6 +266,9 @@ async function main(): Promise<number> {
       progressMs: Deno.stderr.isTerminal() ? 100 : 250,
     });
     console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    if (report.problems.some((p) => / could not open$/.test(p))) {
+      console.error(await whyNoConnection(args.url, args.origin));
+    }
     return report.passed ? 0 : 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
