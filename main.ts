@@ -1,6 +1,6 @@
 /**
- * The server: a Fresh app with static files, the services middleware and file-system routes
- * (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through the build's
+ * The server: a Fresh app with security headers, static files, the services middleware and
+ * file-system routes (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through the build's
  * production entry, `_fresh/server.js`, which calls {@link start}; `deno run main.ts` works too
  * (islands are then bundled in memory).
  *
@@ -8,6 +8,7 @@
  */
 
 import { App, staticFiles } from "fresh";
+import { securityHeaders } from "./lib/server/security_headers.ts";
 import { runServer } from "./lib/server/start.ts";
 import type { Services } from "./lib/server/services.ts";
 import type { State } from "./utils.ts";
@@ -15,6 +16,8 @@ import type { State } from "./utils.ts";
 /** Builds the app around one set of services, so tests can start as many servers as they need. */
 export function createApp(services: Services): App<State> {
   return new App<State>()
+    // First, so that static files, error pages and 404s get the headers too.
+    .use(securityHeaders(services.config))
     .use(staticFiles())
     .use((ctx) => {
       ctx.state.services = services;
