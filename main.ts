@@ -1,8 +1,8 @@
 /**
  * The server: a Fresh app with security headers, static files, the services middleware and
- * file-system routes (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through the build's
- * production entry, `_fresh/server.js`, which calls {@link start}; `deno run main.ts` works too
- * (islands are then bundled in memory).
+ * file-system routes (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through
+ * the build's production entry, `_fresh/server.js`, which calls {@link start}; `deno run main.ts`
+ * works too (islands are then bundled in memory).
  *
  * @module
  */
