@@ -160,8 +160,9 @@ async function startTaskServer(cwd: string, env: Record<string, string>) {
   let text = "";
   const { promise: listening, resolve } = Promise.withResolvers<number | undefined>();
   const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
       const port = text.match(/listening url="http:\/\/[^"]*:(\d+)"/)?.[1];
       if (port) resolve(Number(port));
     }
