@@ -320,7 +320,7 @@ export const SCRIPTS = {
   /** Removes everything a node owns; answers the sessions that went with it. */
   hubReap: defineScript({
     SCRIPT: reapLua,
-    NUMBER_OF_KEYS: 6,
+    NUMBER_OF_KEYS: 7,
     parseCommand(parser: CommandParser, reap: Reap) {
       parser.pushKeys([
         NODES,
@@ -329,6 +329,7 @@ export const SCRIPTS = {
         nodeSessions(reap.node),
         nodeMembers(reap.node),
         nodeAway(reap.node),
+        nodeSeen(reap.node),
       ]);
       parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince), ROOM_PREFIX);
     },

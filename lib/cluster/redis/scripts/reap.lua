@@ -1,7 +1,8 @@
 -- Removes everything a node owns and returns it as a flat list of
 -- [id, name, room-count, room...] per session.
 -- KEYS[1] nodes, KEYS[2] sessions, KEYS[3] rooms, KEYS[4] the node's sessions hash,
--- KEYS[5] the node's members set, KEYS[6] the node's away set.
+-- KEYS[5] the node's members set, KEYS[6] the node's away set, KEYS[7] its seen hash (written
+-- whether resume is on or not, so it goes here too, not only in orphan.lua).
 -- ARGV[1] the node; ARGV[2] claim: '1' only if the node is still listed with a heartbeat older
 -- than ARGV[3], as the reaper of a dead node does, so a node that refreshed meanwhile is spared;
 -- '0' unconditionally, as a node wiping its own entries does. ARGV[4] what goes before a room to
@@ -34,5 +35,5 @@ for i = 1, #names, 2 do
   out[#out + 1] = tostring(#list)
   for _, room in ipairs(list) do out[#out + 1] = room end
 end
-redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[6], KEYS[7])
 return out
