@@ -6,7 +6,8 @@
  *   answers its state. A node that stopped or died is first claimed and its sessions adopted
  *   here (`orphan.lua`), after which the resume is an ordinary one.
  * - **Evacuate.** A node that stops (SIGTERM, SIGINT) saves every session's state in Redis and
- *   leaves the node list; the first node to hear it claims them all.
+ *   stays listed as long dead; the first node to hear it, or to sweep for dead nodes, claims
+ *   them all.
  * - **Rebuild.** A node killed without warning saved nothing, so its sessions are rebuilt from
  *   what Redis keeps for each (`sessionKey`: name, start, token secret; `sessionDmKey`: its
  *   conversations) and where their rooms' streams stood at the node's last heartbeat.
@@ -79,7 +80,7 @@ export class RedisHandover implements Handover {
           await new Promise((resolve) => setTimeout(resolve, pause));
           continue;
         }
-        // Stopped (off the list) or silent: adopt its sessions here, then look again.
+        // Stopped or silent: adopt its sessions here, then look again.
         await this.#options.reap(node, seen !== null);
       }
     } catch (err) {

@@ -81,7 +81,9 @@ export class Liveness {
   async leave(): Promise<void> {
     if (!this.#options.evacuated?.()) return await this.reap(this.#nodeId, false);
     const control: Control = { kind: "leaving", node: this.#nodeId };
-    await this.#redis.client.multi().zRem(NODES, this.#nodeId)
+    // Listed as long dead rather than unlisted: a node that missed the news, or one that starts
+    // later, still finds it in the reaper's sweep and adopts its sessions.
+    await this.#redis.client.multi().zAdd(NODES, { score: 0, value: this.#nodeId })
       .publish(CONTROL, JSON.stringify(control)).exec();
   }
 

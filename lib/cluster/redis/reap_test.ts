@@ -1,5 +1,6 @@
 /**
- * What stays in Redis after a node is gone: nothing of its own once it is reaped.
+ * What stays in Redis after a node is gone: nothing of its own once it is reaped, and a node that
+ * stopped and saved its sessions is reaped (its sessions adopted) even when no node heard it go.
  *
  * @module
  */
@@ -7,8 +8,41 @@
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { Redis, redisMissing } from "../../../tests/redis_server.ts";
+import type { ClusterInbox, SessionState } from "../seam.ts";
+import { silentLogger } from "../../server/log.ts";
+import { RedisCluster } from "./mod.ts";
 import { SCRIPTS } from "./scripts.ts";
 import { nodeMembers, NODES, nodeSeen, nodeSessions, roomKey, ROOMS, SESSIONS } from "./keys.ts";
+
+/** An inbox with no sessions of its own; `adopted` resolves with the first sessions adopted. */
+function adoptingInbox() {
+  const adopted = Promise.withResolvers<SessionState[]>();
+  const inbox: ClusterInbox = {
+    room() {},
+    signal() {},
+    renamed() {},
+    gone() {},
+    resynced() {},
+    snapshot: () => [],
+    release: () => Promise.resolve(null),
+    adopt: (states) => Promise.resolve(adopted.resolve(states)),
+    abandon() {},
+  };
+  return { inbox, adopted: adopted.promise };
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 Deno.test({
   name: "reaping a node removes every key it owned, the rooms it last delivered included",
@@ -33,6 +67,46 @@ Deno.test({
       assert.deepEqual(await client.keys("hub:*"), []);
     } finally {
       await client.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a node that stopped and saved its sessions is adopted by a node that starts later",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const options = { url: redis.url, nodeTtlMs: 500, log: silentLogger, resumeTtlMs: 60_000 };
+    const stopping = new RedisCluster({ ...options, nodeId: "stopping" });
+    await stopping.start(adoptingInbox().inbox);
+    await stopping.registry.sessionOpened("s1", "Ada");
+    const state: SessionState = {
+      sessionId: "s1",
+      name: "Ada",
+      connectedAt: 1,
+      secret: "secret",
+      rooms: [],
+      peers: [],
+      incoming: [],
+      outgoing: [],
+      frames: [],
+      lastOffsets: {},
+      awayUntil: Date.now() + 60_000,
+    };
+    await stopping.handover.evacuate([state]);
+    // Nobody hears it leave: the deployment was this node alone.
+    await stopping.close();
+
+    const later = new RedisCluster({ ...options, nodeId: "later" });
+    const { inbox, adopted } = adoptingInbox();
+    try {
+      await later.start(inbox);
+      // A live node reaps a silent one within its NODE_TTL_MS.
+      const states = await within(adopted, 3000, "adoption");
+      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+    } finally {
+      await later.close();
     }
   },
 });
