@@ -23,6 +23,8 @@ export interface RedisBrokerOptions {
   log: Logger;
   /** How long a signal that reached no node is kept for the node that adopts its session. */
   inboxTtlMs: number;
+  /** A room stream's position now: where this node's delivery in a room it starts hearing begins. */
+  position?: (room: string) => Promise<StreamPosition>;
 }
 
 /** A request from one node to another over their node channels, and its answer. */
@@ -228,7 +230,12 @@ export class RedisBroker implements Broker {
       // Not subscribed after all; the resync after the outage tries again.
       this.#subscribed.delete(room);
       this.#redis.outage(err as Error);
+      return;
     }
+    // Until a message comes, the room's position now is where this node's delivery starts, so a
+    // node that adopts its sessions after it died knows where their replays begin. Nobody waits
+    // for it: a join is not held up by a read.
+    this.#options.position?.(room).then((position) => this.seenFrom(room, position));
   }
 
   /** Messages from other nodes are input like any other: a bad one is logged and dropped. */

@@ -72,7 +72,13 @@ export class RedisCluster implements Cluster {
     const resumeTtlMs = options.resumeTtlMs ?? 0;
     // Signals that reached no node wait as long as their session may wait to be resumed.
     const inboxTtlMs = Math.max(resumeTtlMs, 1000);
-    this.broker = new RedisBroker({ redis, nodeId, log, inboxTtlMs });
+    this.broker = new RedisBroker({
+      redis,
+      nodeId,
+      log,
+      inboxTtlMs,
+      position: (room) => this.streams.position(room),
+    });
     this.handover = new RedisHandover({
       redis,
       broker: this.broker,
