@@ -60,3 +60,41 @@ clusterTest(
     assert.deepEqual(chats(again), ["after 1", "after 2", "after 3", "sentinel"]);
   },
 );
+
+clusterTest(
+  "kill -9 of a node where a session was away: its missed events died with the node, so it is never resumed with a partial replay",
+  async () => {
+    await using cluster = await startCluster(2);
+    const [n0, n1] = cluster.nodes;
+    await using a = await connect(n0);
+    await using b = await connect(n1);
+    const aId = welcomeOf(a).sessionId as string;
+    const bId = welcomeOf(b).sessionId as string;
+    ok(await a.request("join", { room: "r" }));
+    ok(await b.request("join", { room: "r" }));
+    ok(await a.request("dm_request", { to: bId }));
+    await b.event("dm_request");
+    ok(await b.request("dm_accept", { from: aId }));
+    await a.event("dm_accepted");
+
+    a.socket.close(4000);
+    await b.next((f) => f.type === "dm_away" && f.data?.with === aId);
+    for (let i = 1; i <= 3; i++) ok(await b.request("chat", { room: "r", text: `away ${i}` }));
+    ok(await b.request("dm", { to: aId, text: "while you were away" }));
+    // Node 0 buffered those for a and wrote where its rooms stood; then it dies.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    n0.child.kill("SIGKILL");
+
+    await using again = await connect(n1, welcomeOf(a).resumeToken as string);
+    if (welcomeOf(again).resumed) {
+      ok(await again.request("ping"));
+      assert.deepEqual(chats(again), ["away 1", "away 2", "away 3"]);
+      assert.ok(
+        again.frames.some((f) => f.type === "dm" && f.data?.text === "while you were away"),
+      );
+    } else {
+      // Ended as a session whose window ran out ends: its peer is told.
+      await b.next((f) => f.type === "dm_closed" && f.data?.with === aId, 10_000);
+    }
+  },
+);

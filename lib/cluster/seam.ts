@@ -74,6 +74,11 @@ export interface SessionState {
   lastOffsets: Record<string, StreamPosition>;
   /** When its resume window ends (epoch ms), if it was away; absent if it was connected. */
   awayUntil?: number;
+  /**
+   * Set when the events it missed were lost: it was away on a node that died, which buffered
+   * them. Its replay could not be whole, so it ends as it is taken in.
+   */
+  lost?: boolean;
 }
 
 /** What a cluster hands to its hub, and reads from it. Each callback concerns local sessions. */

@@ -203,6 +203,7 @@ export class Moves {
   async #missed(
     state: SessionState,
   ): Promise<{ frames: string[]; last: Map<string, StreamPosition> } | null> {
+    if (state.lost) return null;
     const frames: string[] = [];
     const last = new Map<string, StreamPosition>();
     let budget = this.#options.resumeBuffer - state.frames.length;

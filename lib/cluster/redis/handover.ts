@@ -144,6 +144,8 @@ export class RedisHandover implements Handover {
         frames: [],
         lastOffsets,
         awayUntil: session.away ? until : undefined,
+        // What it missed while away was buffered in the dead node's memory.
+        lost: session.away || undefined,
       });
     }
     this.#options.log.warn("adopting sessions of a node that stopped", {
