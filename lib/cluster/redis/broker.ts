@@ -269,7 +269,16 @@ export class RedisBroker implements Broker {
   /** A claim from another node, or the answer to one of ours. */
   #onRequest(message: NodeMessage): void {
     if (message.op === "claimed") {
-      this.#claims.get(message.req)?.(message.retry ? "retry" : message.state ?? null);
+      const answer = message.retry ? "retry" : message.state ?? null;
+      const waiting = this.#claims.get(message.req);
+      if (waiting) return waiting(answer);
+      // Too late for the claim, but the other node has let the session go: it lives here now,
+      // away, rather than nowhere.
+      if (answer && answer !== "retry") {
+        this.#inbox!.adopt([answer]).catch((error: Error) => {
+          this.#log.warn("could not adopt a session handed over late", { error });
+        });
+      }
       return;
     }
     if (message.op !== "claim" || typeof message.from !== "string") {

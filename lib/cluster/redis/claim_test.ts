@@ -1,0 +1,73 @@
+/**
+ * Claims between two nodes over a real Redis: a state that arrives after the claimer stopped
+ * waiting is not dropped, since the node that sent it has already let the session go.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Redis, redisMissing } from "../../../tests/redis_server.ts";
+import type { ClusterInbox, SessionState } from "../seam.ts";
+import { silentLogger } from "../../server/log.ts";
+import { RedisCluster } from "./mod.ts";
+
+function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
+  return {
+    room() {},
+    signal() {},
+    renamed() {},
+    gone() {},
+    resynced() {},
+    snapshot: () => [],
+    release: () => Promise.resolve(null),
+    adopt: () => Promise.resolve(),
+    abandon() {},
+    ...overrides,
+  };
+}
+
+const state: SessionState = {
+  sessionId: "s1",
+  name: "Ada",
+  connectedAt: 1,
+  secret: "secret",
+  rooms: ["lobby"],
+  peers: [],
+  incoming: [],
+  outgoing: [],
+  frames: [],
+  lastOffsets: {},
+};
+
+Deno.test({
+  name: "a session handed over after the claimer stopped waiting is adopted there, not lost",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const options = { url: redis.url, nodeTtlMs: 10_000, log: silentLogger, resumeTtlMs: 60_000 };
+    const handing = Promise.withResolvers<SessionState | null>();
+    const adopted = Promise.withResolvers<SessionState[]>();
+    const holder = new RedisCluster({ ...options, nodeId: "holder" });
+    const claimer = new RedisCluster({ ...options, nodeId: "claimer" });
+    try {
+      await holder.start(inbox({ release: () => handing.promise }));
+      await claimer.start(inbox({ adopt: (states) => Promise.resolve(adopted.resolve(states)) }));
+      const answer = await claimer.broker.claim("holder", "s1", "secret");
+      assert.notEqual(typeof answer, "object", "the claimer gave up waiting");
+      // The holder lets the session go only now.
+      handing.resolve(state);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const states = await Promise.race([
+        adopted.promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("The late state was dropped")), 3000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+    } finally {
+      await claimer.close();
+      await holder.close();
+    }
+  },
+});
