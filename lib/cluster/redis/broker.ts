@@ -41,7 +41,10 @@ export type ClaimAnswer = SessionState | null | "retry";
 /** How long a node waits for another to hand a session over before it looks again. */
 const CLAIM_WAIT_MS = 1000;
 
-/** How many session-to-node answers to remember; sessions never move, so entries never go stale. */
+/**
+ * How many session-to-node answers to remember. A session that moves is announced (`moved`), so
+ * an entry goes stale only when that news is missed; the oldest go first.
+ */
 const LOCATION_CACHE = 10_000;
 
 export class RedisBroker implements Broker {
@@ -156,7 +159,16 @@ export class RedisBroker implements Broker {
 
   /** Where a session lives now, as another node announced. */
   moved(node: string, sessions: string[]): void {
-    for (const id of sessions) this.#locations.set(id, node);
+    for (const id of sessions) this.#locate(id, node);
+  }
+
+  /** Remembers where a session is, forgetting the oldest answers past {@link LOCATION_CACHE}. */
+  #locate(sessionId: string, node: string): void {
+    this.#locations.delete(sessionId);
+    this.#locations.set(sessionId, node);
+    if (this.#locations.size > LOCATION_CACHE) {
+      this.#locations.delete(this.#locations.keys().next().value!);
+    }
   }
 
   /** The rooms whose last delivered message changed since the last call, and those now gone. */
@@ -183,10 +195,7 @@ export class RedisBroker implements Broker {
   async #lookUpAndSignal(signal: Signal): Promise<void> {
     const node = await this.#redis.client.hGet(SESSIONS, signal.to) as string | null;
     if (!node) return;
-    if (this.#locations.size >= LOCATION_CACHE) {
-      this.#locations.delete(this.#locations.keys().next().value!);
-    }
-    this.#locations.set(signal.to, node);
+    this.#locate(signal.to, node);
     if (node !== this.#nodeId) await this.#publishSignal(node, signal);
   }
 
@@ -287,7 +296,7 @@ export class RedisBroker implements Broker {
     const { req, from, sessionId, secret } = message;
     const forward = (signal: Signal) => this.forward(from, signal);
     this.#inbox!.release(String(sessionId), String(secret), forward).then((state) => {
-      if (state && state !== "retry") this.#locations.set(state.sessionId, from);
+      if (state && state !== "retry") this.#locate(state.sessionId, from);
       const answer: NodeMessage = state === "retry"
         ? { op: "claimed", req, state: null, retry: true }
         : { op: "claimed", req, state };
