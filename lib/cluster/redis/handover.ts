@@ -107,8 +107,16 @@ export class RedisHandover implements Handover {
       const [items] = await redis.client.multi().lRange(key, 0, -1).del(key).exec() as unknown as [
         string[],
       ];
-      return items.map((item) => JSON.parse(item) as Signal)
-        .filter((s) => s?.to === sessionId && typeof s.from === "string");
+      const signals: Signal[] = [];
+      for (const item of items) {
+        try {
+          const signal = JSON.parse(item) as Signal | null;
+          if (signal?.to === sessionId && typeof signal.from === "string") signals.push(signal);
+        } catch {
+          // A malformed entry costs that signal, not the others.
+        }
+      }
+      return signals;
     } catch (err) {
       redis.failed(err as Error);
       return [];
@@ -118,14 +126,23 @@ export class RedisHandover implements Handover {
   /** Takes in the sessions of a node this node claimed: saved states, or rebuilt ones. */
   async adoptOrphans(orphans: Orphans): Promise<void> {
     if (orphans.sessions.length === 0) return;
-    const rebuilt = orphans.sessions.filter((s) => !orphans.states.has(s.sessionId));
+    const saved = new Map<string, SessionState>();
+    for (const [id, json] of orphans.states) {
+      try {
+        const state = JSON.parse(json) as SessionState | null;
+        if (state?.sessionId === id && Array.isArray(state.rooms)) saved.set(id, state);
+      } catch {
+        // A state that does not parse is rebuilt from the session's record, like a dead node's.
+      }
+    }
+    const rebuilt = orphans.sessions.filter((s) => !saved.has(s.sessionId));
     const records = await this.#records(rebuilt.map((s) => s.sessionId));
     const until = Date.now() + this.#options.resumeTtlMs;
     const states: SessionState[] = [];
     for (const session of orphans.sessions) {
-      const saved = orphans.states.get(session.sessionId);
-      if (saved) {
-        states.push({ ...JSON.parse(saved) as SessionState, awayUntil: until });
+      const state = saved.get(session.sessionId);
+      if (state) {
+        states.push({ ...state, awayUntil: until });
         continue;
       }
       const { record, dms } = records.get(session.sessionId)!;
