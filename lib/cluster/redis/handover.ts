@@ -142,7 +142,8 @@ export class RedisHandover implements Handover {
     for (const session of orphans.sessions) {
       const state = saved.get(session.sessionId);
       if (state) {
-        states.push({ ...state, awayUntil: until });
+        // Saved as the node stopped, with the window each had (away ones already part spent).
+        states.push({ ...state, awayUntil: state.awayUntil ?? until });
         continue;
       }
       const { record, dms } = records.get(session.sessionId)!;

@@ -1,6 +1,7 @@
 /**
  * What stays in Redis after a node is gone: nothing of its own once it is reaped, and a node that
- * stopped and saved its sessions is reaped (its sessions adopted) even when no node heard it go.
+ * stopped and saved its sessions is reaped (its sessions adopted, in the window they had) even
+ * when no node heard it go.
  *
  * @module
  */
@@ -92,7 +93,8 @@ Deno.test({
       outgoing: [],
       frames: [],
       lastOffsets: {},
-      awayUntil: Date.now() + 60_000,
+      // Away for most of its window already.
+      awayUntil: Date.now() + 5_000,
     };
     await stopping.handover.evacuate([state]);
     // Nobody hears it leave: the deployment was this node alone.
@@ -105,6 +107,7 @@ Deno.test({
       // A live node reaps a silent one within its NODE_TTL_MS.
       const states = await within(adopted, 3000, "adoption");
       assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+      assert.equal(states[0].awayUntil, state.awayUntil, "its window does not start again");
     } finally {
       await later.close();
     }
