@@ -173,6 +173,9 @@ export class Moves {
     const late = await cluster.handover.drain(state.sessionId);
     if (!missed || sessions.get(state.sessionId) !== session) {
       lives.end(state.sessionId);
+      // It may have ended while being listed here (its window ran out), its entries removed
+      // before `sessionAdopted` wrote them.
+      cluster.registry.sessionClosed(state.sessionId);
       return undefined;
     }
     session.held = [...state.frames, ...missed.frames, ...unseen(session.held ?? [], missed.last)];

@@ -176,3 +176,15 @@ Deno.test("a hub that stops leaves no timer behind for the sessions that moved a
   await n0.hub.close();
   assert.equal(n0.timers.pending, 0);
 });
+
+Deno.test("a session whose window runs out while it is being adopted ends, and is not listed again after", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  n0.cluster.joining.close();
+  const adopting = n0.inbox.adopt([savedState({ awayUntil: n0.timers.now() })]);
+  n0.timers.advance(0);
+  assert.equal(n0.hub.session(SESSION), undefined, "its window ran out");
+  n0.cluster.joining.open();
+  await adopting;
+  assert.equal(n0.cluster.listed.has(SESSION), false);
+});

@@ -98,6 +98,8 @@ export class Deployment {
 
 export class TestCluster implements Cluster {
   inbox: ClusterInbox | undefined;
+  /** Sessions the registry lists on this node, as its writes leave them. */
+  readonly listed = new Set<string>();
   /** Holds `registry.sessionOpened`, and with it a new session's welcome. */
   readonly opening = new Gate();
   /** Holds `registry.joined`, e.g. to stop a session halfway through being taken in. */
@@ -121,9 +123,12 @@ export class TestCluster implements Cluster {
       signal: (signal: Signal) => deployment.holder(signal.to)?.inbox.signal(signal),
     };
     this.registry = {
-      sessionOpened: () => this.opening.isOpen ? undefined : this.opening.pass(),
+      sessionOpened: (id) => {
+        this.listed.add(id);
+        return this.opening.isOpen ? undefined : this.opening.pass();
+      },
       sessionRenamed() {},
-      sessionClosed() {},
+      sessionClosed: (id) => void this.listed.delete(id),
       sessionAway() {},
       sessionBack() {},
       joined: () => this.joining.pass(),
@@ -134,8 +139,8 @@ export class TestCluster implements Cluster {
       locate: (id) => Promise.resolve(others().some((n) => n.hub.session(id))),
       sessionSaved() {},
       conversation() {},
-      sessionAdopted: () => Promise.resolve(),
-      sessionReleased() {},
+      sessionAdopted: (state) => Promise.resolve(void this.listed.add(state.sessionId)),
+      sessionReleased: (id) => void this.listed.delete(id),
     };
     const shared = deployment.streams;
     this.streams = {
