@@ -203,6 +203,11 @@ export interface Handover {
    * Absent where there is no other node to claim from.
    */
   claim?(sessionId: string, secret: string): Promise<SessionState | "local" | null>;
+  /**
+   * This node starts to stop: from now on it takes no session in (nor claims one), since it could
+   * not save it. Called before the node reads the states it saves.
+   */
+  stop?(): void;
   /** Saves the states of this node's sessions as it stops, so other nodes adopt them. */
   evacuate(states: SessionState[]): Promise<void>;
   /** Signals that reached no node while their session moved, for the node that has it now. */

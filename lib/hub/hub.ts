@@ -260,6 +260,7 @@ export class Hub {
     this.#heartbeat = undefined;
     if (this.#lives.resumable && this.cluster.handover.claim) {
       // Sessions go away rather than end: another node adopts them, and clients resume there.
+      this.cluster.handover.stop?.();
       await this.cluster.handover.evacuate(await this.#moves.evacuate());
     }
     this.#dms.stop();

@@ -48,6 +48,7 @@ export class RedisHandover implements Handover {
   readonly #options: RedisHandoverOptions;
   #inbox: ClusterInbox | undefined;
   #evacuated = false;
+  #stopping = false;
 
   constructor(options: RedisHandoverOptions) {
     this.#options = options;
@@ -57,6 +58,16 @@ export class RedisHandover implements Handover {
     this.#inbox = inbox;
   }
 
+  /** This node is stopping: it saves its own sessions and takes no more in. */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  /** Whether {@link stop} was called: sessions this node took in now would not be saved. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   /** Whether this node saved its sessions for others to adopt, rather than ending them. */
   get evacuated(): boolean {
     return this.#evacuated;
@@ -64,7 +75,7 @@ export class RedisHandover implements Handover {
 
   async claim(sessionId: string, secret: string): Promise<SessionState | "local" | null> {
     const { redis, broker, nodeId } = this.#options;
-    if (redis.down) return null;
+    if (redis.down || this.#stopping) return null;
     const deadline = Date.now() + CLAIM_DEADLINE_MS;
     try {
       for (let pause = 25; Date.now() < deadline; pause = Math.min(pause * 2, 400)) {

@@ -33,6 +33,8 @@ export interface LivenessOptions {
   adopt?: (orphans: Orphans) => Promise<void>;
   /** Whether this node saved its sessions for others to adopt as it stops. */
   evacuated?: () => boolean;
+  /** Whether this node is stopping: it claims no other node, whose sessions it could not save. */
+  stopping?: () => boolean;
 }
 
 export class Liveness {
@@ -129,6 +131,8 @@ export class Liveness {
   async reap(node: string, claim: boolean): Promise<void> {
     const adopt = this.#options.adopt;
     if (adopt && node !== this.#nodeId) {
+      // Left listed as dead for a node that stays.
+      if (this.#options.stopping?.()) return;
       const orphans = await this.#redis.client.hubOrphan({
         node,
         claim,

@@ -96,6 +96,7 @@ export class RedisCluster implements Cluster {
       log,
       adopt: resumeTtlMs > 0 ? (orphans) => this.handover.adoptOrphans(orphans) : undefined,
       evacuated: () => this.handover.evacuated,
+      stopping: () => this.handover.stopping,
     });
     this.broker.onLeaving = (node) => {
       this.#liveness.reap(node, false).catch(redis.failed);

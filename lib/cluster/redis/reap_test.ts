@@ -113,3 +113,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a node that is stopping itself does not adopt the sessions of another that stops: they wait for a node that stays",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const options = { url: redis.url, nodeTtlMs: 500, log: silentLogger, resumeTtlMs: 60_000 };
+    const first = new RedisCluster({ ...options, nodeId: "first" });
+    const second = new RedisCluster({ ...options, nodeId: "second" });
+    await first.start(adoptingInbox().inbox);
+    await second.start(adoptingInbox().inbox);
+    // Both were told to stop at once; the first is still saving its own sessions.
+    first.handover.stop();
+    await second.registry.sessionOpened("s1", "Ada");
+    await second.handover.evacuate([{
+      sessionId: "s1",
+      name: "Ada",
+      connectedAt: 1,
+      secret: "secret",
+      rooms: [],
+      peers: [],
+      incoming: [],
+      outgoing: [],
+      frames: [],
+      lastOffsets: {},
+    }]);
+    await second.close();
+
+    // Orphans are claimed by one node only: the one that stays gets it only if the first did not.
+    const stays = new RedisCluster({ ...options, nodeId: "stays" });
+    const { inbox, adopted } = adoptingInbox();
+    try {
+      await stays.start(inbox);
+      const states = await within(adopted, 3000, "adoption");
+      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+    } finally {
+      await stays.close();
+      await first.close();
+    }
+  },
+});
