@@ -213,6 +213,8 @@ const SAMPLES: { [T in RequestType]: RequestData<T> } = {
   ping: {},
   rooms: {},
   history: { room: "lobby" },
+  watch_rooms: {},
+  unwatch_rooms: {},
   random: { text: "x" },
   set_name: { name: "x" },
   join: { room: "lobby" },

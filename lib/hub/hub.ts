@@ -36,6 +36,7 @@ import {
 } from "./session.ts";
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
+import { Directory } from "./directory.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 export { encodeEvent, HubError, MAX_ROOMS_LISTED };
@@ -95,6 +96,7 @@ export class Hub {
   readonly #dms: Conversations;
   readonly #lives: Sessions;
   readonly #moves: Moves;
+  readonly #directory: Directory;
   readonly #timers: Timers;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -131,6 +133,11 @@ export class Hub {
       heartbeatMs: options.heartbeatMs,
       resumeTtlMs: options.resumeTtlMs ?? 0,
       resumeBuffer: options.resumeBuffer ?? 1000,
+    });
+    this.#directory = new Directory({
+      list: () => this.#rooms.list(),
+      live: (session) => this.#sessions.get(session.id) === session,
+      timers,
     });
     this.#moves = new Moves({
       sessions: this.#sessions,
@@ -265,6 +272,7 @@ export class Hub {
     }
     this.#dms.stop();
     this.#lives.close();
+    this.#directory.stop();
     this.#sessions.clear();
     this.#rooms.clear();
     await this.cluster.close();
@@ -310,6 +318,11 @@ export class Hub {
       return { room, members: await this.#rooms.members(room) };
     },
     rooms: async () => ({ rooms: await this.#rooms.list() }),
+    watch_rooms: async (s) => ({ rooms: await this.#directory.watch(s) }),
+    unwatch_rooms: (s) => {
+      this.#directory.unwatch(s);
+      return {};
+    },
     history: async (s, { room, limit, before }) => {
       this.#member(s, room);
       const page = await this.cluster.streams.history(room, {

@@ -72,6 +72,8 @@ export interface Requests {
   join: { req: { room: string }; res: RoomReply & StreamPosition };
   leave: { req: { room: string }; res: RoomReply };
   rooms: { req: Record<never, never>; res: { rooms: RoomInfo[] } };
+  watch_rooms: { req: Record<never, never>; res: { rooms: RoomInfo[] } };
+  unwatch_rooms: { req: Record<never, never>; res: Record<never, never> };
   history: { req: { room: string; limit?: number; before?: number }; res: HistoryReply };
   chat: { req: { room: string; text: string }; res: { msgId: string; ts: number } };
   dm_request: { req: { to: string }; res: { to: string; status: "pending" | "accepted" } };
@@ -118,6 +120,8 @@ export interface Events {
   dm_declined: { with: string; reason: DeclineReason };
   dm: { from: string; name: string; text: string; msgId: string; ts: number };
   dm_closed: { with: string; reason: CloseReason };
+  /** The room list changed (to sessions that sent `watch_rooms`; at most once a second). */
+  rooms: { rooms: RoomInfo[] };
   /** A peer's connection dropped; its session waits to be resumed. */
   dm_away: { with: string };
   /** An away peer resumed its session. */

@@ -107,6 +107,8 @@ export const REQUESTS: RequestTable = {
   num_clients: { fields: {}, cost: "frame" },
   ping: { fields: {}, cost: "frame" },
   rooms: { fields: {}, cost: "frame" },
+  watch_rooms: { fields: {}, cost: "frame" },
+  unwatch_rooms: { fields: {}, cost: "frame" },
   history: {
     fields: {
       room,

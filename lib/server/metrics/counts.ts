@@ -25,6 +25,7 @@ const EVENTS: Record<EventType, true> = {
   dm_closed: true,
   dm_away: true,
   dm_back: true,
+  rooms: true,
 };
 
 /** Frames in that never became a request: their `type` label. */
@@ -84,8 +85,11 @@ export class EdgeCounts implements EdgeCounters {
   frameOut(frame: string): void {
     if (frame !== this.#lastFrame) {
       this.#lastFrame = frame;
-      // Every server frame starts with `{"type":"`, the type running to the next quote.
-      this.#lastType = frame.slice(9, frame.indexOf('"', 9));
+      // Every server frame starts with `{"type":"`, the type running to the next quote. Replies,
+      // the frames that are most often each different, are recognized without a slice.
+      this.#lastType = frame.startsWith('reply"', 9)
+        ? "reply"
+        : frame.slice(9, frame.indexOf('"', 9));
     }
     this.framesOut.add(this.#lastType);
   }
