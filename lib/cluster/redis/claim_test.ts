@@ -1,6 +1,7 @@
 /**
- * Claims between two nodes over a real Redis: a state that arrives after the claimer stopped
- * waiting is not dropped, since the node that sent it has already let the session go.
+ * Claims between nodes over a real Redis: a state that arrives after the claimer stopped waiting
+ * is not dropped, since the node that sent it has already let the session go; a claim that waits
+ * for another node's adoption waits at a measured pace.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import { Redis, redisMissing } from "../../../tests/redis_server.ts";
 import type { ClusterInbox, SessionState } from "../seam.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
+import { NODES, SESSIONS } from "./keys.ts";
+import { createClient } from "redis";
 
 function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
   return {
@@ -71,3 +74,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a claim for a session whose dead node another node is adopting waits for it without hammering Redis",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    // Another node claimed the dead one and is still taking its sessions in: they are routed
+    // to the dead node until it has.
+    await admin.multi()
+      .hSet(SESSIONS, "s1", "dead")
+      .zAdd(NODES, { score: 1, value: "dead" })
+      .exec();
+    const options = { url: redis.url, nodeTtlMs: 10_000, log: silentLogger, resumeTtlMs: 60_000 };
+    const claimer = new RedisCluster({ ...options, nodeId: "claimer" });
+    try {
+      await claimer.start(inbox());
+      const before = await evalCalls(admin);
+      const claimed = claimer.handover.claim("s1", "secret");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The adopter is done: it took the session over to here.
+      await admin.hSet(SESSIONS, "s1", "claimer");
+      assert.equal(await claimed, "local");
+      const scripts = await evalCalls(admin) - before;
+      assert.ok(scripts < 20, `${scripts} script calls in one second of waiting`);
+    } finally {
+      await claimer.close();
+      await admin.close();
+    }
+  },
+});
+
+/** Script calls Redis has run so far. */
+async function evalCalls(admin: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await admin.info("commandstats");
+  return [...info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)]
+    .reduce((sum, [, calls]) => sum + Number(calls), 0);
+}

@@ -88,11 +88,14 @@ export class RedisHandover implements Handover {
           if (answer !== "retry") return answer;
           // The node is stopping (its sessions are being saved for adoption) or did not answer:
           // look again shortly, when it has left the node list or answers.
-          await new Promise((resolve) => setTimeout(resolve, pause));
-          continue;
+        } else {
+          // Stopped or silent: adopt its sessions here, then look again.
+          await this.#options.reap(node, seen !== null);
+          if (await redis.client.hGet(SESSIONS, sessionId) === nodeId) return "local";
+          // Another node claimed it first and is still taking its sessions in: they stay routed
+          // to the old node until it has, so look again shortly rather than at once.
         }
-        // Stopped or silent: adopt its sessions here, then look again.
-        await this.#options.reap(node, seen !== null);
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     } catch (err) {
       redis.failed(err as Error);
