@@ -1,6 +1,7 @@
 /**
- * `GET /ws`: the WebSocket endpoint. Checks the origin before upgrading, then hands the socket to
- * the edge (`lib/edge/connection.ts`), which binds it to the hub.
+ * `GET /ws`: the WebSocket endpoint. Checks the handshake (`lib/edge/upgrade.ts`), the origin and
+ * the connection limit before upgrading, then hands the socket to the edge
+ * (`lib/edge/connection.ts`), which binds it to the hub.
  *
  * @module
  */
@@ -8,17 +9,21 @@
 import { attachSocket } from "../lib/edge/connection.ts";
 import { originAllowed } from "../lib/edge/origin.ts";
 import { resumeToken } from "../lib/edge/resume.ts";
+import { checkHandshake } from "../lib/edge/upgrade.ts";
 import { define } from "../utils.ts";
+
+/** Seconds a client refused for `MAX_CONNECTIONS` is asked to wait (another node may have room). */
+const FULL_RETRY_AFTER_S = 5;
 
 export const handler = define.handlers({
   GET(ctx) {
     const { services } = ctx.state;
     const req = ctx.req;
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("This endpoint speaks WebSocket; see docs/protocol.md\n", {
-        status: 426,
-        headers: { upgrade: "websocket" },
-      });
+    const handshake = checkHandshake(req);
+    if (handshake !== "ok") {
+      const { status } = handshake.response;
+      services.log.debug("refused handshake", { status, reason: handshake.reason });
+      return handshake.response;
     }
     if (services.closing) {
       return new Response("Shutting down\n", { status: 503, headers: { "retry-after": "1" } });
@@ -27,9 +32,18 @@ export const handler = define.handlers({
       services.log.warn("refused upgrade", { origin: req.headers.get("origin") });
       return new Response("Origin not allowed\n", { status: 403 });
     }
+    const { connections } = services;
+    if (connections.full) {
+      services.log.debug("refused upgrade: full", { max: connections.max });
+      return new Response("Too many connections; try again later\n", {
+        status: 503,
+        headers: { "retry-after": String(FULL_RETRY_AFTER_S) },
+      });
+    }
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: services.config.idleTimeoutS,
     });
+    connections.track(socket);
     attachSocket(socket, services, { resumeToken: resumeToken(ctx.url) });
     return response;
   },

@@ -12,6 +12,85 @@ export interface RawFrame {
   payload: Uint8Array;
 }
 
+/**
+ * An upgrade request for `path`, good unless `changes` says otherwise: each entry replaces a
+ * header, or leaves it out when null.
+ */
+function upgradeRequest(
+  port: number,
+  path = "/ws",
+  changes: Record<string, string | null> = {},
+): string {
+  const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  const headers: Record<string, string | null> = {
+    "Host": `127.0.0.1:${port}`,
+    "Upgrade": "websocket",
+    "Connection": "Upgrade",
+    "Sec-WebSocket-Key": key,
+    "Sec-WebSocket-Version": "13",
+    ...changes,
+  };
+  const lines = Object.entries(headers).filter(([, value]) => value !== null);
+  return `GET ${path} HTTP/1.1\r\n${
+    lines.map(([name, value]) => `${name}: ${value}\r\n`).join("")
+  }\r\n`;
+}
+
+/** What the server answered an upgrade request with, headers and all. */
+export interface UpgradeAnswer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/**
+ * Sends an upgrade request with `changes` (see {@link upgradeRequest}) on a fresh TCP connection and
+ * reads the answer until the server closes it or a second passes, then closes the connection.
+ */
+export async function upgradeAnswer(
+  port: number,
+  changes: Record<string, string | null> = {},
+): Promise<UpgradeAnswer> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let text = "";
+  try {
+    await writeAll(conn, encoder.encode(upgradeRequest(port, "/ws", changes)));
+    const chunk = new Uint8Array(16 * 1024);
+    const deadline = setTimeout(() => conn.close(), 1000);
+    try {
+      while (true) {
+        const n = await conn.read(chunk);
+        if (n === null) break;
+        text += decoder.decode(chunk.subarray(0, n), { stream: true });
+        const end = text.indexOf("\r\n\r\n");
+        const length = /\r\ncontent-length: *(\d+)/i.exec(text)?.[1];
+        if (end >= 0 && length !== undefined && text.length >= end + 4 + Number(length)) break;
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource) && !(err instanceof Deno.errors.Interrupted)) {
+        throw err;
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed by the deadline.
+    }
+  }
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) throw new Error(`no answer to the upgrade: ${JSON.stringify(text)}`);
+  const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, body: text.slice(end + 4) };
+}
+
 export class RawSocket {
   #buffer = new Uint8Array(0);
   #closed = false;
@@ -22,14 +101,7 @@ export class RawSocket {
   static async connect(port: number, path = "/ws"): Promise<RawSocket> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     const socket = new RawSocket(conn);
-    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-    await writeAll(
-      conn,
-      encoder.encode(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      ),
-    );
+    await writeAll(conn, encoder.encode(upgradeRequest(port, path)));
     const head = await socket.#readUntilHeadersEnd();
     if (!head.startsWith("HTTP/1.1 101")) {
       conn.close();

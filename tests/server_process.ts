@@ -21,20 +21,25 @@ export interface ServerProcess extends AsyncDisposable {
 /**
  * Starts `main.ts` on a random port with `env` (and `--env-file`, as `deno task start` does) and
  * waits for its "listening" line. Disposing sends SIGKILL if the process is still running.
+ * `openFiles` runs it under `ulimit -n` (through bash), to play a process short of descriptors;
+ * `allowAll` grants `--allow-all` in place of the start task's permissions.
  */
 export async function spawnServer(
   env: Record<string, string>,
   envFile?: string,
+  { openFiles, allowAll = false }: { openFiles?: number; allowAll?: boolean } = {},
 ): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      envFile ? `--env-file=${envFile}` : "--env-file",
-      `${ROOT}main.ts`,
-    ],
+  const args = [
+    "run",
+    ...(allowAll ? ["--allow-all"] : ["--allow-net", "--allow-env", "--allow-read"]),
+    envFile ? `--env-file=${envFile}` : "--env-file",
+    `${ROOT}main.ts`,
+  ];
+  const [command, ...rest] = openFiles === undefined
+    ? [Deno.execPath(), ...args]
+    : ["bash", "-c", `ulimit -n ${openFiles} && exec "$0" "$@"`, Deno.execPath(), ...args];
+  const child = new Deno.Command(command, {
+    args: rest,
     cwd: ROOT,
     env: { PORT: "0", HOST: "127.0.0.1", ...env },
     stdout: "piped",

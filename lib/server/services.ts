@@ -16,10 +16,13 @@ import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "../protocol/mod.ts";
 import { EdgeCounts } from "./metrics/counts.ts";
 import { MetricsExporter } from "./metrics/exporter.ts";
+import { type ConnectionCount, createConnectionCount } from "../edge/capacity.ts";
 
 export interface Services extends ConnectionContext {
   /** `/metrics`: reads the edge's counts, the hub and the cluster when asked. */
   exporter: MetricsExporter;
+  /** WebSocket connections held, against `MAX_CONNECTIONS` or the limit derived in its place. */
+  connections: ConnectionCount;
   /**
    * Closes every socket with `code` (1001 by default; 1012 tells clients to reconnect at once and
    * resume elsewhere), stops the hub's timers and leaves the cluster.
@@ -79,6 +82,7 @@ export function createServices(
     metrics: { messagesIn: 0, messagesOut: 0, counts },
     exporter,
     sockets,
+    connections: createConnectionCount(config.maxConnections, log),
     get closing() {
       return closing;
     },

@@ -11,6 +11,7 @@ import { type Config, ConfigError, DEFAULTS, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "../protocol/mod.ts";
 import { createServices, type Services } from "./services.ts";
+import { keepServing } from "./accept_errors.ts";
 
 /** Builds the app for a set of services; `main.ts` exports one. */
 export type AppFactory<S> = (services: Services) => App<S>;
@@ -101,8 +102,10 @@ export async function startServer<S>(
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   // Deno.serve with app.handler() rather than app.listen(): Fresh 2's listen() resolves to nothing
   // (no server to await on shutdown) and, given port 0, hunts for a free port from 8000 instead.
+  // keepServing: Deno.serve that listens again after an accept failure (out of descriptors).
   const server = await listenOrStop(services, full, () =>
-    Deno.serve({
+    keepServing({
+      log: services.log,
       port: full.port,
       hostname: full.host,
       signal: abort.signal,
