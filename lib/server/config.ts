@@ -56,6 +56,10 @@ export interface Config {
   metricsToken: string;
   /** `text`: one greppable line per record; `json`: one JSON object per line, for log shippers. */
   logFormat: LogFormat;
+  /** `SIO_CONFORMANCE`: serve the official Socket.IO suites' fixture under `/conformance/`. */
+  sioConformance: boolean;
+  /** `SIO_SEED_DMS`: seed 001's direct messages (no consent) between `/socket.io/` sessions. */
+  sioSeedDms: boolean;
 }
 
 export type LogFormat = "text" | "json";
@@ -85,6 +89,8 @@ export const DEFAULTS: Config = {
   publicUrl: "",
   metricsToken: "",
   logFormat: "text",
+  sioConformance: false,
+  sioSeedDms: true,
 };
 
 /** One documented variable: its name, what it holds, and how to read it. */
@@ -207,6 +213,13 @@ function logFormat(raw: string): LogFormat {
   throw new Error(`expected text or json, got "${raw}"`);
 }
 
+function flag(raw: string): boolean {
+  const text = raw.trim().toLowerCase();
+  if (text === "1" || text === "true") return true;
+  if (text === "0" || text === "false") return false;
+  throw new Error(`expected 1 or 0 (true or false), got "${raw}"`);
+}
+
 const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   port: { key: "port", env: "PORT", parse: integer(0, 65535) },
   host: { key: "host", env: "HOST", parse: host },
@@ -232,6 +245,8 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   publicUrl: { key: "publicUrl", env: "PUBLIC_URL", parse: publicUrl },
   metricsToken: { key: "metricsToken", env: "METRICS_TOKEN", parse: (raw) => raw.trim() },
   logFormat: { key: "logFormat", env: "LOG_FORMAT", parse: logFormat },
+  sioConformance: { key: "sioConformance", env: "SIO_CONFORMANCE", parse: flag },
+  sioSeedDms: { key: "sioSeedDms", env: "SIO_SEED_DMS", parse: flag },
 };
 
 /**

@@ -59,6 +59,8 @@ Deno.test("every variable is read", () => {
       PUBLIC_URL: "https://chat.example.com/",
       METRICS_TOKEN: " t0ken ",
       LOG_FORMAT: "JSON",
+      SIO_CONFORMANCE: "1",
+      SIO_SEED_DMS: "false",
     }),
     {
       port: 0,
@@ -85,6 +87,8 @@ Deno.test("every variable is read", () => {
       publicUrl: "https://chat.example.com",
       metricsToken: "t0ken",
       logFormat: "json",
+      sioConformance: true,
+      sioSeedDms: false,
     },
   );
   assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
@@ -97,6 +101,7 @@ Deno.test("bad values name their variable", () => {
   assert.match(refused({ PUBLIC_URL: "chat.example.com" }, "PUBLIC_URL"), /not a URL/);
   assert.match(refused({ PUBLIC_URL: "https://chat.example.com/app" }, "PUBLIC_URL"), /bare/);
   assert.match(refused({ LOG_FORMAT: "xml" }, "LOG_FORMAT"), /text or json/);
+  assert.match(refused({ SIO_CONFORMANCE: "yes" }, "SIO_CONFORMANCE"), /1 or 0/);
   assert.match(refused({ MAX_CONNECTIONS: "-5" }, "MAX_CONNECTIONS"), /whole number/);
   assert.match(refused({ PORT: "eighty" }, "PORT"), /whole number/);
   assert.match(refused({ PORT: "70000" }, "PORT"), /0 to 65535/);

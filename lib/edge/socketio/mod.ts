@@ -1,0 +1,119 @@
+/**
+ * The Socket.IO edge: Engine.IO v4 and Socket.IO v5 at `/socket.io/`, beside `/ws`, and with
+ * `SIO_CONFORMANCE=1` the official suites' fixture under `/conformance/`. One edge per server
+ * process, made on first use from the process's services, so tests can run several servers in
+ * one process. `docs/socketio.md` says what maps to what.
+ *
+ * @module
+ */
+
+import { realClock } from "../clock.ts";
+import { SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "../connection.ts";
+import type { Services } from "../../server/services.ts";
+import { EngineServer } from "./engine_server.ts";
+import type { EngineTimings } from "./engine_socket.ts";
+import type { PollingLimits } from "./polling.ts";
+import { type Namespace, SioConnection } from "./sio_connection.ts";
+import { CONFORMANCE_TIMINGS, conformanceNamespaces, echo } from "./conformance.ts";
+
+/** Socket.IO's own defaults. */
+export const TIMINGS = {
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  upgradeTimeout: 10_000,
+  connectTimeout: 45_000,
+} as const;
+
+/** Packets a polling queue may hold. */
+const MAX_QUEUED = 10_000;
+
+export interface SocketIoEdge {
+  /** `/socket.io/` */
+  main: EngineServer;
+  /** `/conformance/socket.io/` and `/conformance/engine.io/`, with `SIO_CONFORMANCE=1` only. */
+  conformance: { socketio: EngineServer; engineio: EngineServer } | undefined;
+}
+
+const edges = new WeakMap<Services, SocketIoEdge>();
+
+/** The edge of the server that owns `services`. */
+export function socketIoEdge(
+  services: Services,
+  namespaces?: () => Map<string, Namespace>,
+): SocketIoEdge {
+  let edge = edges.get(services);
+  if (!edge) {
+    edge = createEdge(services, namespaces ?? (() => new Map()));
+    edges.set(services, edge);
+  }
+  return edge;
+}
+
+function limitsFor(services: Services, maxPayload: number): PollingLimits {
+  return {
+    maxPayload,
+    maxBody: maxPayload * 16,
+    maxQueued: MAX_QUEUED,
+    maxQueuedBytes: services.config.maxBufferedBytes,
+    slowGraceMs: SLOW_GRACE_MS,
+    hardFactor: SLOW_HARD_FACTOR,
+  };
+}
+
+/** An Engine.IO server whose sessions speak Socket.IO with `namespaces`. */
+function socketIoServer(
+  services: Services,
+  timings: EngineTimings & { connectTimeout: number },
+  maxPayload: number,
+  namespaces: Map<string, Namespace>,
+): EngineServer {
+  const { config, log, metrics } = services;
+  return engineServer(services, timings, maxPayload, (session) => {
+    new SioConnection(session, {
+      namespaces,
+      connectTimeout: timings.connectTimeout,
+      limits: config,
+      clock: realClock,
+      log,
+      metrics,
+    });
+  });
+}
+
+function engineServer(
+  services: Services,
+  timings: EngineTimings,
+  maxPayload: number,
+  onConnection: ConstructorParameters<typeof EngineServer>[0]["onConnection"],
+): EngineServer {
+  const { config, log } = services;
+  return new EngineServer({
+    timings,
+    limits: limitsFor(services, maxPayload),
+    policy: config,
+    clock: realClock,
+    log,
+    idleTimeoutS: config.idleTimeoutS,
+    sockets: services.sockets,
+    closing: () => services.closing === true,
+    onConnection,
+  });
+}
+
+function createEdge(services: Services, namespaces: () => Map<string, Namespace>): SocketIoEdge {
+  const { config } = services;
+  const main = socketIoServer(services, TIMINGS, config.maxMessageBytes, namespaces());
+  if (!config.sioConformance) return { main, conformance: undefined };
+  return {
+    main,
+    conformance: {
+      socketio: socketIoServer(
+        services,
+        CONFORMANCE_TIMINGS,
+        CONFORMANCE_TIMINGS.maxPayload,
+        conformanceNamespaces(),
+      ),
+      engineio: engineServer(services, CONFORMANCE_TIMINGS, CONFORMANCE_TIMINGS.maxPayload, echo),
+    },
+  };
+}
