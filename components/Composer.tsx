@@ -9,6 +9,8 @@ import { useState } from "preact/hooks";
 import { LIMITS } from "../lib/protocol/mod.ts";
 
 export interface ComposerProps {
+  /** The input's id, for moving focus to it after an action elsewhere. */
+  id?: string;
   /** The input's accessible name, e.g. "Message #lobby". */
   label: string;
   placeholder: string;
@@ -17,7 +19,7 @@ export interface ComposerProps {
   onSend: (text: string) => Promise<void>;
 }
 
-export function Composer({ label, placeholder, disabled, onSend }: ComposerProps) {
+export function Composer({ id, label, placeholder, disabled, onSend }: ComposerProps) {
   const [text, setText] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -40,8 +42,10 @@ export function Composer({ label, placeholder, disabled, onSend }: ComposerProps
   return (
     <form class="composer" onSubmit={submit}>
       <input
+        id={id}
         type="text"
         aria-label={label}
+        enterKeyHint="send"
         value={text}
         maxLength={LIMITS.maxTextLength}
         placeholder={placeholder}

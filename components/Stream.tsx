@@ -1,5 +1,8 @@
 /**
- * A scrolling list of messages and notices, announced to screen readers as they arrive.
+ * A scrolling list of messages and notices. Consecutive messages from one sender are drawn as a
+ * group, and runs of join, leave and rename notices as one line that opens (`stream_view.ts`).
+ * The list is not a live region: the page announces new messages once, through the store's
+ * announcement (`islands/Alerts.tsx`), so presence notices and history pages are not read out.
  *
  * It follows new items while the reader is at the bottom, and stays put while they scroll back
  * through older ones. Reaching the top asks for older items (`onTop`); when they arrive above,
@@ -13,6 +16,7 @@ import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { StreamItem } from "../lib/ui/store.ts";
 import { shortTime } from "../lib/ui/format.ts";
+import { type StreamRow, streamRows } from "../lib/ui/stream_view.ts";
 
 export interface StreamProps {
   items: readonly StreamItem[];
@@ -74,33 +78,57 @@ export function Stream({ items, label, empty, streamKey, head, onTop }: StreamPr
     <ol
       ref={list}
       class="stream"
-      role="log"
-      aria-live="polite"
-      aria-relevant="additions"
       aria-label={label}
       tabIndex={0}
       onScroll={onScroll}
     >
       {head !== undefined && <li class="stream-head">{head}</li>}
       {items.length === 0 && <li class="stream-empty">{empty}</li>}
-      {items.map((item) =>
-        item.kind === "notice"
-          ? (
-            <li key={item.key} data-key={item.key} class="notice">
-              <span class="notice-text">{item.text}</span>{" "}
-              <time dateTime={new Date(item.ts).toISOString()}>{shortTime(item.ts)}</time>
-            </li>
-          )
-          : (
-            <li key={item.key} data-key={item.key} class={item.mine ? "message mine" : "message"}>
-              <span class="message-meta">
-                <span class="message-name">{item.name}</span>{" "}
-                <time dateTime={new Date(item.ts).toISOString()}>{shortTime(item.ts)}</time>
-              </span>
-              <span class="message-text">{item.text}</span>
-            </li>
-          )
-      )}
+      {streamRows(items).map((row) => <Row key={row.key} row={row} />)}
     </ol>
   );
+}
+
+function Row({ row }: { row: StreamRow }) {
+  switch (row.kind) {
+    case "notice":
+      return (
+        <li data-key={row.key} class="notice">
+          <span class="notice-text">{row.item.text}</span> <Time ts={row.item.ts} />
+        </li>
+      );
+    case "people":
+      return (
+        <li data-key={row.key} class="notice people">
+          <details>
+            <summary>
+              <span class="notice-text">{row.summary}</span> <Time ts={row.items[0].ts} />
+            </summary>
+            <ul>
+              {row.items.map((n) => <li key={n.key}>{n.text}</li>)}
+            </ul>
+          </details>
+        </li>
+      );
+    case "message": {
+      const { item, continues } = row;
+      const classes = ["message", item.mine && "mine", continues && "continues"];
+      return (
+        <li data-key={row.key} class={classes.filter(Boolean).join(" ")}>
+          {continues
+            ? <span class="visually-hidden">{`${item.name}: `}</span>
+            : (
+              <span class="message-meta">
+                <span class="message-name">{item.name}</span> <Time ts={item.ts} />
+              </span>
+            )}
+          <span class="message-text">{item.text}</span>
+        </li>
+      );
+    }
+  }
+}
+
+function Time({ ts }: { ts: number }) {
+  return <time dateTime={new Date(ts).toISOString()}>{shortTime(ts)}</time>;
 }

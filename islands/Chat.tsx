@@ -1,17 +1,22 @@
 /**
- * Rooms and chat: the joined rooms as tabs, a directory of rooms with their sizes, the members
- * of the room shown (each one a click away from a direct conversation; those whose connection
- * dropped greyed out as away), and the message stream with its history, older pages loading as
- * the reader scrolls up.
+ * Rooms and chat, the page's main area: the joined rooms as tabs, the message stream of the room
+ * shown (history loads when it opens, older pages as the reader scrolls up), the message box, the
+ * members of the room (each a click away from a direct conversation; those whose connection
+ * dropped greyed out as away) and the directory of rooms, which the hub keeps current. While the
+ * connection is down, counts and members are marked as last known.
  *
  * @module
  */
 
+import { UnreadCount } from "../components/UnreadCount.tsx";
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
+import { RoomDirectory } from "../components/RoomDirectory.tsx";
 import { Stream } from "../components/Stream.tsx";
 import { LOBBY } from "../lib/protocol/mod.ts";
+import { askToNotify } from "../lib/ui/browser.ts";
+import { focusSoon, MAIN_FIELD } from "../lib/ui/focus.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 import { hasOlder, type RoomView } from "../lib/ui/store.ts";
 
@@ -19,13 +24,15 @@ export default function Chat() {
   const store = hubStore();
   const rooms = store.rooms.value;
   const room = store.room.value;
-  const me = store.session.value?.sessionId ?? null;
   const connected = store.state.value === "connected";
-  const conversations = store.conversations.value;
-  const away = room?.members.filter((m) => m.away).length ?? 0;
+  const off = store.view.value !== "chat";
 
   return (
-    <section class="panel chat" aria-labelledby="chat-title">
+    <section
+      id="view-chat"
+      class={off ? "panel chat view view-off" : "panel chat view"}
+      aria-labelledby="chat-title"
+    >
       <header class="panel-head">
         <h2 id="chat-title">Chat</h2>
         <nav class="tabs" aria-label="Your rooms">
@@ -38,78 +45,106 @@ export default function Chat() {
               onClick={() => store.showRoom(r.room)}
             >
               #{r.room}
-              {r.unread > 0 && (
-                <span class="count" aria-label={`${r.unread} unread`}>{r.unread}</span>
-              )}
+              <UnreadCount n={r.unread} />
             </button>
           ))}
         </nav>
+        {room !== null && <RoomMeta room={room} connected={connected} />}
       </header>
 
       <div class="chat-body">
         <div class="chat-main">
-          {room === null ? <p class="empty">You are in no room. Join one to chat.</p> : (
-            <>
-              <div class="room-bar">
-                <strong>#{room.room}</strong>
-                <span class="muted">
-                  {room.members.length} {room.members.length === 1 ? "member" : "members"}
-                  {away > 0 && `, ${away} away`}
-                </span>
-                <LeaveButton room={room.room} disabled={!connected} />
-              </div>
-              <Stream
-                items={room.items}
-                label={`Messages in #${room.room}`}
-                empty={`No messages in #${room.room} yet. Say hello!`}
-                streamKey={room.room}
-                head={historyHead(room, !connected)}
-                onTop={() => loadOlder(room.room)}
-              />
-              <Composer
-                key={room.room}
-                label={`Message #${room.room}`}
-                placeholder={`Message #${room.room}`}
-                disabled={!connected}
-                onSend={(text) => store.say(text)}
-              />
-            </>
-          )}
+          {room === null
+            ? <p class="empty">You are in no room. Join one below to chat.</p>
+            : <RoomPane room={room} connected={connected} />}
         </div>
-
-        <aside class="chat-side">
-          {room !== null && (
-            <section aria-labelledby="members-title">
-              <h3 id="members-title">Members of #{room.room}</h3>
-              <ul class="members">
-                {room.members.map((m) => {
-                  const talking = conversations.some((c) =>
-                    c.peer === m.sessionId && (c.status === "open" || c.status === "outgoing")
-                  );
-                  return (
-                    <li key={m.sessionId} class={m.away ? "member away" : "member"}>
-                      <span class="member-name" title={m.sessionId}>{m.name}</span>
-                      {m.away && (
-                        <span class="member-state" title="Connection dropped; may come back">
-                          away
-                        </span>
-                      )}
-                      {m.sessionId === me ? <span class="muted">(you)</span> : (
-                        <MessageButton
-                          peer={m.sessionId}
-                          name={m.name}
-                          disabled={!connected || talking}
-                        />
-                      )}
-                    </li>
-                  );
-                })}
-              </ul>
-            </section>
-          )}
-          <RoomDirectory joined={rooms.map((r) => r.room)} disabled={!connected} />
+        <aside class="chat-side" aria-label="Members and rooms">
+          {room !== null && <Members room={room} connected={connected} />}
+          <RoomDirectory joined={rooms.map((r) => r.room)} connected={connected} />
         </aside>
       </div>
+    </section>
+  );
+}
+
+/** The room shown: how many are in it (as the directory counts them) and the way out. */
+function RoomMeta({ room, connected }: { room: RoomView; connected: boolean }) {
+  const store = hubStore();
+  const size = store.roomList.value.find((r) => r.room === room.room)?.size ??
+    room.members.length;
+  const away = room.members.filter((m) => m.away).length;
+  return (
+    <div class={connected ? "room-bar" : "room-bar stale"}>
+      <span class="room-size" data-testid="room-size">
+        <span class="visually-hidden">{`#${room.room}: `}</span>
+        {size} {size === 1 ? "member" : "members"}
+        {away > 0 && `, ${away} away`}
+      </span>
+      {!connected && <span class="stale-tag">last known</span>}
+      <LeaveButton room={room.room} disabled={!connected} />
+    </div>
+  );
+}
+
+function RoomPane({ room, connected }: { room: RoomView; connected: boolean }) {
+  const store = hubStore();
+  return (
+    <>
+      <Stream
+        items={room.items}
+        label={`Messages in #${room.room}`}
+        empty={`No messages in #${room.room} yet. Say hello!`}
+        streamKey={room.room}
+        head={historyHead(room, !connected)}
+        onTop={() => loadOlder(room.room)}
+      />
+      <Composer
+        key={room.room}
+        id={MAIN_FIELD.chat}
+        label={`Message #${room.room}`}
+        placeholder={connected ? `Message #${room.room}` : "Waiting for the connection…"}
+        disabled={!connected}
+        onSend={(text) => store.say(text)}
+      />
+    </>
+  );
+}
+
+function Members({ room, connected }: { room: RoomView; connected: boolean }) {
+  const store = hubStore();
+  const me = store.session.value?.sessionId ?? null;
+  const conversations = store.conversations.value;
+  return (
+    <section
+      aria-labelledby="members-title"
+      class={connected ? "members-box" : "members-box stale"}
+    >
+      <h3 id="members-title">
+        Members of #{room.room}
+        {!connected && <span class="stale-tag">last known</span>}
+      </h3>
+      <ul class="members">
+        {room.members.map((m) => {
+          const talking = conversations.some((c) =>
+            c.peer === m.sessionId && (c.status === "open" || c.status === "outgoing")
+          );
+          return (
+            <li key={m.sessionId} class={m.away ? "member away" : "member"}>
+              <span class="member-name" title={m.sessionId}>{m.name}</span>
+              {m.away && (
+                <span class="member-state" title="Connection dropped; may come back">away</span>
+              )}
+              {m.sessionId === me ? <span class="muted you">(you)</span> : (
+                <MessageButton
+                  peer={m.sessionId}
+                  name={m.name}
+                  disabled={!connected || talking}
+                />
+              )}
+            </li>
+          );
+        })}
+      </ul>
     </section>
   );
 }
@@ -126,7 +161,7 @@ function historyHead(room: RoomView, disabled: boolean): JSX.Element | undefined
     return (
       <button
         type="button"
-        class="ghost small"
+        class="ghost"
         disabled={disabled}
         onClick={() => loadOlder(room.room)}
       >
@@ -142,12 +177,17 @@ function LeaveButton({ room, disabled }: { room: string; disabled: boolean }) {
   const store = hubStore();
   const [error, setError] = useState("");
   const leave = () => {
-    store.leave(room).then(() => setError(""), (err: Error) => setError(err.message));
+    store.leave(room).then(() => {
+      setError("");
+      // The room shown next, or, with none left, the box to join one.
+      focusSoon(MAIN_FIELD.chat, "join-room");
+    }, (err: Error) => setError(err.message));
   };
   return (
     <>
-      <button type="button" class="ghost small" onClick={leave} disabled={disabled}>
+      <button type="button" class="ghost leave" onClick={leave} disabled={disabled}>
         Leave{room === LOBBY ? " lobby" : ""}
+        {room !== LOBBY && <span class="visually-hidden">{` #${room}`}</span>}
       </button>
       {error && <span class="error" role="alert">{error}</span>}
     </>
@@ -160,13 +200,18 @@ function MessageButton(
   const store = hubStore();
   const [error, setError] = useState("");
   const start = () => {
-    store.requestDm(peer).then(() => setError(""), (err: Error) => setError(err.message));
+    askToNotify();
+    store.requestDm(peer).then(() => {
+      setError("");
+      store.showView("dms");
+      focusSoon("dm-status");
+    }, (err: Error) => setError(err.message));
   };
   return (
     <>
       <button
         type="button"
-        class="ghost small"
+        class="ghost"
         onClick={start}
         disabled={disabled}
         aria-label={`Message ${name} directly`}
@@ -175,70 +220,5 @@ function MessageButton(
       </button>
       {error && <span class="error" role="alert">{error}</span>}
     </>
-  );
-}
-
-function RoomDirectory({ joined, disabled }: { joined: string[]; disabled: boolean }) {
-  const store = hubStore();
-  const [name, setName] = useState("");
-  const [error, setError] = useState("");
-  const list = store.roomList.value;
-
-  const join = async (room: string) => {
-    try {
-      await store.join(room);
-      setName("");
-      setError("");
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-
-  return (
-    <section aria-labelledby="rooms-title">
-      <h3 id="rooms-title">Rooms</h3>
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          join(name);
-        }}
-      >
-        <label class="visually-hidden" htmlFor="join-room">Room to join</label>
-        <input
-          id="join-room"
-          type="text"
-          placeholder="room name"
-          value={name}
-          maxLength={64}
-          pattern="#?[A-Za-z0-9_.\-]{1,64}"
-          title="1 to 64 letters, digits, '_', '.' or '-'"
-          disabled={disabled}
-          autoComplete="off"
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={disabled || name.trim() === ""}>Join</button>
-      </form>
-      {error && <p class="error" role="alert">{error}</p>}
-      <ul class="room-list">
-        {list.map((r) => {
-          const inIt = joined.includes(r.room);
-          return (
-            <li key={r.room}>
-              <button
-                type="button"
-                class="link"
-                disabled={disabled}
-                onClick={() => inIt ? store.showRoom(r.room) : join(r.room)}
-                aria-label={`${inIt ? "Show" : "Join"} #${r.room}, ${r.size} online`}
-              >
-                #{r.room}
-              </button>
-              <span class="size">{r.size}</span>
-            </li>
-          );
-        })}
-      </ul>
-    </section>
   );
 }

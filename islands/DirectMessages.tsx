@@ -4,13 +4,20 @@
  * plainly why they ended. A peer whose connection dropped shows greyed out as away: the
  * conversation goes on, and what is sent waits for it to come back.
  *
+ * After each action focus goes where the next step is: the message box after Accept, the
+ * conversation's status line after a request, a Decline or a Close (it says what happened), and
+ * the session id box after Dismiss.
+ *
  * @module
  */
 
+import { UnreadCount } from "../components/UnreadCount.tsx";
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
 import { Stream } from "../components/Stream.tsx";
 import { LOBBY } from "../lib/protocol/mod.ts";
+import { askToNotify } from "../lib/ui/browser.ts";
+import { focusSoon, MAIN_FIELD } from "../lib/ui/focus.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 import type { Conversation, DmStatus } from "../lib/ui/store.ts";
 
@@ -31,9 +38,14 @@ export default function DirectMessages() {
   const conversations = store.conversations.value;
   const active = conversations.find((c) => c.peer === store.activeDm.value) ?? null;
   const connected = store.state.value === "connected";
+  const off = store.view.value !== "dms";
 
   return (
-    <section class="panel dms" aria-labelledby="dms-title">
+    <section
+      id="view-dms"
+      class={off ? "panel dms view view-off" : "panel dms view"}
+      aria-labelledby="dms-title"
+    >
       <header class="panel-head">
         <h2 id="dms-title">Direct messages</h2>
       </header>
@@ -67,9 +79,7 @@ export default function DirectMessages() {
                     <span class={`pill status-${c.status}`}>{STATUS[c.status]}</span>
                   )}
                   {c.peerAway && <span class="pill status-away">Away</span>}
-                  {c.unread > 0 && (
-                    <span class="count" aria-label={`${c.unread} unread`}>{c.unread}</span>
-                  )}
+                  <UnreadCount n={c.unread} />
                 </button>
               </li>
             ))}
@@ -95,10 +105,12 @@ function StartForm({ disabled }: { disabled: boolean }) {
     .slice(0, 12);
 
   const start = async (to: string) => {
+    askToNotify();
     try {
       await store.requestDm(to);
       setPeer("");
       setError("");
+      focusSoon("dm-status");
     } catch (err) {
       setError((err as Error).message);
     }
@@ -142,9 +154,14 @@ function StartForm({ disabled }: { disabled: boolean }) {
           value={peer}
           maxLength={64}
           spellcheck={false}
+          autoCapitalize="characters"
           autoComplete="off"
+          enterKeyHint="send"
           disabled={disabled}
-          onInput={(e) => setPeer(e.currentTarget.value)}
+          onInput={(e) => {
+            setPeer(e.currentTarget.value);
+            setError("");
+          }}
         />
         <button type="submit" disabled={disabled || peer.trim() === ""}>Request</button>
       </form>
@@ -156,8 +173,12 @@ function StartForm({ disabled }: { disabled: boolean }) {
 function Pane({ conversation: c, connected }: { conversation: Conversation; connected: boolean }) {
   const store = hubStore();
   const [error, setError] = useState("");
-  const act = (fn: () => Promise<void>) => () => {
-    fn().then(() => setError(""), (err: Error) => setError(err.message));
+  /** Runs an action, then moves focus to the first of `then` that is drawn. */
+  const act = (fn: () => Promise<void>, ...then: string[]) => () => {
+    fn().then(() => {
+      setError("");
+      focusSoon(...then);
+    }, (err: Error) => setError(err.message));
   };
   const finished = c.status !== "open" && c.status !== "incoming" && c.status !== "outgoing";
 
@@ -171,16 +192,19 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
             <>
               <button
                 type="button"
-                onClick={act(() => store.acceptDm(c.peer))}
+                disabled={!connected}
+                onClick={act(() => {
+                  askToNotify();
+                  return store.acceptDm(c.peer);
+                }, MAIN_FIELD.dms)}
               >
                 Accept
               </button>
               <button
                 type="button"
                 class="danger"
-                onClick={act(() =>
-                  store.declineDm(c.peer)
-                )}
+                disabled={!connected}
+                onClick={act(() => store.declineDm(c.peer), "dm-status")}
               >
                 Decline
               </button>
@@ -190,7 +214,8 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
             <button
               type="button"
               class="ghost"
-              onClick={act(() => store.closeDm(c.peer))}
+              disabled={!connected}
+              onClick={act(() => store.closeDm(c.peer), "dm-status")}
             >
               Withdraw
             </button>
@@ -199,7 +224,8 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
             <button
               type="button"
               class="ghost"
-              onClick={act(() => store.closeDm(c.peer))}
+              disabled={!connected}
+              onClick={act(() => store.closeDm(c.peer), "dm-status")}
             >
               Close
             </button>
@@ -209,7 +235,7 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
               type="button"
               class="ghost"
               disabled={!connected}
-              onClick={act(() => store.requestDm(c.peer))}
+              onClick={act(() => store.requestDm(c.peer), "dm-status")}
             >
               Ask again
             </button>
@@ -218,14 +244,22 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
             <button
               type="button"
               class="ghost"
-              onClick={() => store.dismissDm(c.peer)}
+              onClick={() => {
+                store.dismissDm(c.peer);
+                focusSoon("dm-peer");
+              }}
             >
               Dismiss
             </button>
           )}
         </span>
       </div>
-      <p class={`pane-status status-${c.peerAway ? "away" : c.status}`} role="status">
+      <p
+        id="dm-status"
+        class={`pane-status status-${c.peerAway ? "away" : c.status}`}
+        role="status"
+        tabIndex={-1}
+      >
         {describe(c)}
       </p>
       {error && <p class="error" role="alert">{error}</p>}
@@ -238,6 +272,7 @@ function Pane({ conversation: c, connected }: { conversation: Conversation; conn
       {c.status === "open" && (
         <Composer
           key={c.peer}
+          id={MAIN_FIELD.dms}
           label={`Direct message to ${c.name}`}
           placeholder={`Message ${c.name}`}
           disabled={!connected}

@@ -1,6 +1,7 @@
 /**
  * The random-number service: send a text, get it back with a number from 1 to 100 appended, and
- * see the last replies.
+ * see the last replies. The number is drawn once, large, beside the text that was sent (an empty
+ * text shows the number alone).
  *
  * @module
  */
@@ -8,7 +9,11 @@
 import { useState } from "preact/hooks";
 import { LIMITS } from "../lib/protocol/mod.ts";
 import { shortTime } from "../lib/ui/format.ts";
+import { MAIN_FIELD } from "../lib/ui/focus.ts";
 import { hubStore } from "../lib/ui/shared.ts";
+
+/** Between the text and its number, for screen readers ("dice: 42"). */
+const COLON = ": ";
 
 export default function RandomNumbers() {
   const store = hubStore();
@@ -17,6 +22,7 @@ export default function RandomNumbers() {
   const [busy, setBusy] = useState(false);
   const history = store.randoms.value;
   const connected = store.state.value === "connected";
+  const off = store.view.value !== "random";
   const [latest, ...older] = history;
 
   const submit = async (event: Event) => {
@@ -33,14 +39,18 @@ export default function RandomNumbers() {
   };
 
   return (
-    <section class="panel random" aria-labelledby="random-title">
+    <section
+      id="view-random"
+      class={off ? "panel random view view-off" : "panel random view"}
+      aria-labelledby="random-title"
+    >
       <header class="panel-head">
         <h2 id="random-title">Random numbers</h2>
       </header>
       <form class="inline-form" onSubmit={submit}>
-        <label htmlFor="random-text">Text</label>
+        <label htmlFor={MAIN_FIELD.random}>Text</label>
         <input
-          id="random-text"
+          id={MAIN_FIELD.random}
           type="text"
           value={text}
           maxLength={LIMITS.maxTextLength}
@@ -56,8 +66,13 @@ export default function RandomNumbers() {
         {latest
           ? (
             <>
-              <span class="random-text">{latest.text}</span>
-              <span class="random-n" aria-hidden="true">{latest.n}</span>
+              <span class="random-text">
+                {latest.asked || <span class="muted">(no text)</span>}
+              </span>
+              <span class="random-n" data-testid="random-n">
+                <span class="visually-hidden">{COLON}</span>
+                {latest.n}
+              </span>
             </>
           )
           : <span class="muted">The server appends a number from 1 to 100.</span>}
@@ -66,7 +81,10 @@ export default function RandomNumbers() {
         <ol class="random-history" aria-label="Earlier replies">
           {older.map((r) => (
             <li key={r.key}>
-              <span class="random-text">{r.text}</span>
+              <span class="random-text">
+                {r.asked && <>{r.asked}{" "}</>}
+                <strong class="random-history-n">{r.n}</strong>
+              </span>
               <time class="muted" dateTime={new Date(r.at).toISOString()}>{shortTime(r.at)}</time>
             </li>
           ))}

@@ -1,15 +1,19 @@
 /**
- * `/`: the hub's home page. Rendered on the server with live figures, then made live by four
- * islands that share one WebSocket: stats, chat, direct messages and random numbers.
+ * `/`: the hub's home page. Rendered on the server with live figures, then made live by islands
+ * that share one WebSocket: the status bar, the view tabs (on a phone), the alerts (requests to
+ * talk, and what screen readers hear), chat, direct messages and random numbers. Chat is the main
+ * area; direct messages and random numbers sit beside it on wide screens.
  *
  * @module
  */
 
 import { page } from "fresh";
+import Alerts from "../islands/Alerts.tsx";
 import Chat from "../islands/Chat.tsx";
 import DirectMessages from "../islands/DirectMessages.tsx";
 import RandomNumbers from "../islands/RandomNumbers.tsx";
-import Stats from "../islands/Stats.tsx";
+import StatusBar from "../islands/StatusBar.tsx";
+import ViewTabs from "../islands/ViewTabs.tsx";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
@@ -22,22 +26,19 @@ export const handler = define.handlers({
 export default define.page<typeof handler>(function Home({ data }) {
   return (
     <>
-      <header class="site-head">
-        <div class="brand">
-          <span class="logo" aria-hidden="true" />
-          <div>
+      <a class="skip-link" href="#view-chat">Skip to chat</a>
+      <header class="topbar">
+        <div class="topbar-row">
+          <div class="brand">
+            <span class="logo" aria-hidden="true" />
             <h1>Deno real-time hub</h1>
-            <p class="tagline">Rooms, chat and direct messages over one WebSocket.</p>
           </div>
+          <StatusBar serverTime={data.serverTime} count={data.count} />
         </div>
-        <nav class="site-links" aria-label="Project">
-          <a href="/api/stats">/api/stats</a>
-        </nav>
+        <ViewTabs />
+        <Alerts />
       </header>
       <main class="layout">
-        <div class="area-stats">
-          <Stats serverTime={data.serverTime} count={data.count} />
-        </div>
         <div class="area-chat">
           <Chat />
         </div>
@@ -50,7 +51,7 @@ export default define.page<typeof handler>(function Home({ data }) {
         <p>
           Any WebSocket client can join: connect to <code>/ws</code> and speak the JSON protocol in
           {" "}
-          <code>docs/protocol.md</code>.
+          <code>docs/protocol.md</code>. Figures for machines: <a href="/api/stats">/api/stats</a>.
         </p>
       </footer>
     </>

@@ -69,26 +69,38 @@ export async function visit(
   };
 }
 
-/** The connection badge of the stats island. */
+/** The connection badge of the status bar. */
 export function stateBadge(page: Page) {
-  return page.locator(".stats .badge");
+  return page.locator(".statusbar .badge");
 }
 
-/** Waits for "Connected" and returns the session id shown. */
+/** Waits for "Connected" and returns the session id of the page. */
 export async function connected(page: Page): Promise<string> {
   await stateBadge(page).and(page.locator("[data-state=connected]")).waitFor();
-  const id = page.getByTestId("session-id");
-  await id.waitFor();
-  return (await id.textContent()) ?? "";
+  const bar = page.locator(".statusbar[data-session-id]");
+  await bar.waitFor();
+  return (await bar.getAttribute("data-session-id")) ?? "";
 }
 
-/** Sets the display name through the stats island and waits until the server agreed. */
+/** Opens the connection details from the status bar (if closed) and returns them. */
+export async function openDetails(page: Page) {
+  const details = page.getByRole("region", { name: "Your connection" });
+  if (!(await details.isVisible())) {
+    await page.getByRole("button", { name: /connection details/ }).click();
+  }
+  await details.waitFor();
+  return details;
+}
+
+/** Sets the display name in the connection details, waits until the server agreed, closes them. */
 export async function setName(page: Page, name: string): Promise<void> {
+  const details = await openDetails(page);
   await page.getByLabel("Display name").fill(name);
   await page.getByLabel("Display name").press("Enter");
-  await page.locator(".stats").getByRole("button", { name: "Save" }).and(
-    page.locator(":disabled"),
-  ).waitFor();
+  await details.getByRole("button", { name: "Save" }).and(page.locator(":disabled")).waitFor();
+  await details.getByText("Saved.").waitFor();
+  await page.getByLabel("Display name").press("Escape");
+  await details.waitFor({ state: "hidden" });
 }
 
 /** Types into the current room's message box, presses Enter and waits until it was sent. */

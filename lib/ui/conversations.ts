@@ -7,7 +7,8 @@
  */
 
 import { computed, type ReadonlySignal, signal } from "@preact/signals";
-import type { Events } from "../protocol/mod.ts";
+import { type Events, LIMITS } from "../protocol/mod.ts";
+import { checkSessionId } from "./checks.ts";
 import {
   type Conversation,
   type ConversationChange,
@@ -16,6 +17,7 @@ import {
   initialConversations,
   reduceConversations,
 } from "./conversations_reducer.ts";
+import { errorText } from "./error_text.ts";
 import { checkText, type Request } from "./requests.ts";
 
 /** What the islands read and call. Actions reject with a readable Error. */
@@ -111,6 +113,12 @@ export function createConversations(deps: ConversationsDeps): ConversationsSlice
     }
   }
 
+  /** Answers only a request that still waits: any other would come back `no_request`. */
+  function assertIncoming(peer: string): void {
+    const c = state.value.conversations.find((x) => x.peer === peer);
+    if (c?.status !== "incoming") throw new Error(errorText("dm_accept", "no_request"));
+  }
+
   return {
     conversations,
     activeDm,
@@ -118,13 +126,22 @@ export function createConversations(deps: ConversationsDeps): ConversationsSlice
     receive,
     snapshot: () => state.value,
     restore(saved) {
-      state.value = { ...saved, maxItems: state.value.maxItems };
+      state.value = { ...saved, maxItems: state.value.maxItems, watching: state.value.watching };
     },
 
     async requestDm(to) {
-      const peer = to.trim();
-      if (peer === "") throw new Error("Pick a session or paste its id.");
+      const peer = checkSessionId(to);
       if (peer === me()) throw new Error("That is your own session.");
+      const known = state.value.conversations.find((c) => c.peer === peer);
+      // Already talking, or already asked: the hub would change nothing, so just show it.
+      if (known?.status === "open" || known?.status === "outgoing") {
+        dispatch({ type: "shown", peer });
+        return;
+      }
+      const waiting = state.value.conversations.filter((c) => c.status === "outgoing").length;
+      if (waiting >= LIMITS.maxPendingDmRequests) {
+        throw new Error(errorText("dm_request", "too_many"));
+      }
       const reply = await request("dm_request", { to: peer });
       dispatch({
         type: "request_sent",
@@ -135,11 +152,13 @@ export function createConversations(deps: ConversationsDeps): ConversationsSlice
     },
 
     async acceptDm(peer) {
+      assertIncoming(peer);
       const reply = await request("dm_accept", { from: peer });
       dispatch({ type: "accept_sent", peer, name: reply.name });
     },
 
     async declineDm(peer) {
+      assertIncoming(peer);
       await request("dm_decline", { from: peer });
       dispatch({ type: "decline_sent", peer });
     },

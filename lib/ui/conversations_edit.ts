@@ -73,7 +73,7 @@ export interface Edit {
   /** A notice to add, stamped with the event's time. */
   notice?: string;
   message?: StreamItem;
-  /** The peer or the hub caused it: counts as unread unless the conversation is shown. */
+  /** The peer or the hub caused it: counts as unread unless the conversation is shown and seen. */
   fromPeer?: boolean;
 }
 
@@ -86,7 +86,7 @@ export function edit(state: State, c: Conversation, edit: Edit, at: number): Sta
     items = append(items, item, state.maxItems);
   }
   if (edit.message !== undefined) items = append(items, edit.message, state.maxItems);
-  const counts = edit.fromPeer === true && state.active !== c.peer;
+  const counts = edit.fromPeer === true && (state.active !== c.peer || !state.watching);
   const status = edit.status ?? c.status;
   return put({ ...state, notices }, {
     ...c,

@@ -62,6 +62,11 @@ export interface ConversationsState {
   readonly conversations: readonly Conversation[];
   /** The peer whose conversation is shown, if any. */
   readonly active: string | null;
+  /**
+   * Whether the reader sees the conversations (the page is in sight, and on a phone their tab is
+   * open): while not, even the shown conversation counts what arrives as unread.
+   */
+  readonly watching: boolean;
   /** Notices made so far; the next notice's key comes from it. */
   readonly notices: number;
   /** Items kept per conversation. */
@@ -79,7 +84,8 @@ export interface ConversationsState {
  * at once), `accept_sent`, `decline_sent`, `close_started` / `close_sent` / `close_failed`
  * (around `dm_close`), `message_sent` (`dm`).
  *
- * On the page: `renamed` (the peer took a new name), `shown`, `dismissed`,
+ * On the page: `renamed` (the peer took a new name), `shown`, `dismissed`, `watching` (the reader
+ * sees the conversations, or stopped seeing them),
  * `session_replaced` (we reconnected as a new session, so every live conversation ended), and
  * `session_resumed` (we reconnected to the same session, so every conversation goes on).
  */
@@ -123,6 +129,7 @@ export type ConversationChange =
   | { type: "renamed"; peer: string; name: string }
   | { type: "shown"; peer: string | null }
   | { type: "dismissed"; peer: string }
+  | { type: "watching"; on: boolean }
   | { type: "session_replaced" }
   | { type: "session_resumed" };
 
@@ -133,5 +140,5 @@ export type ConversationEvent = ConversationChange & { at: number };
 export function initialConversations(
   { maxItems = MAX_ITEMS }: { maxItems?: number } = {},
 ): ConversationsState {
-  return { conversations: [], active: null, notices: 0, maxItems };
+  return { conversations: [], active: null, watching: true, notices: 0, maxItems };
 }

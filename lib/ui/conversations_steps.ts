@@ -18,7 +18,8 @@
  *   us (before the reply) reads "You closed…", not "{peer} closed…"; `close_sent` covers a reply
  *   without an echo, `close_failed` takes the mark back.
  * - A notice or message that the peer or the hub caused counts as unread while another
- *   conversation is shown; our own actions never do.
+ *   conversation is shown, or while the reader does not see the conversations (`watching` off);
+ *   our own actions never do. Seeing them again reads the one shown.
  * - A peer whose connection dropped is *away* (`peer_away`) until it resumes (`peer_back`) or its
  *   conversation ends. Away is a mark on a live conversation, not a status: the conversation is
  *   still open and what we send waits for the peer. Anything the peer says marks it back.
@@ -208,6 +209,13 @@ export const STEPS: { [T in ConversationEvent["type"]]: (state: State, event: Of
     if (c === undefined) return state;
     if (state.active === peer && c.unread === 0) return state;
     return put({ ...state, active: peer }, { ...c, unread: 0 });
+  },
+
+  watching(state, { on }) {
+    if (state.watching === on) return state;
+    const next = { ...state, watching: on };
+    const shown = on && state.active !== null ? find(state, state.active) : undefined;
+    return shown === undefined || shown.unread === 0 ? next : put(next, { ...shown, unread: 0 });
   },
 
   dismissed(state, { peer }) {

@@ -4,8 +4,8 @@ import { createConversations } from "./conversations.ts";
 import { readable } from "./requests.ts";
 import { fakeRequest } from "./testing/fake_request.ts";
 
-const ME = "01ME";
-const BOB = "01BOB";
+const ME = "01JAAAAAAAAAAAAAAAAAAAAME0";
+const BOB = "01JBBBBBBBBBBBBBBBBBBBB0B0";
 
 function setup(answers: Parameters<typeof fakeRequest>[0] = {}) {
   const hub = fakeRequest({
@@ -28,7 +28,8 @@ function setup(answers: Parameters<typeof fakeRequest>[0] = {}) {
 
 Deno.test("conversations slice: a request checks the peer, then names and shows it", async () => {
   const { hub, dms, bob } = setup();
-  await assert.rejects(dms.requestDm("  "), /Pick a session/);
+  await assert.rejects(dms.requestDm("  "), /Pick someone online/);
+  await assert.rejects(dms.requestDm("not-an-id"), /not a session id/);
   await assert.rejects(dms.requestDm(ME), /own session/);
   assert.equal(hub.sent.length, 0);
   await dms.requestDm(` ${BOB} `);

@@ -5,8 +5,14 @@
  * @module
  */
 
-import { type HubClient, type RequestArgs, RequestError } from "../client/mod.ts";
+import {
+  type HubClient,
+  type RequestArgs,
+  RequestError,
+  type RequestErrorCode,
+} from "../client/mod.ts";
 import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
+import { errorText } from "./error_text.ts";
 
 /** Sends a request and resolves with its reply; rejects with an Error a person can read. */
 export type Request = <T extends RequestType>(
@@ -34,7 +40,21 @@ export function requester(client: HubClient | null): Request {
 }
 
 /**
- * Turns a failed request into an Error whose message a person can read.
+ * A failed request, said for a person: `message` is the sentence to show, and `code` the hub's
+ * or the client's code, for the page to act on (e.g. `unknown_type`: a request this hub lacks).
+ */
+export class HubError extends Error {
+  override name = "HubError";
+  readonly code: RequestErrorCode;
+
+  constructor(code: RequestErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Turns a failed request into an Error whose message a person can read (see `error_text.ts`).
  *
  * ```ts
  * import { RequestError } from "../client/mod.ts";
@@ -44,20 +64,7 @@ export function requester(client: HubClient | null): Request {
  */
 export function readable(err: unknown): Error {
   if (err instanceof RequestError) {
-    switch (err.code) {
-      case "timeout":
-        return new Error("The server did not answer in time. Try again.");
-      case "disconnected":
-        return new Error("The connection dropped before the server answered.");
-      case "closed":
-        return new Error("The connection is closed.");
-      case "rate_limited":
-        return new Error("Slow down: too many messages at once.");
-      case "not_found":
-        return new Error("No session with that id is online.");
-      default:
-        return new Error(err.message);
-    }
+    return new HubError(err.code, errorText(err.requestType, err.code, err.message));
   }
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -78,6 +85,6 @@ export function quietly(promise: Promise<unknown>): void {
 export function checkText(text: string, { what = "A message", allowEmpty = false } = {}): void {
   if (!allowEmpty && text.trim() === "") throw new Error("Type a message first.");
   if (text.length > LIMITS.maxTextLength) {
-    throw new Error(`${what} is at most ${LIMITS.maxTextLength} characters.`);
+    throw new Error(`${what} is at most ${LIMITS.maxTextLength.toLocaleString("en")} characters.`);
   }
 }

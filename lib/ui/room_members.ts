@@ -7,6 +7,7 @@
  */
 
 import type { Events, Member } from "../protocol/mod.ts";
+import type { PeopleNotice } from "./stream.ts";
 
 /** A member of a room we are in. */
 export interface RoomMember extends Member {
@@ -21,7 +22,7 @@ export interface RoomMember extends Member {
 export interface PresenceChange {
   members: RoomMember[];
   /** The notice for the room's stream, or null for none. */
-  notice: string | null;
+  notice: { text: string; about: PeopleNotice } | null;
   /** How the room's count of connected members changed: +1, -1 or 0. */
   delta: number;
 }
@@ -45,11 +46,21 @@ export function presenceChange(
     case "join":
       return {
         members: [...others, { ...member, away: false }],
-        notice: `${p.name} joined #${p.room}.`,
+        notice: {
+          text: `${p.name} joined #${p.room}.`,
+          about: { action: "join", sessionId: p.sessionId, name: p.name },
+        },
         delta: 1,
       };
     case "leave":
-      return { members: others, notice: `${p.name} left #${p.room}.`, delta: known?.away ? 0 : -1 };
+      return {
+        members: others,
+        notice: {
+          text: `${p.name} left #${p.room}.`,
+          about: { action: "leave", sessionId: p.sessionId, name: p.name },
+        },
+        delta: known?.away ? 0 : -1,
+      };
     case "away":
     case "back": {
       const away = p.action === "away";

@@ -25,7 +25,7 @@
  */
 
 import type { ChatMessage, HistoryReply, StreamPosition } from "../protocol/mod.ts";
-import { append, notice, type StreamItem } from "./stream.ts";
+import { append, notice, type PeopleNotice, type StreamItem } from "./stream.ts";
 
 /** A room's stream: its items and what the page knows of the server's copy. */
 export interface RoomStream {
@@ -134,9 +134,14 @@ export function historyPage<S extends RoomStream>(
   return next;
 }
 
-/** `stream` with a notice at the end. */
-export function withNotice<S extends RoomStream>(stream: S, text: string, maxItems: number): S {
-  return { ...stream, items: append(stream.items, notice(text), maxItems) };
+/** `stream` with a notice at the end; `about` marks a presence or rename notice. */
+export function withNotice<S extends RoomStream>(
+  stream: S,
+  text: string,
+  maxItems: number,
+  about?: PeopleNotice,
+): S {
+  return { ...stream, items: append(stream.items, notice(text, Date.now(), about), maxItems) };
 }
 
 // ---- helpers -----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
  * The rooms slice of the store: the rooms this session is in (members and who of them is away,
  * message stream with its history, unread count), the one shown, and the directory of rooms on
  * the hub. How messages, history and replays fold into a room's stream is `room_stream.ts`, how
- * presence and renames fold into its member list is `room_members.ts`, and the paging of its
- * history is `room_history.ts`; this module holds the signals and the requests that change them.
+ * presence and renames fold into its member list is `room_members.ts`, the paging of its history
+ * is `room_history.ts`, and the directory is `room_directory.ts`; this module holds the signals
+ * and the requests that change them.
  *
  * It is a little over 300 lines because what is left is one closure over the rooms signal, and a
  * quarter of it is the documented interfaces the islands and the store rely on; splitting it
@@ -14,7 +15,9 @@
 
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
 import { type Events, LIMITS, LOBBY, type RoomInfo } from "../protocol/mod.ts";
-import { checkText, quietly, type Request } from "./requests.ts";
+import { checkRoomName } from "./checks.ts";
+import { checkText, type Request } from "./requests.ts";
+import { directoryView, roomDirectory } from "./room_directory.ts";
 import { type PagedRoom, roomHistory } from "./room_history.ts";
 import { allHere, here, presenceChange, type RoomMember, withName } from "./room_members.ts";
 import { atPosition, emptyStream, liveMessage, withNotice } from "./room_stream.ts";
@@ -26,7 +29,7 @@ export type { RoomMember } from "./room_members.ts";
 export interface RoomView extends PagedRoom {
   room: string;
   members: RoomMember[];
-  /** Messages that arrived while another room was shown. */
+  /** Messages that arrived while another room was shown, or while the page was out of sight. */
   unread: number;
 }
 
@@ -43,11 +46,14 @@ export interface RoomsView {
   readonly currentRoom: ReadonlySignal<string | null>;
   /** The current room's view, if any. */
   readonly room: ReadonlySignal<RoomView | null>;
+  /**
+   * The rooms on the hub, largest first, kept current by the hub; the rooms we are in are counted
+   * as their headers count them.
+   */
   readonly roomList: ReadonlySignal<readonly RoomInfo[]>;
   join(room: string): Promise<void>;
   leave(room: string): Promise<void>;
   showRoom(room: string): void;
-  refreshRooms(): Promise<void>;
   say(text: string): Promise<void>;
   /** Loads the page of messages before the oldest shown, if the hub may have one. */
   loadOlder(room: string): Promise<void>;
@@ -61,18 +67,24 @@ export interface RoomsSlice extends RoomsView {
   renameSelf(sessionId: string, name: string): void;
   /** The connection dropped while connected. */
   connectionLost(): void;
+  /** The reader sees the chat again: the room shown has nothing unread. */
+  seen(): void;
+  /** Subscribes to the directory (after every welcome). */
+  watchDirectory(): Promise<void>;
+  /** Takes the directory of a `rooms` event. */
+  directory(rooms: readonly RoomInfo[]): void;
   /** A new session replaced the old one: member lists are stale until the rooms are joined again. */
   sessionReplaced(name: string): void;
   /** Our session went on after a drop: the hub replays what we missed, presence aside. */
   sessionResumed(): void;
   /**
-   * Puts the (new) session back in the rooms the user had, as the user had them, loads their
-   * history, and refreshes the directory. One promise per request.
+   * Puts the (new) session back in the rooms the user had, as the user had them, and loads their
+   * history. One promise per request.
    */
   resync(): Promise<unknown>[];
   /**
    * After a reload that resumed the session: fetches the member lists and history of the rooms
-   * the session is in, changing no membership. One promise per room, and one for the directory.
+   * the session is in, changing no membership. One promise per room.
    */
   reopen(): Promise<unknown>[];
   /** The rooms the page shows, to keep across a reload. */
@@ -86,7 +98,6 @@ export interface RoomsSlice extends RoomsView {
   presence(p: Events["presence"]): number;
   renamed(r: Events["renamed"]): void;
   chat(msg: Events["chat"]): void;
-  dispose(): void;
 }
 
 /** What the slice needs from the rest of the store. */
@@ -94,12 +105,8 @@ export interface RoomsDeps {
   request: Request;
   /** Our session id, or "" before the first welcome. */
   me(): string;
-  /** Whether the connection is up; the directory is polled only then. */
-  connected(): boolean;
-  /** Whether there is a connection at all; an idle store starts no timer. */
-  live: boolean;
-  /** How often the directory is refreshed while connected, in ms. Default 10,000. */
-  roomsPollMs?: number;
+  /** Whether the reader sees the chat (the page is in sight, and on a phone its tab is open). */
+  watching(): boolean;
   /** Messages kept per room. */
   maxItems?: number;
   /** Messages per history page. Default 50. */
@@ -116,7 +123,8 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
   const maxItems = deps.maxItems ?? MAX_ITEMS;
   const rooms = signal<readonly RoomView[]>([freshRoom(LOBBY)]);
   const currentRoom = signal<string | null>(LOBBY);
-  const roomList = signal<readonly RoomInfo[]>([]);
+  const dir = roomDirectory(request);
+  const roomList = computed(() => directoryView(dir.list.value, rooms.value));
   const room = computed(() => rooms.value.find((r) => r.room === currentRoom.value) ?? null);
 
   const find = (name: string) => rooms.value.find((r) => r.room === name);
@@ -143,11 +151,6 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
     await history.latest(roomName);
   }
 
-  async function refreshRooms(): Promise<void> {
-    const reply = await request("rooms");
-    roomList.value = reply.rooms;
-  }
-
   function showRoom(name: string): void {
     batch(() => {
       currentRoom.value = name;
@@ -155,29 +158,23 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
     });
   }
 
-  const timers: ReturnType<typeof setInterval>[] = [];
-  if (deps.live) {
-    timers.push(setInterval(() => {
-      if (deps.connected()) quietly(refreshRooms());
-    }, deps.roomsPollMs ?? 10_000));
-  }
-
   return {
     rooms,
     currentRoom,
     room,
     roomList,
-    refreshRooms,
     showRoom,
 
     async join(roomName) {
-      const wanted = roomName.trim().replace(/^#/, "");
-      if (!LIMITS.roomPattern.test(wanted)) {
-        throw new Error("A room name is 1 to 64 letters, digits, '_', '.' or '-'.");
-      }
+      const wanted = checkRoomName(roomName);
       if (has(wanted)) {
         showRoom(wanted);
         return;
+      }
+      if (rooms.value.length >= LIMITS.maxRoomsPerSession) {
+        throw new Error(
+          `You are in ${LIMITS.maxRoomsPerSession} rooms, the most there can be. Leave one first.`,
+        );
       }
       const reply = await request("join", { room: wanted });
       batch(() => {
@@ -191,7 +188,6 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
         }
         currentRoom.value = wanted;
       });
-      quietly(refreshRooms());
       // The room is open whether or not its history comes: "Load older" can try again.
       await history.latest(wanted).catch(() => {});
     },
@@ -204,7 +200,6 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
         const shown = currentRoom.value;
         if (shown !== null) update(shown, (r) => ({ ...r, unread: 0 }));
       });
-      quietly(refreshRooms());
     },
 
     async say(text) {
@@ -236,6 +231,14 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       tellAll("Connection lost. Reconnecting…");
     },
 
+    seen() {
+      const shown = currentRoom.value;
+      if (shown !== null && find(shown)?.unread) update(shown, (r) => ({ ...r, unread: 0 }));
+    },
+
+    watchDirectory: () => dir.watch(),
+    directory: dir.received,
+
     sessionReplaced(name) {
       tellAll(`Reconnected as a new session (${name}).`, true);
     },
@@ -252,13 +255,13 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
 
     resync() {
       const wanted = rooms.value.map((r) => r.room);
-      const jobs: Promise<unknown>[] = [refreshRooms(), ...wanted.map(rejoin)];
+      const jobs: Promise<unknown>[] = wanted.map(rejoin);
       if (!wanted.includes(LOBBY)) jobs.push(request("leave", { room: LOBBY }));
       return jobs;
     },
 
     reopen() {
-      return [refreshRooms(), ...rooms.value.map((r) => rejoin(r.room))];
+      return rooms.value.map((r) => rejoin(r.room));
     },
 
     snapshot() {
@@ -278,7 +281,9 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       const r = find(p.room);
       const change = r === undefined ? null : presenceChange(r.members, p);
       if (r === undefined || change === null) return 0;
-      const told = change.notice === null ? r : withNotice(r, change.notice, maxItems);
+      const told = change.notice === null
+        ? r
+        : withNotice(r, change.notice.text, maxItems, change.notice.about);
       update(p.room, () => ({ ...told, members: change.members }));
       return change.delta;
     },
@@ -288,7 +293,11 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
         const old = r.members.find((m) => m.sessionId === sessionId);
         if (!old || old.name === name) return r;
         return {
-          ...withNotice(r, `${old.name} is now ${name}.`, maxItems),
+          ...withNotice(r, `${old.name} is now ${name}.`, maxItems, {
+            action: "rename",
+            sessionId,
+            name,
+          }),
           members: withName(r.members, sessionId, name),
         };
       });
@@ -301,12 +310,10 @@ export function createRooms(deps: RoomsDeps): RoomsSlice {
       if (next === target) return; // a repeat: a replay that history already showed
       update(msg.room, () => ({
         ...next,
-        unread: currentRoom.value !== msg.room ? next.unread + 1 : next.unread,
+        unread: msg.from !== me() && (currentRoom.value !== msg.room || !deps.watching())
+          ? next.unread + 1
+          : next.unread,
       }));
-    },
-
-    dispose() {
-      for (const timer of timers.splice(0)) clearInterval(timer);
     },
   };
 }

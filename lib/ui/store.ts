@@ -1,15 +1,17 @@
 /**
  * The browser's view of the hub: one {@linkcode HubClient} and the signals every island reads.
  *
- * The four islands on `/` share one store (see `shared.ts`), so they share one connection and
- * one picture of it. The store is four slices with one job each, and this module only wires them
- * to the client and to each other:
+ * The islands on `/` share one store (see `shared.ts`), so they share one connection and one
+ * picture of it. The store is five slices with one job each, and this module only wires them to
+ * the client and to each other:
  *
  * - `connection.ts`: state, session, name, clocks, ping, heartbeat, clients count;
  * - `rooms.ts`: joined rooms and their streams, the room shown, the directory;
  * - `conversations.ts`: direct requests and conversations, through the pure reducer in
  *   `conversations_reducer.ts`;
- * - `randoms.ts`: the random-number service.
+ * - `randoms.ts`: the random-number service;
+ * - `attention.ts`: which view the reader sees (on a phone the views are tabs), and what screen
+ *   readers are told. What the reader does not see counts as unread, per view and in the title.
  *
  * Actions send requests and fold the replies into the signals; server events do the same. Every
  * signal holds immutable values (new arrays and records on each change), so components re-render
@@ -30,16 +32,19 @@
  * @module
  */
 
-import { batch } from "@preact/signals";
+import { batch, computed, effect, type ReadonlySignal } from "@preact/signals";
 import type { HubClient } from "../client/mod.ts";
 import { defaultName, type Events, LOBBY } from "../protocol/mod.ts";
 import { type ConnectionView, createConnection, type WelcomeKind } from "./connection.ts";
+import { type AttentionView, createAttention, pageTitle, type View } from "./attention.ts";
 import { type ConversationsView, createConversations, DM_EVENTS } from "./conversations.ts";
 import { createRandoms, type RandomsView } from "./randoms.ts";
 import type { PageSnapshot } from "./page_memory.ts";
 import { requester } from "./requests.ts";
 import { createRooms, type RoomsView } from "./rooms.ts";
 
+export type { Announcement, View } from "./attention.ts";
+export { VIEWS } from "./attention.ts";
 export type { Heartbeat } from "./connection.ts";
 export { type Conversation, type DmStatus, FINISHED } from "./conversations_reducer.ts";
 export type { RandomReply } from "./randoms.ts";
@@ -51,8 +56,6 @@ export type { StreamItem } from "./stream.ts";
 export interface StoreOptions {
   /** How often `num_clients` and `ping` are sent while connected. Default 5,000. */
   pollMs?: number;
-  /** How often the room list is refreshed while connected. Default 10,000. */
-  roomsPollMs?: number;
   /** How often `now` ticks. Default 1,000. */
   tickMs?: number;
   /** Messages kept per stream. Default 500. */
@@ -66,9 +69,14 @@ export interface StoreOptions {
 }
 
 /** The shared state and the actions the islands call. Actions reject with a readable Error. */
-export interface HubStore extends ConnectionView, RoomsView, ConversationsView, RandomsView {
+export interface HubStore
+  extends ConnectionView, RoomsView, ConversationsView, RandomsView, AttentionView {
   /** Whether this store has a connection (false while rendering on the server). */
   readonly live: boolean;
+  /** What waits unread in each view. */
+  readonly unread: ReadonlySignal<Readonly<Record<View, number>>>;
+  /** The document's title, with the count of unread messages and requests. */
+  readonly title: ReadonlySignal<string>;
   /** Sets our display name, here and in every member list, and again after a reconnect. */
   setName(name: string): Promise<void>;
   /** The page as it is, to keep across a reload; null before the first session. */
@@ -88,12 +96,12 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
     pollMs: options.pollMs,
     tickMs: options.tickMs,
   });
+  const attention = createAttention();
+  const sees = (view: View) => attention.sees(view).peek();
   const rooms = createRooms({
     request,
     me: connection.me,
-    connected: () => connection.state.value === "connected",
-    live: client !== null,
-    roomsPollMs: options.roomsPollMs,
+    watching: () => sees("chat"),
     maxItems: options.maxItems,
     historyPage: options.historyPage,
   });
@@ -104,8 +112,29 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
     nameOf: (id) => rooms.memberName(id) ?? defaultName(id),
     maxItems: options.maxItems,
   });
-  const randoms = createRandoms({ request, maxRandom: options.maxRandom });
-  const cleanups = [connection.dispose, rooms.dispose];
+  const randoms = createRandoms({
+    request,
+    watching: () => sees("random"),
+    maxRandom: options.maxRandom,
+  });
+  const cleanups = [connection.dispose];
+  const unread = computed(() => ({
+    chat: rooms.rooms.value.reduce((n, r) => n + r.unread, 0),
+    dms: dms.conversations.value.reduce((n, c) => n + c.unread, 0),
+    random: randoms.unseenRandoms.value,
+  }));
+  const title = computed(() => pageTitle(unread.value.chat + unread.value.dms));
+
+  // What the reader sees again is read.
+  cleanups.push(
+    effect(() => {
+      if (attention.sees("chat").value) rooms.seen();
+    }),
+    effect(() => dms.dispatch({ type: "watching", on: attention.sees("dms").value })),
+    effect(() => {
+      if (attention.sees("random").value) randoms.seen();
+    }),
+  );
   let saved = options.saved ?? null;
 
   async function setName(newName: string): Promise<void> {
@@ -115,7 +144,8 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
 
   /** What the page does after a welcome, as requests; each failure is warned of, none rejects. */
   async function sync(kind: WelcomeKind): Promise<void> {
-    const jobs: Promise<unknown>[] = [connection.pollStats()];
+    // Every welcome watches the directory again: a new session watches nothing yet.
+    const jobs: Promise<unknown>[] = [connection.pollStats(), rooms.watchDirectory()];
     if (kind === "first" || kind === "replaced") {
       // A new session: put it back in the rooms the user had, with the name the user chose. The
       // name goes first: the hub may answer a join after later requests, and its member list
@@ -175,8 +205,19 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
       rooms.renamed(r);
       dms.dispatch({ type: "renamed", peer: r.sessionId, name: r.name });
     });
-    on("chat", rooms.chat);
+    on("chat", (msg) => {
+      rooms.chat(msg);
+      if (msg.from !== connection.me()) {
+        attention.announce(`${msg.name} in #${msg.room}: ${msg.text}`);
+      }
+    });
+    on("rooms", ({ rooms: list }) => rooms.directory(list));
     for (const type of DM_EVENTS) on(type, (data) => dms.receive(type, data));
+    on("dm", (m) => attention.announce(`${m.name}, directly: ${m.text}`));
+    on(
+      "dm_request",
+      (r) => attention.announce(`${r.name} wants to start a conversation with you.`),
+    );
 
     cleanups.push(client.onState((next) =>
       batch(() => {
@@ -208,7 +249,6 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
       "join",
       "leave",
       "showRoom",
-      "refreshRooms",
       "say",
       "loadOlder",
     ]),
@@ -223,7 +263,20 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
       "showDm",
       "dismissDm",
     ]),
-    ...randoms,
+    randoms: randoms.randoms,
+    unseenRandoms: randoms.unseenRandoms,
+    random: randoms.random,
+    ...pick(attention, [
+      "view",
+      "compact",
+      "pageVisible",
+      "announcement",
+      "showView",
+      "setCompact",
+      "setPageVisible",
+    ]),
+    unread,
+    title,
     setName,
     snapshot() {
       const session = connection.session.value;

@@ -45,6 +45,7 @@ function hub(kept: Record<string, ChatMessage[]> = {}): FakeClient {
       messages: (kept[room] ?? []).slice(-limit),
     }),
     dm_request: ({ to }) => ({ to, status: "pending" }),
+    watch_rooms: () => ({ rooms: [] }),
   });
 }
 
@@ -52,7 +53,7 @@ function hub(kept: Record<string, ChatMessage[]> = {}): FakeClient {
 const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function open(fake: FakeClient, saved: PageSnapshot | null = null): HubStore & Disposable {
-  const store = createHubStore(fake.client, { pollMs: 60_000, roomsPollMs: 60_000, saved });
+  const store = createHubStore(fake.client, { pollMs: 60_000, saved });
   return Object.assign(store, { [Symbol.dispose]: () => store.dispose() });
 }
 
@@ -83,7 +84,11 @@ Deno.test("store: a resume sends nothing again and keeps rooms and conversations
   fake.emit("chat", chat("deno", 1));
   fake.emit("chat", chat("deno", 2));
   await settled();
-  assert.deepEqual(types(fake, mark).sort(), ["num_clients", "ping"], "no join, name or leave");
+  assert.deepEqual(
+    types(fake, mark).sort(),
+    ["num_clients", "ping", "watch_rooms"],
+    "no join, name or leave",
+  );
   assert.equal(bobStatus(store)?.status, "open");
   assert.equal(store.reconnects.value, 0);
   assert.deepEqual(texts(store, "deno"), [

@@ -5,7 +5,7 @@ import { createHubStore, type HubStore } from "./store.ts";
 
 async function open(url: string): Promise<HubStore & AsyncDisposable> {
   const client = new HubClient(url, { minDelayMs: 20, maxDelayMs: 100 });
-  const store = createHubStore(client, { pollMs: 100, roomsPollMs: 100, tickMs: 50 });
+  const store = createHubStore(client, { pollMs: 100, tickMs: 50 });
   await client.ready();
   await eventually(() => assert.ok(store.clients.value !== null));
   return Object.assign(store, {
@@ -106,9 +106,10 @@ Deno.test("store: after a reconnect, rooms and name come back and conversations 
       assert.equal(ada.conversations.value[0].status, "ended");
       assert.equal(ada.reconnects.value, 1);
     }, 10_000);
-    // The server agrees: the new session is in "side" and not in the lobby.
-    await ada.refreshRooms();
-    assert.deepEqual(ada.roomList.value.map((r) => r.room).sort(), ["lobby", "side"]);
+    // The server agrees: the new session is in "side" (alone) and not in the lobby (Bob's).
+    await eventually(() =>
+      assert.deepEqual(ada.roomList.value, [{ room: "lobby", size: 1 }, { room: "side", size: 1 }])
+    );
     assert.ok(texts(ada).some((t) => t.startsWith("Reconnected as a new session")));
   } finally {
     await first.shutdown();

@@ -18,7 +18,22 @@ export type StreamItem =
     ts: number;
     mine: boolean;
   }
-  | { kind: "notice"; key: string; text: string; ts: number };
+  | {
+    kind: "notice";
+    key: string;
+    text: string;
+    ts: number;
+    /** Set on presence and rename notices, which the page folds into runs ("3 people joined"). */
+    about?: PeopleNotice;
+  };
+
+/** Who a presence or rename notice is about, and what they did. */
+export interface PeopleNotice {
+  action: "join" | "leave" | "rename";
+  sessionId: string;
+  /** The name they have after it. */
+  name: string;
+}
 
 /** Messages kept per stream unless a store says otherwise. */
 export const MAX_ITEMS = 500;
@@ -32,8 +47,9 @@ let noticeCounter = 0;
  * notice("You joined #deno.").kind; // "notice"
  * ```
  */
-export function notice(text: string, ts: number = Date.now()): StreamItem {
-  return { kind: "notice", key: `n${++noticeCounter}`, text, ts };
+export function notice(text: string, ts: number = Date.now(), about?: PeopleNotice): StreamItem {
+  const item: StreamItem = { kind: "notice", key: `n${++noticeCounter}`, text, ts };
+  return about === undefined ? item : { ...item, about };
 }
 
 /**
