@@ -92,6 +92,18 @@ export async function openDetails(page: Page) {
   return details;
 }
 
+/** Opens a view by its tab on a phone (480 px or less); on a wide screen every view is open. */
+export async function openView(
+  page: Page,
+  view: "Chat" | "Direct messages" | "Numbers",
+): Promise<void> {
+  const tab = page.getByRole("tab", { name: new RegExp(`^${view}`) });
+  if (await tab.isVisible()) {
+    await tab.click();
+    await tab.and(page.locator("[aria-selected=true]")).waitFor();
+  }
+}
+
 /** Sets the display name in the connection details, waits until the server agreed, closes them. */
 export async function setName(page: Page, name: string): Promise<void> {
   const details = await openDetails(page);

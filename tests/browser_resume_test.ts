@@ -18,6 +18,8 @@ import {
   dmPane,
   joinRoom,
   launchChromium,
+  openDetails,
+  openView,
   say,
   sayDirect,
   setName,
@@ -101,6 +103,8 @@ browserTest("browser: a reload resumes the session, its rooms and its conversati
     await chatMessages(ada.page).filter({ hasText: "seen it" }).waitFor();
 
     await ada.page.getByRole("button", { name: "Request a conversation with Bob" }).click();
+    // Bob is on his phone: the conversation is under its tab.
+    await openView(bob.page, "Direct messages");
     await dmPane(bob.page, "Ada").getByRole("button", { name: "Accept" }).click();
     await dmPane(ada.page, "Bob").getByText("You and Bob are connected.").waitFor();
     await sayDirect(ada.page, "Bob", "one before");
@@ -110,12 +114,13 @@ browserTest("browser: a reload resumes the session, its rooms and its conversati
     const release = await holdSockets(ada.page);
     const reloaded = ada.page.reload();
     const adaMember = bob.page.locator(".chat .members .member").filter({ hasText: "Ada" });
-    await adaMember.and(bob.page.locator(".away")).waitFor();
+    await adaMember.and(bob.page.locator(".away")).waitFor({ state: "attached" });
     await bob.page.getByRole("button", { name: /^Ada\s*Away$/ }).waitFor();
     await dmPane(bob.page, "Ada").getByText("Ada is away: their connection dropped.").waitFor();
     await bob.screenshot("resume-bob-sees-ada-away");
-    await say(bob.page, "deno", "while you were away");
     await sayDirect(bob.page, "Ada", "still there?");
+    await openView(bob.page, "Chat");
+    await say(bob.page, "deno", "while you were away");
     await reloaded;
     await ada.screenshot("resume-ada-reloading");
     release();
@@ -143,19 +148,22 @@ browserTest("browser: a reload resumes the session, its rooms and its conversati
       "seen it",
       "while you were away",
     ]);
+    await openDetails(ada.page);
     assert.equal(await ada.page.getByLabel("Display name").inputValue(), "Ada");
+    await ada.page.keyboard.press("Escape");
 
     // Bob sees Ada back, with no join or leave notice, and the two talk on.
     await adaMember.and(bob.page.locator(":not(.away)")).waitFor();
-    await bob.page.getByRole("button", { name: /^Ada\b.*Connected$/ }).waitFor();
     const notices = await bob.page.locator(".chat .stream .notice").allTextContents();
     assert.deepEqual(notices.filter((t) => t.includes("Ada ")).map((t) => t.split(".")[0]), [
       "Ada joined #deno",
     ]);
-    await sayDirect(ada.page, "Bob", "back!");
-    await dmPane(bob.page, "Ada").locator(".message").filter({ hasText: "back!" }).waitFor();
     await say(ada.page, "deno", "hello again");
     await chatMessages(bob.page).filter({ hasText: "hello again" }).waitFor();
+    await openView(bob.page, "Direct messages");
+    await bob.page.getByRole("button", { name: /^Ada\b.*Connected$/ }).waitFor();
+    await sayDirect(ada.page, "Bob", "back!");
+    await dmPane(bob.page, "Ada").locator(".message").filter({ hasText: "back!" }).waitFor();
 
     await ada.screenshot("resume-ada-after");
     await bob.screenshot("resume-bob-after");

@@ -1,7 +1,8 @@
 /**
  * The page `/` in a real browser (Debian's Chromium through Playwright) against a real server:
- * two visitors meeting in the lobby, a room and a direct conversation; the random-number box;
- * user text that looks like HTML; a server restart; and no console errors along the way.
+ * two visitors meeting in the lobby, a room and a direct conversation (one of them on a phone,
+ * where the views are tabs); the random-number box; user text that looks like HTML; a server
+ * restart; and no console errors along the way.
  *
  * Outside CI these tests are skipped, with the reason printed, when Chromium is missing.
  */
@@ -15,6 +16,8 @@ import {
   dmPane,
   joinRoom,
   launchChromium,
+  openDetails,
+  openView,
   say,
   sayDirect,
   setName,
@@ -81,6 +84,7 @@ browserTest("browser: two visitors chat in the lobby and a room, then talk direc
       await v.page.getByTestId("clients-online").filter({ hasText: /^2$/ }).waitFor();
     }
     await ada.page.getByTestId("ping").filter({ hasText: /^\d+ ms$/ }).waitFor();
+    await openDetails(ada.page);
     await ada.page.getByTestId("heartbeat").filter({ hasText: "Connected" }).waitFor();
 
     await setName(ada.page, "Ada");
@@ -106,9 +110,11 @@ browserTest("browser: two visitors chat in the lobby and a room, then talk direc
     await ada.page.getByRole("button", { name: "#lobby", exact: true }).click();
     assert.equal(await chatMessages(ada.page).filter({ hasText: "Room talk" }).count(), 0);
 
-    // Ada asks Grace (picked from the people online); Grace accepts.
+    // Ada asks Grace (picked from the people online); Grace, on her phone, accepts in the
+    // conversation (the banner has its own test), which she finds under its tab.
     await ada.page.getByRole("button", { name: "Request a conversation with Grace" }).click();
     await dmPane(ada.page, "Grace").getByText("Waiting for Grace to accept").waitFor();
+    await openView(grace.page, "Direct messages");
     await dmPane(grace.page, "Ada").getByRole("button", { name: "Accept" }).click();
     await dmPane(ada.page, "Grace").getByText("You and Grace are connected.").waitFor();
 
@@ -156,17 +162,21 @@ browserTest("browser: the random-number box returns the text and a number in 1..
     for (let i = 1; i <= 3; i++) {
       await v.page.getByLabel("Text", { exact: true }).fill(`roll${i}`);
       await v.page.getByRole("button", { name: "Get a number" }).click();
-      await latest.locator(".random-text").filter({ hasText: new RegExp(`^roll${i} \\d+$`) })
-        .waitFor();
-      const text = await latest.locator(".random-text").textContent();
-      const n = Number(text!.split(" ")[1]);
-      assert.ok(Number.isInteger(n) && n >= 1 && n <= 100, `n out of range: ${text}`);
+      await latest.locator(".random-text").filter({ hasText: new RegExp(`^roll${i}$`) }).waitFor();
+      const n = Number((await latest.getByTestId("random-n").textContent())!.replace(/\D/g, ""));
+      assert.ok(Number.isInteger(n) && n >= 1 && n <= 100, `n out of range: ${n}`);
     }
     // The history keeps the earlier replies, newest first.
     const history = await v.page.getByRole("list", { name: "Earlier replies" }).locator("li")
       .allTextContents();
     assert.equal(history.length, 2);
     assert.match(history[0], /^roll2 \d+/);
+    // An empty text: the number once, not twice.
+    await v.page.getByLabel("Text", { exact: true }).fill("");
+    await v.page.getByRole("button", { name: "Get a number" }).click();
+    await latest.getByText("(no text)").waitFor();
+    const n = (await latest.getByTestId("random-n").textContent())!.replace(/\D/g, "");
+    assert.equal(await latest.textContent(), `(no text): ${n}`, "the number once");
     assertNoErrors(v);
   });
 });
@@ -216,6 +226,7 @@ browserTest("browser: a server restart shows reconnecting, then a fresh session"
       await v.page.locator(".chat .stream").getByText("Reconnected as a new session").first()
         .waitFor();
       await v.page.locator(".chat .members").getByText("Phoenix", { exact: true }).waitFor();
+      await openDetails(v.page);
       await until(
         async () => (await v.page.getByLabel("Display name").inputValue()) === "Phoenix",
         "the name to be re-applied",
