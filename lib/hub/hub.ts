@@ -25,19 +25,18 @@ import type { Cluster, ClusterInbox, GoneSession } from "../cluster/seam.ts";
 import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { Conversations } from "./conversations.ts";
-import { MAX_ROOMS_LISTED, Rooms } from "./rooms.ts";
-import {
-  encodeEvent,
-  HubError,
-  type Link,
-  type Send,
-  type Session,
-  type TimerId,
-} from "./session.ts";
+import { MAX_ROOMS_LISTED, Rooms, type RoomsOptions } from "./rooms.ts";
+import { encodeEvent, HubError, type Link, type Send, type Session } from "./session.ts";
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
 import { Directory } from "./directory.ts";
 import { realTimers, type Timers } from "./timers.ts";
+import {
+  heartbeatFrame,
+  type HeartbeatOptions,
+  HeartbeatWheel,
+  SessionTable,
+} from "./heartbeat.ts";
 
 export { encodeEvent, HubError, MAX_ROOMS_LISTED };
 export type { Link, Send, Session };
@@ -45,8 +44,13 @@ export type { Link, Send, Session };
 /** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
 const ulid = monotonicFactory();
 
-export interface HubOptions {
-  /** Advertised in `welcome`; the heartbeat itself is driven by {@link Hub.startHeartbeat}. */
+/** Fan-out slices and heartbeat slots take their defaults (`fanout.ts`, `heartbeat.ts`). */
+export interface HubOptions
+  extends Pick<RoomsOptions, "fanoutSlice" | "yieldTo">, Pick<HeartbeatOptions, "heartbeatSlots"> {
+  /**
+   * Advertised in `welcome`; the heartbeat itself is driven by {@link Hub.startHeartbeat}, each
+   * session at its own phase of the interval (`heartbeat.ts`).
+   */
   heartbeatMs: number;
   /** How long a DM request waits for an answer. */
   dmRequestTtlMs: number;
@@ -91,28 +95,27 @@ type Handler<T extends RequestType> = (
  */
 export class Hub {
   readonly cluster: Cluster;
-  readonly #sessions = new Map<string, Session>();
+  readonly #wheel: HeartbeatWheel;
+  readonly #sessions: SessionTable;
   readonly #rooms: Rooms;
   readonly #dms: Conversations;
   readonly #lives: Sessions;
   readonly #moves: Moves;
   readonly #directory: Directory;
-  readonly #timers: Timers;
   readonly #now: () => number;
   readonly #random: () => number;
-  readonly #heartbeatMs: number;
   readonly #startedAt: number;
-  #heartbeat: TimerId | undefined;
 
   constructor(options: HubOptions) {
     this.cluster = options.cluster ?? new LocalCluster();
-    this.#timers = options.timers ?? realTimers;
-    const timers = this.#timers;
+    const timers: Timers = options.timers ?? realTimers;
     this.#now = options.now ?? (() => timers.now());
     this.#random = options.random ?? Math.random;
-    this.#heartbeatMs = options.heartbeatMs;
+    this.#wheel = new HeartbeatWheel({ ...options, timers, now: this.#now });
+    this.#sessions = new SessionTable(this.#wheel);
     const { broker, registry } = this.cluster;
-    this.#rooms = new Rooms({ broker, registry, presenceLimit: options.presenceLimit ?? 250 });
+    const presenceLimit = options.presenceLimit ?? 250;
+    this.#rooms = new Rooms({ ...options, broker, registry, presenceLimit });
     this.#dms = new Conversations({
       sessions: this.#sessions,
       broker,
@@ -247,15 +250,18 @@ export class Hub {
     return handler(session, request.data as never);
   }
 
-  /** Sends the "Connected" heartbeat to every local session now. */
+  /** Sends the "Connected" heartbeat to every local session now, all at once (tests, tools). */
   heartbeat(): void {
-    const frame = encodeEvent("heartbeat", { text: "Connected", serverTime: this.#now() });
+    const frame = heartbeatFrame(this.#now());
     for (const session of this.#sessions.values()) session.send(frame);
   }
 
-  /** Sends the heartbeat every `heartbeatMs` until {@link close}. */
+  /**
+   * Sends every session the heartbeat every `heartbeatMs` until {@link close}, each at its own
+   * phase, a slice of the sessions per tick.
+   */
   startHeartbeat(): void {
-    this.#heartbeat ??= this.#timers.setInterval(() => this.heartbeat(), this.#heartbeatMs);
+    this.#wheel.start();
   }
 
   /**
@@ -263,8 +269,7 @@ export class Hub {
    * the transport closes their sockets.
    */
   async close(): Promise<void> {
-    this.#timers.clearInterval(this.#heartbeat);
-    this.#heartbeat = undefined;
+    this.#wheel.stop();
     if (this.#lives.resumable && this.cluster.handover.claim) {
       // Sessions go away rather than end: another node adopts them, and clients resume there.
       this.cluster.handover.stop?.();

@@ -3,13 +3,16 @@
  * fan-out of room frames to local members and, through the broker, to the other nodes, presence
  * events, and member lists and sizes that add the registry's share of the other nodes.
  *
- * Fan-out takes one serialized frame and hands the same string to every recipient.
+ * Fan-out takes one serialized frame and hands the same string to every recipient; a large room
+ * gets it in slices, with other clients served in between (`fanout.ts`). Presence and `vanished`
+ * events take the same per-room queue as chat, so they keep their place among the room's frames.
  *
  * @module
  */
 
 import type { Broker, Registry } from "../cluster/seam.ts";
 import type { Member, PresenceAction, RoomInfo, StreamPosition } from "../protocol/mod.ts";
+import { Fanout } from "./fanout.ts";
 import { encodeEvent, type Session } from "./session.ts";
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
@@ -20,6 +23,10 @@ export interface RoomsOptions {
   registry: Registry;
   /** Rooms larger than this get no `presence`/`renamed` events, which would cost O(n²) to fill. */
   presenceLimit: number;
+  /** Members per fan-out slice; rooms with more local members are sliced (`FANOUT_SLICE`). */
+  fanoutSlice?: number;
+  /** Schedules the next slice; a later turn of the event loop by default. For tests. */
+  yieldTo?: (next: () => void) => void;
 }
 
 /** Where a chat frame's data starts: `{"type":"chat","data":`. */
@@ -44,9 +51,20 @@ export class Rooms {
   /** Per room, the last message delivered here: where a session that moves resumes its replay. */
   readonly #last = new Map<string, StreamPosition>();
   readonly #options: RoomsOptions;
+  readonly #fanout: Fanout;
 
   constructor(options: RoomsOptions) {
     this.#options = options;
+    this.#fanout = new Fanout({
+      members: (room) => this.#rooms.get(room),
+      slice: options.fanoutSlice,
+      yieldTo: options.yieldTo,
+    });
+  }
+
+  /** Rooms part-way through a sliced fan-out. */
+  get fanningOut(): number {
+    return this.#fanout.busy;
   }
 
   /** Names of rooms with at least one member on this node. */
@@ -85,17 +103,21 @@ export class Rooms {
     return members;
   }
 
-  /** A frame for the local members of `room` only. */
+  /** A frame for the local members of `room` only: at once, or in slices in a large room. */
   deliver(room: string, frame: string): void {
-    const members = this.#rooms.get(room);
-    if (!members) return;
+    if (!this.#rooms.has(room)) return;
     const position = chatPosition(frame);
     if (position) this.#last.set(room, position);
-    for (const member of members) member.send(frame);
+    this.#fanout.deliver(room, frame);
   }
 
-  /** The last message delivered here in `room`, if any since the room had a local member. */
+  /**
+   * The last message delivered here in `room`, if any since the room had a local member. A
+   * room part-way through a sliced fan-out finishes it first, so every member has had every
+   * message up to the one answered (a moving session's replay starts right after it).
+   */
   lastDelivered(room: string): StreamPosition | undefined {
+    this.#fanout.flush(room);
     return this.#last.get(room);
   }
 
@@ -137,7 +159,7 @@ export class Rooms {
       const members = this.#rooms.get(room);
       if (!members || members.size > this.#options.presenceLimit) continue;
       const frame = encodeEvent("presence", { room, sessionId, name, action: "leave" });
-      for (const member of members) member.send(frame);
+      this.#fanout.deliver(room, frame);
     }
   }
 
@@ -190,13 +212,14 @@ export class Rooms {
 
   /** Forgets every room without telling anyone, as a stopping hub does. */
   clear(): void {
+    this.#fanout.clear();
     this.#rooms.clear();
   }
 
   #presence(members: Set<Session>, who: Session, room: string, action: PresenceAction): void {
     if (members.size > this.#options.presenceLimit) return;
     const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
-    for (const member of members) if (member !== who) member.send(frame);
+    this.#fanout.deliver(room, frame, who);
     this.#options.broker.publish(room, frame);
   }
 }
