@@ -93,6 +93,18 @@ export function isRequestType(type: string): type is RequestType {
 }
 
 /**
+ * Validates a request that came in another framing (the Socket.IO edge, where the event name is
+ * the type and its first argument the data), with the same checks as {@link parseFrame}.
+ */
+export function checkRequest(type: RequestType, data: unknown): ParseResult {
+  try {
+    return { ok: true, request: validRequest(type, undefined, data) };
+  } catch (problem) {
+    return reject(null, "bad_request", String(problem));
+  }
+}
+
+/**
  * Parses and validates one text frame.
  *
  * @example

@@ -24,6 +24,11 @@ export interface Services extends ConnectionContext {
   /** WebSocket connections held, against `MAX_CONNECTIONS` or the limit derived in its place. */
   connections: ConnectionCount;
   /**
+   * Run first when the server stops, before the hub leaves: an edge whose sessions cannot be
+   * resumed (`lib/edge/socketio/`) ends them, so they are not handed to another node.
+   */
+  readonly stopping: Set<(code: number) => void>;
+  /**
    * Closes every socket with `code` (1001 by default; 1012 tells clients to reconnect at once and
    * resume elsewhere), stops the hub's timers and leaves the cluster.
    */
@@ -74,6 +79,7 @@ export function createServices(
   const sockets = new Set<WebSocket>();
   const counts = new EdgeCounts();
   const exporter = new MetricsExporter({ hub, sockets, counts });
+  const stopping = new Set<(code: number) => void>();
   let closing = false;
   return {
     config,
@@ -83,11 +89,13 @@ export function createServices(
     exporter,
     sockets,
     connections: createConnectionCount(config.maxConnections, log),
+    stopping,
     get closing() {
       return closing;
     },
     close(code = CLOSE_CODES.goingAway) {
       closing = true;
+      for (const stop of stopping) stop(code);
       exporter.stop();
       // The hub goes first, so that closing sockets does not announce each departure one by one:
       // the cluster announces the whole node's departure at once.

@@ -15,6 +15,10 @@ import type { EngineTimings } from "./engine_socket.ts";
 import type { PollingLimits } from "./polling.ts";
 import { type Namespace, SioConnection } from "./sio_connection.ts";
 import { CONFORMANCE_TIMINGS, conformanceNamespaces, echo } from "./conformance.ts";
+import { type Bus, LocalBus } from "./bus.ts";
+import { RedisBus } from "./bus_redis.ts";
+import { HubNamespace } from "./hub_namespace.ts";
+import { Seeds } from "./seeds.ts";
 
 /** Socket.IO's own defaults. */
 export const TIMINGS = {
@@ -37,13 +41,10 @@ export interface SocketIoEdge {
 const edges = new WeakMap<Services, SocketIoEdge>();
 
 /** The edge of the server that owns `services`. */
-export function socketIoEdge(
-  services: Services,
-  namespaces?: () => Map<string, Namespace>,
-): SocketIoEdge {
+export function socketIoEdge(services: Services): SocketIoEdge {
   let edge = edges.get(services);
   if (!edge) {
-    edge = createEdge(services, namespaces ?? (() => new Map()));
+    edge = createEdge(services);
     edges.set(services, edge);
   }
   return edge;
@@ -100,13 +101,48 @@ function engineServer(
   });
 }
 
-function createEdge(services: Services, namespaces: () => Map<string, Namespace>): SocketIoEdge {
-  const { config } = services;
-  const main = socketIoServer(services, TIMINGS, config.maxMessageBytes, namespaces());
-  if (!config.sioConformance) return { main, conformance: undefined };
-  return {
-    main,
-    conformance: {
+/** The namespaces of `/socket.io/`: the hub's protocol and the seeds' names on `/`, `/chat`, `/user`. */
+function appNamespaces(
+  services: Services,
+  bus: Bus,
+): { namespaces: Map<string, Namespace>; seeds: Seeds } {
+  const { hub, log, config, metrics } = services;
+  const extras = new Map();
+  const root = new HubNamespace({ hub, log, counts: metrics.counts, extras });
+  const seeds = new Seeds({
+    hub,
+    root,
+    bus,
+    seedDms: config.sioSeedDms,
+    clock: realClock,
+    log,
+    counts: metrics.counts,
+  });
+  for (const [name, extra] of seeds.extras()) extras.set(name, extra);
+  const namespaces = new Map<string, Namespace>([["/", root], ["/chat", seeds.chat], [
+    "/user",
+    seeds.user,
+  ]]);
+  return { namespaces, seeds };
+}
+
+function createEdge(services: Services): SocketIoEdge {
+  const { config, hub, log } = services;
+  let bus: Bus = new LocalBus();
+  if (config.redisUrl) {
+    const redis = new RedisBus({
+      url: config.redisUrl,
+      password: config.redisPassword || undefined,
+      nodeId: hub.cluster.nodeId,
+      log,
+    });
+    redis.start();
+    bus = redis;
+  }
+  const { namespaces, seeds } = appNamespaces(services, bus);
+  const main = socketIoServer(services, TIMINGS, config.maxMessageBytes, namespaces);
+  const conformance = config.sioConformance
+    ? {
       socketio: socketIoServer(
         services,
         CONFORMANCE_TIMINGS,
@@ -114,6 +150,15 @@ function createEdge(services: Services, namespaces: () => Map<string, Namespace>
         conformanceNamespaces(),
       ),
       engineio: engineServer(services, CONFORMANCE_TIMINGS, CONFORMANCE_TIMINGS.maxPayload, echo),
-    },
-  };
+    }
+    : undefined;
+  // Socket.IO sessions cannot be resumed, so they end before the hub hands its sessions over.
+  services.stopping.add(() => {
+    main.closeAll();
+    conformance?.socketio.closeAll();
+    conformance?.engineio.closeAll();
+    seeds.close();
+    void bus.close();
+  });
+  return { main, conformance };
 }

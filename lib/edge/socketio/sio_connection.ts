@@ -26,7 +26,9 @@ import {
   SIO,
   type SioPacket,
 } from "./sio_packets.ts";
-import { SioSocket, type SocketCarrier } from "./sio_socket.ts";
+import { type Charge, SioSocket, type SocketCarrier } from "./sio_socket.ts";
+
+export type { Charge };
 
 /** An event as a namespace gets it. */
 export interface SioEvent {
@@ -38,7 +40,10 @@ export interface SioEvent {
   binary: boolean;
 }
 
-/** What a namespace does with its sockets. Each call is guarded: a throw is logged, never fatal. */
+/**
+ * What a namespace does with its sockets. A throw is logged with its stack and closes that one
+ * connection, never the server.
+ */
 export interface Namespace {
   /** A socket connected; `auth` is the CONNECT payload, `{}` when there was none. */
   connect(socket: SioSocket, auth: Record<string, unknown>): void;
@@ -68,9 +73,6 @@ export interface ConnectionOptions {
   log: Logger;
   metrics: SioMetrics;
 }
-
-/** How a request is charged: every packet is a frame; those that tell others also `notify`. */
-export type Charge = "frame" | "notify";
 
 export class SioConnection implements SocketCarrier {
   readonly clock: Clock;

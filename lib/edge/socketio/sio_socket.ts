@@ -9,7 +9,10 @@
 import type { Clock, TimerId } from "../clock.ts";
 import { type Encoded, encodePacket, encodeRaw, SIO } from "./sio_packets.ts";
 
-/** What a socket needs from its connection: sending, and leaving. */
+/** How a packet is charged: every packet is a frame; those that tell others also `notify`. */
+export type Charge = "frame" | "notify";
+
+/** What a socket needs from its connection: sending, leaving and the flood control they share. */
 export interface SocketCarrier {
   /** Sends a Socket.IO packet's text (the Engine.IO type digit is added) and its attachments. */
   send(packet: Encoded): void;
@@ -17,6 +20,15 @@ export interface SocketCarrier {
   sendEngine(packet: string): void;
   /** The server ends this socket's namespace connection. */
   leave(socket: SioSocket): void;
+  /** The server ends the whole connection, every namespace with it; the client reconnects. */
+  close(reason: string): void;
+  /**
+   * Charges one packet against the connection's limits; false when refused (the connection may
+   * have been closed for flooding too long).
+   */
+  admit(charge: Charge): boolean;
+  /** Why `admit` refused, for the client. */
+  refusalMessage(charge: Charge, event: string | number): string;
   readonly clock: Clock;
 }
 
@@ -42,6 +54,11 @@ export class SioSocket<S = unknown> {
 
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /** The connection this socket shares with the client's other namespaces. */
+  get connection(): SocketCarrier {
+    return this.#carrier;
   }
 
   /** Emits an event with `args`; bytes among them go as attachments. */

@@ -1,0 +1,219 @@
+/**
+ * The hub's native protocol on Socket.IO's `/`: one `/` connection is one hub session. Events
+ * named after a request type are that request, validated and metered exactly as on `/ws` (the
+ * request table of `lib/protocol/requests.ts`), and answered in the ack, or without one as the
+ * seeds expect (an event of the same name for their five requests, `error` for failures of the
+ * others). The hub's frames come back as events of the same name; `welcome` becomes the seeds'
+ * `client_id`.
+ *
+ * A fan-out hands the same frame string to every member in a row, so the last frame and its
+ * packet are kept: one encode per fan-out, as on `/ws`.
+ *
+ * @module
+ */
+
+import type { Hub, Link, Session } from "../../hub/hub.ts";
+import { HubError } from "../../hub/hub.ts";
+import type { ErrorCode, RequestType } from "../../protocol/mod.ts";
+import { REQUESTS } from "../../protocol/requests.ts";
+import { checkRequest, isRequestType } from "../../protocol/validate.ts";
+import type { Logger } from "../../server/log.ts";
+import type { EdgeCounters } from "../connection.ts";
+import type { Charge, Namespace, SioEvent } from "./sio_connection.ts";
+import type { SioSocket } from "./sio_socket.ts";
+
+/** The requests seeds 000 and 004 send without an ack, answered by an event of the same name. */
+const SEED_REPLIES: ReadonlySet<string> = new Set([
+  "server_time",
+  "client_time",
+  "num_clients",
+  "ping",
+  "random",
+]);
+
+/** What a `/` socket holds: its hub session and the link the hub sends on. */
+export interface RootState {
+  session: Session;
+  link: Link;
+}
+
+/** An event on `/` that is not a request, handled by the seeds' module. */
+export type Extra = (socket: RootSocket, event: SioEvent, reply: Replier) => void;
+
+export type RootSocket = SioSocket<RootState>;
+
+/** Answers one event: its reply or refusal, as the event's form (ack or not) wants. */
+export interface Replier {
+  ok(data: unknown): void;
+  /** Acks with no arguments, as a Socket.IO handler that returns nothing does. */
+  done(): void;
+  refuse(code: ErrorCode, message: string): void;
+  /** Charges the event; false (after telling the client) when it is over a limit. */
+  admit(charge: Charge): boolean;
+}
+
+export interface HubNamespaceOptions {
+  hub: Hub;
+  log: Logger;
+  counts?: EdgeCounters;
+  /** Events beyond the request table, by name. */
+  extras: ReadonlyMap<string, Extra>;
+}
+
+const WELCOME = '{"type":"welcome"';
+
+/**
+ * An Engine.IO packet for a hub event frame, `{"type":T,"data":D}` as `encodeEvent` writes it:
+ * `42["T",D]`. Sliced, not parsed; a frame of any other shape is parsed and written again.
+ */
+export function eventPacket(frame: string): string {
+  const end = frame.indexOf('"', 9);
+  if (frame.startsWith('{"type":"') && frame.startsWith('","data":', end) && frame.endsWith("}")) {
+    return `42["${frame.slice(9, end)}",${frame.slice(end + 9, -1)}]`;
+  }
+  const { type, data } = JSON.parse(frame) as { type: string; data?: unknown };
+  return data === undefined ? `42${JSON.stringify([type])}` : `42${JSON.stringify([type, data])}`;
+}
+
+export class HubNamespace implements Namespace {
+  /** Local Socket.IO sessions by hub session id. */
+  readonly sessions = new Map<string, RootSocket>();
+  readonly #options: HubNamespaceOptions;
+  #lastFrame = "";
+  #lastPacket = "";
+
+  constructor(options: HubNamespaceOptions) {
+    this.#options = options;
+  }
+
+  connect(socket: SioSocket): void {
+    const root = socket as RootSocket;
+    const link: Link = {
+      send: (frame) => this.#deliver(root, frame),
+      // The hub lets the session go (another node took it over): the client reconnects.
+      close: (_code, reason) => root.connection.close(reason),
+      get gone() {
+        return !root.connected;
+      },
+    };
+    const session = this.#options.hub.connect(link);
+    root.state = { session, link };
+    this.sessions.set(session.id, root);
+  }
+
+  disconnect(socket: SioSocket): void {
+    const state = (socket as RootSocket).state;
+    if (!state) return;
+    this.sessions.delete(state.session.id);
+    // A Socket.IO session ends with its connection: it cannot be resumed.
+    this.#options.hub.detach(state.session.id, state.link, true);
+  }
+
+  #deliver(socket: RootSocket, frame: string): void {
+    if (!socket.connected) return;
+    if (frame.startsWith(WELCOME)) {
+      const { sessionId } = (JSON.parse(frame) as { data: { sessionId: string } }).data;
+      return socket.emitJson(`["client_id",{"clientId":${JSON.stringify(sessionId)}}]`);
+    }
+    if (frame !== this.#lastFrame) {
+      this.#lastPacket = eventPacket(frame);
+      this.#lastFrame = frame;
+    }
+    this.#options.counts?.frameOut(frame);
+    socket.sendEngine(this.#lastPacket);
+  }
+
+  event(socket: SioSocket, event: SioEvent): void {
+    const root = socket as RootSocket;
+    const state = root.state;
+    if (!state) return;
+    const name = event.name;
+    const byName = typeof name === "string" && SEED_REPLIES.has(name);
+    const reply = replier(root, event, this.#options.counts, byName);
+    if (typeof name === "string" && isRequestType(name)) {
+      return this.#request(root, state.session, name, event, reply);
+    }
+    const extra = typeof name === "string" ? this.#options.extras.get(name) : undefined;
+    if (extra) return extra(root, event, reply);
+    // An event with no handler is dropped, as Socket.IO drops it; one that asked is told.
+    if (!reply.admit("frame")) return;
+    if (event.ack !== undefined) {
+      reply.refuse("unknown_type", `Unknown event "${String(name).slice(0, 64)}"`);
+    }
+  }
+
+  #request(
+    socket: RootSocket,
+    session: Session,
+    type: RequestType,
+    event: SioEvent,
+    reply: Replier,
+  ): void {
+    const counts = this.#options.counts;
+    counts?.frameIn(type);
+    if (!reply.admit(REQUESTS[type].cost)) return;
+    if (event.binary) {
+      return reply.refuse("bad_request", "Binary attachments are not accepted; send JSON");
+    }
+    const parsed = checkRequest(type, event.args[0]);
+    if (!parsed.ok) return reply.refuse(parsed.rejection.code, parsed.rejection.message);
+    let result: unknown;
+    try {
+      result = this.#options.hub.handle(session.id, parsed.request);
+    } catch (err) {
+      return this.#failed(reply, type, err);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (data) => socket.connected && reply.ok(data),
+        (err) => this.#failed(reply, type, err),
+      );
+    } else {
+      reply.ok(result);
+    }
+  }
+
+  #failed(reply: Replier, type: string, err: unknown): void {
+    if (err instanceof HubError) return reply.refuse(err.code, err.message);
+    this.#options.log.error("request failed", { type, error: err as Error });
+    reply.refuse("internal", "Internal error; the request was not completed");
+  }
+}
+
+/**
+ * How an event is answered: in its ack when it asked for one; otherwise, when `byName`, by an
+ * event of its own name (the seeds' five requests), and anything else only when it fails, by
+ * `error` `{event, code, message}`, so a reply never shares a name with the event it caused.
+ */
+export function replier(
+  socket: SioSocket,
+  event: SioEvent,
+  counts: EdgeCounters | undefined,
+  byName = false,
+): Replier {
+  const { ack, name } = event;
+  const reply: Replier = {
+    ok(data) {
+      if (ack !== undefined) socket.ackJson(ack, `[${JSON.stringify(data ?? null)}]`);
+      else if (byName) socket.emitJson(`[${JSON.stringify(name)},${JSON.stringify(data)}]`);
+    },
+    done() {
+      if (ack !== undefined) socket.ackJson(ack, "[]");
+    },
+    refuse(code, message) {
+      counts?.error(code);
+      const error = { code, message };
+      if (ack !== undefined) socket.ack(ack, [{ error }]);
+      else if (byName) socket.emit(name as string, { error });
+      else socket.emit("error", { event: name, code, message });
+    },
+    admit(charge) {
+      if (socket.connection.admit(charge)) return true;
+      if (socket.connected) {
+        reply.refuse("rate_limited", socket.connection.refusalMessage(charge, name));
+      }
+      return false;
+    },
+  };
+  return reply;
+}
