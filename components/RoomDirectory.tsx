@@ -12,10 +12,6 @@ import { checkRoomName } from "../lib/ui/checks.ts";
 import { focusSoon, MAIN_FIELD } from "../lib/ui/focus.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 
-/** Read between the parts of a room's button: "Join #deno, 3 members". */
-const SEPARATOR = ", ";
-const JOINED = ", joined";
-
 export interface RoomDirectoryProps {
   /** The rooms we are in. */
   joined: string[];
@@ -89,14 +85,12 @@ export function RoomDirectory({ joined, connected }: RoomDirectoryProps) {
                 disabled={!connected}
                 onClick={() => inIt ? store.showRoom(r.room) : join(r.room)}
               >
-                <span class="visually-hidden">{inIt ? "Show " : "Join "}</span>
+                {/* Read as "Join #deno 3 members", "Show #lobby joined 2 members". */}
+                <span class="visually-hidden">{inIt ? "Show" : "Join"}</span>
                 <span class="room-link-name">#{r.room}</span>
-                {inIt && <span class="joined-tag">{JOINED}</span>}
-                <span class="size" data-testid="directory-size">
-                  <span class="visually-hidden">{SEPARATOR}</span>
-                  {r.size}
-                  <span class="visually-hidden">{r.size === 1 ? " member" : " members"}</span>
-                </span>
+                {inIt && <span class="joined-tag">joined</span>}
+                <span class="size" data-testid="directory-size">{r.size}</span>
+                <span class="visually-hidden">{r.size === 1 ? "member" : "members"}</span>
               </button>
             </li>
           );

@@ -5,6 +5,7 @@
  */
 
 import type { Browser, Page } from "playwright-core";
+import { defaultName } from "../lib/protocol/mod.ts";
 import { chromiumSkipReason, launchChromium } from "../tools/chromium.ts";
 
 export { launchChromium };
@@ -29,6 +30,9 @@ export interface Visitor extends AsyncDisposable {
 export interface VisitorOptions {
   width?: number;
   height?: number;
+  colorScheme?: "light" | "dark";
+  /** Gives the page a fake clock before it loads, for `page.clock` to move. */
+  clock?: boolean;
 }
 
 /** Opens `url` in a fresh context and waits until the islands report a connection. */
@@ -39,7 +43,7 @@ export async function visit(
 ): Promise<Visitor> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
-    colorScheme: "light",
+    colorScheme: options.colorScheme ?? "light",
     reducedMotion: "reduce",
   });
   context.setDefaultTimeout(10_000);
@@ -54,6 +58,7 @@ export async function visit(
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
+  if (options.clock) await page.clock.install();
   await page.goto(url);
   return {
     page,
@@ -90,6 +95,11 @@ export async function openDetails(page: Page) {
   }
   await details.waitFor();
   return details;
+}
+
+/** The name a page's session has until it sets one (`guest-` and the end of its id). */
+export async function guestName(page: Page): Promise<string> {
+  return defaultName(await connected(page));
 }
 
 /** Opens a view by its tab on a phone (480 px or less); on a wide screen every view is open. */

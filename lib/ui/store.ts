@@ -32,7 +32,7 @@
  * @module
  */
 
-import { batch, computed, effect, type ReadonlySignal } from "@preact/signals";
+import { batch, computed, effect, type ReadonlySignal, untracked } from "@preact/signals";
 import type { HubClient } from "../client/mod.ts";
 import { defaultName, type Events, LOBBY } from "../protocol/mod.ts";
 import { type ConnectionView, createConnection, type WelcomeKind } from "./connection.ts";
@@ -125,15 +125,17 @@ export function createHubStore(client: HubClient | null, options: StoreOptions =
   }));
   const title = computed(() => pageTitle(unread.value.chat + unread.value.dms));
 
-  // What the reader sees again is read.
+  // What the reader sees again is read. Each effect follows only what the reader sees: what the
+  // slices read and write while acting on it stays untracked.
+  const whenSeen = (view: View, fn: (on: boolean) => void) =>
+    effect(() => {
+      const on = attention.sees(view).value;
+      untracked(() => fn(on));
+    });
   cleanups.push(
-    effect(() => {
-      if (attention.sees("chat").value) rooms.seen();
-    }),
-    effect(() => dms.dispatch({ type: "watching", on: attention.sees("dms").value })),
-    effect(() => {
-      if (attention.sees("random").value) randoms.seen();
-    }),
+    whenSeen("chat", (on) => on && rooms.seen()),
+    whenSeen("dms", (on) => dms.dispatch({ type: "watching", on })),
+    whenSeen("random", (on) => on && randoms.seen()),
   );
   let saved = options.saved ?? null;
 

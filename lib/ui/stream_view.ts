@@ -1,15 +1,15 @@
 /**
  * How a stream reads: consecutive messages from one sender form a group (the name and time are
  * said once, at its top), and a run of join, leave and rename notices folds into one line
- * ("3 people joined, 1 left") that opens to show who. After a reconnect a room may see a dozen
+ * ("Ada and Grace joined", "5 people joined, 2 left") that opens to show each notice. After a reconnect a room may see a dozen
  * such notices in a row; folded, they no longer push the conversation out of view. Pure.
  *
  * ```ts
  * import { notice } from "./stream.ts";
  * const joined = (name: string) =>
  *   notice(`${name} joined #lobby.`, 0, { action: "join", sessionId: name, name });
- * streamRows([joined("Ada"), joined("Grace"), joined("Linus")])[0];
- * // { kind: "people", summary: "3 people joined", … }
+ * streamRows(["Ada", "Grace", "Linus", "Rich"].map(joined))[0];
+ * // { kind: "people", summary: "4 people joined", … }
  * ```
  *
  * @module
@@ -64,27 +64,48 @@ export function streamRows(items: readonly StreamItem[], groupMs = GROUP_MS): St
   return rows;
 }
 
+/** Runs of up to this many people name them; longer ones count them. */
+export const NAMED_PEOPLE = 3;
+
 /**
- * A run of people notices in one line: how many people joined, left, and changed their name. A
- * rename of someone who joined in the same run is part of their arrival, not news of its own.
+ * A run of people notices in one line: who joined, left, and changed their name, by name when
+ * few people are in it ("Ada and Grace joined"), else by count ("5 people joined, 2 left"). A
+ * rename of someone who joined in the same run is part of their arrival, not news of its own, and
+ * everyone is named as they are called at the end of the run.
  */
 export function summarize(run: readonly NoticeItem[]): string {
-  const did = { join: new Set<string>(), leave: new Set<string>(), rename: new Set<string>() };
-  for (const { about } of run) if (about) did[about.action].add(about.sessionId);
-  const renamed = [...did.rename].filter((id) => !did.join.has(id)).length;
+  const people = new Map<string, { name: string; did: Set<string> }>();
+  for (const { about } of run) {
+    if (about === undefined) continue;
+    const person = people.get(about.sessionId) ?? { name: about.name, did: new Set<string>() };
+    person.name = about.name;
+    person.did.add(about.action);
+    people.set(about.sessionId, person);
+  }
+  const all = [...people.values()];
+  const joined = all.filter((p) => p.did.has("join"));
+  const left = all.filter((p) => p.did.has("leave"));
+  const renamed = all.filter((p) => p.did.has("rename") && !p.did.has("join"));
+  const named = all.length <= NAMED_PEOPLE;
   const parts: string[] = [];
-  if (did.join.size > 0) parts.push(`${people(did.join.size)} joined`);
-  if (did.leave.size > 0) {
-    parts.push(parts.length ? `${did.leave.size} left` : `${people(did.leave.size)} left`);
-  }
-  if (renamed > 0) {
-    parts.push(
-      parts.length ? `${renamed} changed their name` : `${people(renamed)} changed their name`,
-    );
-  }
+  const say = (group: typeof all, verb: string) => {
+    if (group.length === 0) return;
+    const who = named
+      ? list(group.map((p) => p.name))
+      : parts.length > 0
+      ? String(group.length)
+      : group.length === 1
+      ? "1 person"
+      : `${group.length} people`;
+    parts.push(`${who} ${verb}`);
+  };
+  say(joined, "joined");
+  say(left, "left");
+  say(renamed, renamed.length === 1 ? "changed their name" : "changed their names");
   return parts.join(", ");
 }
 
-function people(n: number): string {
-  return n === 1 ? "1 person" : `${n} people`;
+/** "Ada", "Ada and Grace", "Ada, Grace and Linus". */
+function list(names: string[]): string {
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }

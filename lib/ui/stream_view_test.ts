@@ -11,8 +11,8 @@ const message = (key: string, from: string, ts: number, mine = false): StreamIte
   ts,
   mine,
 });
-const person = (action: PeopleNotice["action"], who: string) =>
-  notice(`${who} ${action}`, 0, { action, sessionId: who, name: who });
+const person = (action: PeopleNotice["action"], who: string, name = who) =>
+  notice(`${who} ${action}`, 0, { action, sessionId: who, name });
 const shape = (items: StreamItem[]) =>
   streamRows(items).map((r) =>
     r.kind === "message"
@@ -47,23 +47,30 @@ Deno.test("stream rows: a run of people notices folds into one line, a single on
       person("join", "linus"),
       message("n", "bob", 1),
       person("join", "x"),
-      person("rename", "x"),
+      person("rename", "x", "Xena"),
       person("leave", "y"),
       person("rename", "z"),
       notice("Reconnected."),
+      person("join", "a"),
+      person("join", "b"),
+      person("join", "c"),
+      person("join", "d"),
+      person("leave", "e"),
+      person("rename", "f"),
+      notice("."),
       person("leave", "y"),
-      person("leave", "z"),
-      person("rename", "w"),
-      person("rename", "v"),
+      person("rename", "z"),
     ]),
     [
       "ada join",
       "m",
-      "[3 people joined]",
+      "[ada, grace and linus joined]",
       "n",
-      "[1 person joined, 1 left, 1 changed their name]",
+      "[Xena joined, y left, z changed their name]",
       "Reconnected.",
-      "[2 people left, 2 changed their name]",
+      "[4 people joined, 1 left, 1 changed their name]",
+      ".",
+      "[y left, z changed their name]",
     ],
   );
   // The run keeps its first notice's key as it grows, so an opened run stays open.
