@@ -161,3 +161,49 @@ export class RawPolling {
     await this.post("1").catch(() => {});
   }
 }
+
+/** A TCP proxy to `port` whose connections can all be cut at once, as a network failure does. */
+export class TcpProxy implements AsyncDisposable {
+  readonly #listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #accepting: Promise<void>;
+
+  constructor(port: number) {
+    this.#accepting = (async () => {
+      for await (const client of this.#listener) {
+        const upstream = await Deno.connect({ hostname: "127.0.0.1", port });
+        this.#conns.add(client).add(upstream);
+        const pipe = (from: Deno.Conn, to: Deno.Conn) =>
+          from.readable.pipeTo(to.writable).catch(() => {}).finally(() => this.#cut(from, to));
+        pipe(client, upstream);
+        pipe(upstream, client);
+      }
+    })().catch(() => {});
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.#listener.addr as Deno.NetAddr).port}`;
+  }
+
+  #cut(...conns: Deno.Conn[]): void {
+    for (const conn of conns) {
+      if (!this.#conns.delete(conn)) continue;
+      try {
+        conn.close();
+      } catch {
+        // Closed by the other direction's pipe.
+      }
+    }
+  }
+
+  /** Cuts every connection with no goodbye: no close frame, no HTTP answer. */
+  dropAll(): void {
+    this.#cut(...this.#conns);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    this.dropAll();
+    await this.#accepting;
+  }
+}
