@@ -113,7 +113,6 @@ function RoomPane({ room, connected }: { room: RoomView; connected: boolean }) {
 function Members({ room, connected }: { room: RoomView; connected: boolean }) {
   const store = hubStore();
   const me = store.session.value?.sessionId ?? null;
-  const conversations = store.conversations.value;
   return (
     <section
       aria-labelledby="members-title"
@@ -124,26 +123,21 @@ function Members({ room, connected }: { room: RoomView; connected: boolean }) {
         {!connected && <span class="stale-tag">last known</span>}
       </h3>
       <ul class="members">
-        {room.members.map((m) => {
-          const talking = conversations.some((c) =>
-            c.peer === m.sessionId && (c.status === "open" || c.status === "outgoing")
-          );
-          return (
-            <li key={m.sessionId} class={m.away ? "member away" : "member"}>
-              <span class="member-name" title={m.sessionId}>{m.name}</span>
-              {m.away && (
-                <span class="member-state" title="Connection dropped; may come back">away</span>
-              )}
-              {m.sessionId === me ? <span class="muted you">(you)</span> : (
-                <MessageButton
-                  peer={m.sessionId}
-                  name={m.name}
-                  disabled={!connected || talking}
-                />
-              )}
-            </li>
-          );
-        })}
+        {room.members.map((m) => (
+          <li key={m.sessionId} class={m.away ? "member away" : "member"}>
+            <span class="member-name" title={m.sessionId}>{m.name}</span>
+            {m.away && (
+              <span class="member-state" title="Connection dropped; may come back">away</span>
+            )}
+            {m.sessionId === me ? <span class="muted you">(you)</span> : (
+              <MessageButton
+                peer={m.sessionId}
+                name={m.name}
+                disabled={!connected}
+              />
+            )}
+          </li>
+        ))}
       </ul>
     </section>
   );
@@ -194,6 +188,10 @@ function LeaveButton({ room, disabled }: { room: string; disabled: boolean }) {
   );
 }
 
+/**
+ * Asks a member for a conversation, or shows the one there is (the store sends nothing then), and
+ * takes focus to the conversation's status line, which says where it stands.
+ */
 function MessageButton(
   { peer, name, disabled }: { peer: string; name: string; disabled: boolean },
 ) {

@@ -100,8 +100,11 @@ function StartForm({ disabled }: { disabled: boolean }) {
       .filter((c) => c.status === "open" || c.status === "outgoing")
       .map((c) => c.peer),
   );
+  // Those here before those away, the latest to arrive first: the likeliest to answer.
   const online = (store.rooms.value.find((r) => r.room === LOBBY)?.members ?? [])
     .filter((m) => m.sessionId !== me && !busy.has(m.sessionId))
+    .toReversed()
+    .sort((a, b) => Number(a.away) - Number(b.away))
     .slice(0, 12);
 
   const start = async (to: string) => {

@@ -41,7 +41,8 @@ export default function StatusBar({ serverTime, count }: StatusBarProps) {
 
   return (
     <div
-      class={stale ? "statusbar stale" : "statusbar"}
+      class={["statusbar", stale && "stale", state === "offline" && "gave-up"].filter(Boolean)
+        .join(" ")}
       data-session-id={state === "connected" ? session?.sessionId : undefined}
     >
       <StateBadge state={state} />

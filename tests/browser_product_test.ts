@@ -134,6 +134,7 @@ browserTest(
       await chatMessages(page).filter({ hasText: "seen at once" }).waitFor();
       assert.equal(await page.title(), `(1) ${TITLE}`);
       await openView(page, "Numbers");
+      assert.equal(await page.locator("#view-chat").isVisible(), false, "one view at a time");
       await say(grace.page, "lobby", "counted");
       await page.getByRole("tab", { name: "Chat (1 unread)" }).waitFor();
       await until(async () => (await page.title()) === `(2) ${TITLE}`, "two unread");

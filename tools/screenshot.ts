@@ -1,13 +1,16 @@
 /**
- * `deno task screenshot`: regenerates `docs/screenshot.png`, the picture in the README.
+ * `deno task screenshot`: regenerates `docs/screenshot.png` and `docs/screenshot-phone.png`, the
+ * pictures in the README.
  *
- * Starts the app in-process on a free loopback port, plays a short real session with three
- * visitors in Debian's Chromium (lobby chat, a joined room, a direct conversation, a few random
- * numbers) and captures the first visitor's page at desktop width.
+ * Starts the app in-process on a free loopback port and plays a short real session in Debian's
+ * Chromium: Ada on a laptop (1280×800) and Linus on a phone (375×800) chat in the lobby and a
+ * room with Grace; Grace and Ada talk directly, Ada draws a few random numbers, and Grace asks
+ * Linus for a conversation. Then it captures the first screen of each: Ada's with the chat, the
+ * conversation and the numbers, Linus's with the chat and Grace's request in its banner.
  *
  * ```sh
- * deno task screenshot            # writes docs/screenshot.png
- * deno task screenshot out.png    # or another path
+ * deno task screenshot                      # writes both pictures under docs/
+ * deno task screenshot desk.png phone.png   # or elsewhere
  * ```
  *
  * @module
@@ -28,7 +31,9 @@ import {
   visit,
 } from "../tests/browser_helpers.ts";
 
-const out = Deno.args[0] ?? new URL("../docs/screenshot.png", import.meta.url).pathname;
+const docs = (name: string) => new URL(`../docs/${name}`, import.meta.url).pathname;
+const desktopOut = Deno.args[0] ?? docs("screenshot.png");
+const phoneOut = Deno.args[1] ?? docs("screenshot-phone.png");
 
 if (browserSkipReason() !== null) Deno.exit(1);
 
@@ -40,9 +45,9 @@ const server = await startServer(
 const browser = await launchChromium();
 try {
   const url = `${server.origin}/`;
-  const ada = await visit(browser, url, { width: 1280, height: 900 });
+  const ada = await visit(browser, url, { width: 1280, height: 800 });
   const grace = await visit(browser, url);
-  const linus = await visit(browser, url);
+  const linus = await visit(browser, url, { width: 375, height: 800 });
   for (const v of [ada, grace, linus]) await connected(v.page);
   await setName(ada.page, "Ada");
   await setName(grace.page, "Grace");
@@ -59,6 +64,7 @@ try {
   await say(linus.page, "lobby", "Morning all!");
   await say(grace.page, "lobby", "Hi Linus, hi Ada!");
   await say(ada.page, "lobby", "Hello! Just one WebSocket for all of this.");
+  await say(ada.page, "lobby", "Rooms, direct messages and random numbers.");
   await say(linus.page, "lobby", "<b>HTML</b> shows as text, nice.");
   await say(ada.page, "lobby", "Heading to #deno, join us there.");
 
@@ -74,15 +80,24 @@ try {
     await ada.page.getByTestId("random-latest").filter({ hasText: text }).waitFor();
   }
   await ada.page.getByLabel("Text", { exact: true }).fill("");
-  await ada.page.getByTestId("heartbeat").filter({ hasText: "Connected" }).waitFor();
   await ada.page.getByTestId("ping").filter({ hasText: /ms$/ }).waitFor();
   await ada.page.getByTestId("clients-online").filter({ hasText: /^3$/ }).waitFor();
-  // Let "connected for" show a few seconds, and move focus off the inputs.
-  await ada.page.waitForTimeout(1500);
-  await ada.page.locator("body").click({ position: { x: 5, y: 5 } });
 
-  await ada.page.screenshot({ path: out, fullPage: true });
-  console.log(`Wrote ${out}`);
+  // Grace asks Linus, whose phone shows the banner over the chat.
+  await grace.page.getByRole("button", { name: "Request a conversation with Linus" }).click();
+  await linus.page.getByTestId("dm-banner").waitFor();
+
+  for (const v of [ada, linus]) {
+    // Focus off the inputs, and the lists scrolled to their newest.
+    await v.page.locator("body").click({ position: { x: 1, y: 790 } });
+    await v.page.evaluate(() =>
+      document.activeElement instanceof HTMLElement && document.activeElement.blur()
+    );
+  }
+  await ada.page.screenshot({ path: desktopOut });
+  console.log(`Wrote ${desktopOut}`);
+  await linus.page.screenshot({ path: phoneOut });
+  console.log(`Wrote ${phoneOut}`);
   for (const v of [ada, grace, linus]) await v[Symbol.asyncDispose]();
 } finally {
   await browser.close();
