@@ -502,3 +502,57 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "errors for people: what the hub would refuse is said in words and never sent",
+  async (b) => {
+    await using srv = await startTestServer();
+    await using v = await visit(b, `${srv.origin}/`, DESKTOP);
+    await withShots("errors", [v], async () => {
+      const sent: { type: string; data?: Record<string, unknown> }[] = [];
+      v.page.on("websocket", (ws) =>
+        ws.on("framesent", (f) => {
+          sent.push(JSON.parse(String(f.payload)));
+        }));
+      await v.page.reload();
+      await connected(v.page);
+      const page = v.page;
+
+      // A pasted id that is not one.
+      const id = page.getByRole("textbox", { name: "Session id" });
+      await id.fill("data.to");
+      await id.press("Enter");
+      await page.getByRole("alert").getByText("That is not a session id.").waitFor();
+      // A room name with a space.
+      await page.getByLabel("Room to join or create").fill("two words");
+      await page.getByLabel("Room to join or create").press("Enter");
+      await page.getByRole("alert").getByText("A room name is 1 to 64 letters").waitFor();
+      // Names: Save stays disabled, and the reason shows, for an empty or invisible name.
+      await page.getByRole("button", { name: /connection details/ }).click();
+      const name = page.getByLabel("Display name");
+      const save = page.getByRole("region", { name: "Your connection" })
+        .getByRole("button", { name: "Save" });
+      for (
+        const [typed, reason] of [
+          ["", "Type a name first."],
+          ["evil\u202E", "A name cannot contain invisible characters (U+202E)"],
+          ["guest-me", 'A name cannot start with "guest-"'],
+        ]
+      ) {
+        await name.fill(typed);
+        await page.getByText(reason).waitFor();
+        assert.ok(await save.isDisabled(), `Save disabled for ${JSON.stringify(typed)}`);
+        await name.press("Enter");
+      }
+      await name.fill("Ada");
+      assert.ok(await save.isEnabled(), "Save enabled for a good name");
+
+      const refused = sent.filter((f) =>
+        f.type === "dm_request" || f.type === "set_name" ||
+        (f.type === "join" && f.data?.room !== "lobby")
+      );
+      assert.deepEqual(refused, [], "nothing the hub would refuse was sent");
+      assertNoErrors(v);
+    });
+  },
+);
