@@ -13,9 +13,16 @@ import type { PeerName } from "./peers.ts";
 import { spread } from "./rounds.ts";
 
 // The servers compared; the hub with history off has its own section of the page, not bars.
-const ORDER = ["hub", "echo", "socket.io", "flask-socketio"] as const satisfies readonly PeerName[];
+const ORDER = [
+  "hub",
+  "hub-socketio",
+  "echo",
+  "socket.io",
+  "flask-socketio",
+] as const satisfies readonly PeerName[];
 const COLORS: Record<typeof ORDER[number], string> = {
   hub: "#2563eb",
+  "hub-socketio": "#0891b2",
   echo: "#64748b",
   "socket.io": "#16a34a",
   "flask-socketio": "#d97706",

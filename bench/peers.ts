@@ -20,8 +20,21 @@ export const ROOT = here("../");
 const SOCKETIO_DIR = here("./peers/socketio/");
 const PYTHON = "/usr/bin/python3";
 
-export type PeerName = "hub" | "hub-nohistory" | "echo" | "socket.io" | "flask-socketio";
-export const PEERS: PeerName[] = ["hub", "hub-nohistory", "echo", "socket.io", "flask-socketio"];
+export type PeerName =
+  | "hub"
+  | "hub-nohistory"
+  | "hub-socketio"
+  | "echo"
+  | "socket.io"
+  | "flask-socketio";
+export const PEERS: PeerName[] = [
+  "hub",
+  "hub-nohistory",
+  "hub-socketio",
+  "echo",
+  "socket.io",
+  "flask-socketio",
+];
 
 /** The workloads of `deno task bench`. */
 export type WorkloadName = "rpc" | "fanout" | "connections";
@@ -206,6 +219,15 @@ export const SPECS: Record<PeerName, PeerSpec> = {
     check: hubClientCheck,
     workloads: ["fanout"],
     beside: "hub",
+  },
+  // The hub's own Socket.IO endpoint (`/socket.io/`, lib/edge/socketio/), driven by the same
+  // generator dialect as the Socket.IO peers and checked with the same official client.
+  "hub-socketio": {
+    name: "hub-socketio",
+    dialect: "socketio",
+    prepare: npmCi, // the check uses socket.io-client
+    start: (port) => startHub("hub-socketio", port),
+    check: socketioCheck,
   },
   echo: {
     name: "echo",

@@ -9,7 +9,7 @@ import type { PeerResult, Results, RoundFigures } from "./main.ts";
 import type { PeerName } from "./peers.ts";
 import { roundRatios, type Spread, spread } from "./rounds.ts";
 
-const ORDER: PeerName[] = ["hub", "echo", "socket.io", "flask-socketio"];
+const ORDER: PeerName[] = ["hub", "hub-socketio", "echo", "socket.io", "flask-socketio"];
 
 /** The servers the run measured and compares, in page order. */
 export const peersOf = (results: Results): PeerName[] =>

@@ -124,6 +124,58 @@ export function stormTargets(results: Results): Target[] {
   ];
 }
 
+/**
+ * The Socket.IO endpoint's targets (`hub-socketio`): server CPU per request against Socket.IO 4.8
+ * on Node and against the hub's own `/ws`, and the fan-out p99 to 1,000 Socket.IO clients.
+ */
+export function socketioTargets(results: Results): Target[] {
+  const p = results.peers;
+  if (!p["hub-socketio"]) return [];
+  const series = (peer: PeerName, pick: Picker) => perRound(p[peer], pick);
+  const list: Target[] = [];
+  for (
+    const [label, pick] of [
+      ["100 × 16", (r: RoundFigures) => r.rpc.c100x16?.serverCpuPerReqUs],
+      ["100 × 1", (r: RoundFigures) => r.rpc.c100x1?.serverCpuPerReqUs],
+    ] as const
+  ) {
+    const sio = series("hub-socketio", pick);
+    list.push(
+      target(
+        `/socket.io/: server CPU/request (${label}) ≤ 0.6 × Socket.IO`,
+        sio,
+        "max",
+        0.6,
+        series("socket.io", pick),
+        "socket.io",
+        " µs",
+      ),
+      target(
+        `/socket.io/: server CPU/request (${label}) ≤ 1.25 × /ws`,
+        sio,
+        "max",
+        1.25,
+        series("hub", pick),
+        "hub /ws",
+        " µs",
+      ),
+    );
+  }
+  const p99 = series("hub-socketio", (r) => r.fanout?.p99Ms);
+  list.push(
+    target(
+      "/socket.io/: fan-out p99 ≤ 50 ms at 1,000 Socket.IO clients",
+      p99,
+      "max",
+      1,
+      p99.map(() => 50),
+      "50 ms",
+      " ms",
+    ),
+  );
+  return list;
+}
+
 /** Every target, evaluated round by round on one run. */
 export function targets(results: Results): Target[] {
   const p = results.peers;
@@ -228,6 +280,7 @@ export function targets(results: Results): Target[] {
       " B",
     ),
     ...historyTargets(results),
+    ...socketioTargets(results),
   );
   return list;
 }
