@@ -57,7 +57,7 @@ export function RoomDirectory({ joined, connected }: RoomDirectoryProps) {
         <input
           id="join-room"
           type="text"
-          placeholder="join or create a room"
+          placeholder="room name"
           value={name}
           maxLength={65}
           spellcheck={false}

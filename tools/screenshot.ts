@@ -5,8 +5,8 @@
  * Starts the app in-process on a free loopback port and plays a short real session in Debian's
  * Chromium: Ada on a laptop (1280×800) and Linus on a phone (375×800) chat in the lobby and a
  * room with Grace; Grace and Ada talk directly, Ada draws a few random numbers, and Grace asks
- * Linus for a conversation. Then it captures the first screen of each: Ada's with the chat, the
- * conversation and the numbers, Linus's with the chat and Grace's request in its banner.
+ * Linus for a conversation. Then it captures Ada's whole page (the chat, the conversation and the
+ * numbers) and the first screen of Linus's phone (the chat, and Grace's request in its banner).
  *
  * ```sh
  * deno task screenshot                      # writes both pictures under docs/
@@ -88,13 +88,14 @@ try {
   await linus.page.getByTestId("dm-banner").waitFor();
 
   for (const v of [ada, linus]) {
-    // Focus off the inputs, and the lists scrolled to their newest.
-    await v.page.locator("body").click({ position: { x: 1, y: 790 } });
+    // No focus ring in the pictures.
     await v.page.evaluate(() =>
       document.activeElement instanceof HTMLElement && document.activeElement.blur()
     );
   }
-  await ada.page.screenshot({ path: desktopOut });
+  // The whole page on the laptop (the side column goes on below the first screen), the first
+  // screen on the phone (what a visitor sees without scrolling).
+  await ada.page.screenshot({ path: desktopOut, fullPage: true });
   console.log(`Wrote ${desktopOut}`);
   await linus.page.screenshot({ path: phoneOut });
   console.log(`Wrote ${phoneOut}`);
