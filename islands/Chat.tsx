@@ -8,12 +8,12 @@
  * @module
  */
 
-import { UnreadCount } from "../components/UnreadCount.tsx";
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { Composer } from "../components/Composer.tsx";
 import { RoomDirectory } from "../components/RoomDirectory.tsx";
 import { Stream } from "../components/Stream.tsx";
+import { UnreadCount } from "../components/UnreadCount.tsx";
 import { LOBBY } from "../lib/protocol/mod.ts";
 import { askToNotify } from "../lib/ui/browser.ts";
 import { focusSoon, MAIN_FIELD } from "../lib/ui/focus.ts";

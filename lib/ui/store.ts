@@ -29,6 +29,9 @@
  *
  * Runs in Deno as well as in browsers, so `store_test.ts` drives it against a real server.
  *
+ * It is a little over 300 lines because it is the one place where the slices meet: the event
+ * wiring and the list of what each slice shows the islands would only move, not shrink, if split.
+ *
  * @module
  */
 
