@@ -70,6 +70,17 @@ browserTest(
       // A message in the chat shown is read at once; one while another tab is open is counted.
       await say(grace.page, "lobby", "seen at once");
       await chatMessages(page).filter({ hasText: "seen at once" }).waitFor();
+      // Screen readers hear it once, politely; presence notices are not read out.
+      const announcer = page.getByTestId("announcer");
+      assert.equal(await announcer.getAttribute("aria-live"), "polite");
+      await announcer.filter({ hasText: "Grace in #lobby: seen at once" }).waitFor({
+        state: "attached",
+      });
+      assert.equal(
+        await page.locator(".stream[aria-live], .stream[role=log]").count(),
+        0,
+        "streams are not read out as they change",
+      );
       assert.equal(await page.title(), `(1) ${TITLE}`);
       await openView(page, "Numbers");
       assert.equal(await page.locator("#view-chat").isVisible(), false, "one view at a time");
