@@ -7,13 +7,15 @@
  * Commands: `connect` (open sockets, optionally join a room), `rpc` (random requests, by count or
  * for a duration), `publish` (chat to a room at a fixed rate, open loop), `burst` (chat with a
  * fixed window in flight), `fanout` (what this process's sockets received, per phase), `close`;
- * and the resume storm's `storm_open`, `storm_arm` and `storm_wait` (`storm_client.ts`).
+ * the resume storm's `storm_open`, `storm_arm` and `storm_wait` (`storm_client.ts`); and the
+ * scale workloads' `probe`, a fresh client pinging on a schedule (`probe_client.ts`).
  *
  * @module
  */
 
 import { Histogram, type HistogramData } from "../tools/load/histogram.ts";
 import { lines } from "./lines.ts";
+import { probe, type ProbeCommand } from "./probe_client.ts";
 import { type StormCommand, stormCommand } from "./storm_client.ts";
 import { type Dialect, type DialectName, DIALECTS, type Incoming } from "./wire.ts";
 
@@ -35,7 +37,8 @@ export type Command =
   | { cmd: "burst"; room: string; phase: string; window: number; durationMs: number }
   | { cmd: "fanout"; phase: string }
   | { cmd: "close" }
-  | StormCommand;
+  | StormCommand
+  | ProbeCommand;
 
 export interface ConnectResult {
   opened: number;
@@ -339,6 +342,8 @@ async function run(command: Command): Promise<unknown> {
     case "storm_arm":
     case "storm_wait":
       return await stormCommand(command);
+    case "probe":
+      return await probe(command);
   }
 }
 

@@ -12,6 +12,7 @@ import { HubClient } from "../lib/client/mod.ts";
 import { runLoad } from "../tools/load/run.ts";
 import { type Child, spawn, waitForPort } from "./procs.ts";
 import type { Command } from "./generator.ts";
+import type { RawCommand } from "./raw_generator.ts";
 import { lines } from "./lines.ts";
 import type { DialectName } from "./wire.ts";
 
@@ -167,9 +168,15 @@ export async function hubClientCheck(peer: RunningPeer): Promise<CheckResult> {
 
 /**
  * One hub process (`deno run main.ts`) on `port`, with the flags every hub in the benchmark gets;
- * `env` adds to them (the two-node run adds `REDIS_URL` and `NODE_ID`).
+ * `env` adds to them (the two-node run adds `REDIS_URL` and `NODE_ID`). `root` is the project to
+ * run: this one, or another tree (the scale workloads' baseline, the hub before a change).
  */
-export function startHub(name: string, port: number, env: Record<string, string> = {}): Child {
+export function startHub(
+  name: string,
+  port: number,
+  env: Record<string, string> = {},
+  root = ROOT,
+): Child {
   return spawn(name, Deno.execPath(), {
     // BENCH_HUB_FLAGS adds Deno flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile
     // the hub under the benchmark's load.
@@ -181,7 +188,7 @@ export function startHub(name: string, port: number, env: Record<string, string>
       "--allow-read",
       "main.ts",
     ],
-    cwd: ROOT,
+    cwd: root,
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -234,7 +241,7 @@ export const SPECS: Record<PeerName, PeerSpec> = {
     dialect: "hub",
     start: (port) =>
       spawn("echo", Deno.execPath(), {
-        args: ["run", "--allow-net", "--allow-env=PORT", here("./peers/echo.ts")],
+        args: ["run", "--allow-net", "--allow-env=PORT,HEARTBEAT_MS", here("./peers/echo.ts")],
         env: { PORT: String(port) },
       }),
     check: hubClientCheck,
@@ -280,9 +287,10 @@ export class Generator {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #lines: AsyncIterator<string>;
 
-  constructor(index: number) {
+  /** `script`: `generator.ts`, or `raw_generator.ts` for the scale workloads' idle sockets. */
+  constructor(index: number | string, script = "./generator.ts") {
     this.child = spawn(`generator-${index}`, Deno.execPath(), {
-      args: ["run", "--allow-net", here("./generator.ts")],
+      args: ["run", "--allow-net", here(script)],
       stdin: "piped",
       stdout: "piped",
     });
@@ -291,7 +299,7 @@ export class Generator {
   }
 
   /** Sends one command and resolves with its result. */
-  async send<T>(command: Command): Promise<T> {
+  async send<T>(command: Command | RawCommand): Promise<T> {
     await this.#writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
     let next = await this.#lines.next();
     // Anything but a JSON line (a stray log) is skipped.

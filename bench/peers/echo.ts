@@ -1,15 +1,28 @@
 /**
  * The floor for any Deno server in `deno task bench`: bare `Deno.upgradeWebSocket`, no hub logic.
- * It speaks the hub's JSON frames for the two services the benchmark uses: `random` (the same
- * reply shape as the hub) and a room broadcast (`join`, then `chat` to every member, the frame
+ * It speaks the hub's JSON frames for the services the benchmark uses: `random` (the same reply
+ * shape as the hub), `ping`, and a room broadcast (`join`, then `chat` to every member, the frame
  * serialized once). It sends a minimal `welcome` so the same clients work against it.
- * Listens on 127.0.0.1:$PORT.
+ * Listens on 127.0.0.1:$PORT. With `HEARTBEAT_MS` set it also sends every socket the hub's
+ * heartbeat frame at that interval, all in one loop: the floor for what a heartbeat costs in CPU.
  *
  * @module
  */
 
 const port = Number(Deno.env.get("PORT"));
+const heartbeatMs = Number(Deno.env.get("HEARTBEAT_MS") ?? 0);
 const rooms = new Map<string, Set<WebSocket>>();
+const sockets = new Set<WebSocket>();
+
+if (heartbeatMs > 0) {
+  setInterval(() => {
+    const frame = JSON.stringify({
+      type: "heartbeat",
+      data: { text: "Connected", serverTime: Date.now() },
+    });
+    for (const socket of sockets) socket.send(frame);
+  }, heartbeatMs);
+}
 
 interface Frame {
   type: string;
@@ -27,6 +40,8 @@ function reply(socket: WebSocket, id: Frame["id"], data: unknown): void {
 function handle(socket: WebSocket, joined: Set<string>, frame: Frame): void {
   const data = frame.data ?? {};
   switch (frame.type) {
+    case "ping":
+      return reply(socket, frame.id, { serverTime: Date.now() });
     case "random": {
       const n = Math.floor(Math.random() * 100) + 1;
       return reply(socket, frame.id, { text: `${data.text} ${n}`, n });
@@ -59,6 +74,7 @@ Deno.serve({
   const { socket, response } = Deno.upgradeWebSocket(req);
   const joined = new Set<string>();
   socket.onopen = () => {
+    if (heartbeatMs > 0) sockets.add(socket);
     const now = Date.now();
     socket.send(JSON.stringify({
       type: "welcome",
@@ -73,6 +89,7 @@ Deno.serve({
   };
   socket.onmessage = (event) => handle(socket, joined, JSON.parse(event.data));
   socket.onclose = () => {
+    sockets.delete(socket);
     for (const room of joined) {
       const members = rooms.get(room);
       members?.delete(socket);
