@@ -69,7 +69,7 @@ export class EngineServer {
 
   /** Closes every session, as shutdown does. */
   closeAll(): void {
-    for (const session of [...this.#sessions.values()]) session.close("server shutting down");
+    for (const session of [...this.#sessions.values()]) session.discard();
   }
 
   /** Answers one request to the mount point, whatever its method and query. */

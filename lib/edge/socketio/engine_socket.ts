@@ -51,6 +51,9 @@ export type CloseReason =
 
 const encoder = new TextEncoder();
 
+/** How long a GET that the client's close overtook may still come for its noop. */
+const CLIENT_CLOSE_LINGER_MS = 1000;
+
 /** Whether a WebSocket message is larger than `limit` bytes. */
 function frameOverLimit(data: string | ArrayBuffer, limit: number): boolean {
   if (typeof data !== "string") return data.byteLength > limit;
@@ -77,8 +80,11 @@ export class EngineSocket {
   #pingTimer: TimerId | undefined;
   #deadline = Infinity;
   #closed = false;
-  /** Set when a closed polling session still owes its client the last packets and `1`. */
-  #lingering = false;
+  /**
+   * Set when a closed polling session still owes its client a last answer: what is queued and
+   * `1` after a close of the server's, or `6` for a GET already on its way when the client closed.
+   */
+  #lingering: string | undefined;
   #lingerTimer: TimerId | undefined;
   #slowTimer: TimerId | undefined;
 
@@ -129,8 +135,8 @@ export class EngineSocket {
 
   /** A GET of the polling transport; `null` when it must be refused (a second GET, or upgraded). */
   poll(signal: AbortSignal): Answer | Promise<Answer> | null {
-    if (this.#lingering) {
-      const answer = this.#polling!.last(CLOSE_PACKET);
+    if (this.#lingering !== undefined) {
+      const answer = this.#polling!.last(this.#lingering);
       this.#finish();
       return answer;
     }
@@ -208,6 +214,8 @@ export class EngineSocket {
       if (typeof data !== "string") {
         return this.#receive({ type: PACKET.message, data: new Uint8Array(data) });
       }
+      // Messages are nearly all the traffic: they skip the packet object.
+      if (data.charCodeAt(0) === 52) return this.onMessage(data.slice(1));
       const packet = decodeText(data);
       if (packet === null) return this.close("parse error", "Malformed packet");
       this.#receive(packet);
@@ -250,11 +258,20 @@ export class EngineSocket {
     else this.#polling!.push(packet, this.#clock.now());
   }
 
+  // Reading `bufferedAmount` crosses into the runtime, so, as on `/ws`, it is read only when the
+  // queue could have passed the limit: its last reading plus an upper bound on the bytes sent since.
+  #lastBuffered = 0;
+  #sentSince = 0;
+
   #write(socket: WebSocket, packet: string | Bytes): void {
     if (socket.readyState !== WebSocket.OPEN) return;
     socket.send(packet);
     const limits = this.#options.limits;
-    const buffered = socket.bufferedAmount;
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    this.#sentSince += typeof packet === "string" ? packet.length * 3 : packet.byteLength;
+    if (this.#lastBuffered + this.#sentSince <= limits.maxQueuedBytes) return;
+    const buffered = this.#lastBuffered = socket.bufferedAmount;
+    this.#sentSince = 0;
     if (buffered <= limits.maxQueuedBytes) return;
     if (buffered > limits.maxQueuedBytes * limits.hardFactor) {
       return this.onSlow("Slow consumer: too much unread data");
@@ -309,15 +326,15 @@ export class EngineSocket {
       const polling = this.#polling;
       const last = reason === "transport close" ? NOOP_PACKET : CLOSE_PACKET;
       const answered = polling.end(last);
-      if (
+      if (!answered && reason === "transport close") {
+        // The client's own close may overtake its GET on another connection (the official
+        // suite sends both at once): that GET still gets its noop, and only that one.
+        this.#linger(NOOP_PACKET, CLIENT_CLOSE_LINGER_MS);
+      } else if (
         !answered && polling.pending &&
         (reason === "forced close" || reason === "server shutting down")
       ) {
-        this.#lingering = true;
-        this.#lingerTimer = this.#clock.setTimeout(
-          () => this.#finish(),
-          this.#options.timings.pingTimeout,
-        );
+        this.#linger(CLOSE_PACKET, this.#options.timings.pingTimeout);
       } else {
         this.#finish();
       }
@@ -331,8 +348,19 @@ export class EngineSocket {
     }
   }
 
+  /** Closes the session for good, owing nothing more, as shutdown does. */
+  discard(): void {
+    this.close("server shutting down");
+    if (this.#lingering !== undefined) this.#finish();
+  }
+
+  #linger(last: string, ms: number): void {
+    this.#lingering = last;
+    this.#lingerTimer = this.#clock.setTimeout(() => this.#finish(), ms);
+  }
+
   #finish(): void {
-    this.#lingering = false;
+    this.#lingering = undefined;
     this.#clock.clearTimeout(this.#lingerTimer);
     this.#options.forget(this.sid);
   }

@@ -92,7 +92,7 @@ export class SioConnection implements SocketCarrier {
     const { rateLimit, chatRate } = options.limits;
     this.#frames = new TokenBucket(rateLimit, rateLimit * 2);
     this.#notify = new TokenBucket(chatRate, chatRate * 2);
-    engine.onMessage = (data) => this.#guard(() => this.#message(data));
+    engine.onMessage = (data) => this.#guarded(data);
     engine.onClose = (reason) => this.#closed(reason);
     this.#connectTimer = this.clock.setTimeout(
       () => engine.close("forced close", "No namespace connected in time"),
@@ -105,10 +105,10 @@ export class SioConnection implements SocketCarrier {
     return this.#engine;
   }
 
-  /** Runs `fn`; an unexpected throw is logged with its stack and closes this connection only. */
-  #guard(fn: () => void): void {
+  /** One message; an unexpected throw is logged with its stack and closes this connection only. */
+  #guarded(data: string | Bytes): void {
     try {
-      fn();
+      this.#message(data);
     } catch (err) {
       this.#options.log.error("Socket.IO packet failed", { error: err as Error });
       this.#engine.close("forced close", "Internal error");
@@ -161,9 +161,15 @@ export class SioConnection implements SocketCarrier {
       case SIO.binaryEvent: {
         const socket = this.#sockets.get(nsp);
         if (!socket) return this.#protocolError(`Event for ${nsp}, which is not connected`);
-        const [name, ...args] = packet.data as [string | number, ...unknown[]];
-        const namespace = this.#options.namespaces.get(nsp)!;
-        return namespace.event(socket, { name, args, ack: packet.id, binary });
+        // Indexing, not destructuring: a rest element walks the iterator protocol.
+        const data = packet.data as unknown[];
+        const event = {
+          name: data[0] as string | number,
+          args: data.slice(1),
+          ack: packet.id,
+          binary,
+        };
+        return this.#options.namespaces.get(nsp)!.event(socket, event);
       }
       default: // ack
         return this.#sockets.get(nsp)?.acked(packet.id, packet.data as unknown[]);

@@ -70,7 +70,7 @@ export class SioSocket<S = unknown> {
   /** Emits an event whose `[name, ...args]` array is already JSON. */
   emitJson(json: string): void {
     if (!this.#connected) return;
-    this.#carrier.send({ text: encodeRaw(SIO.event, this.nsp, undefined, json), attachments: [] });
+    this.#carrier.sendEngine(`4${encodeRaw(SIO.event, this.nsp, undefined, json)}`);
   }
 
   /** Sends an Engine.IO packet encoded once for many sockets of this namespace. */
@@ -87,7 +87,7 @@ export class SioSocket<S = unknown> {
   /** Answers the client's ack `id` with an arguments array that is already JSON. */
   ackJson(id: number, json: string): void {
     if (!this.#connected) return;
-    this.#carrier.send({ text: encodeRaw(SIO.ack, this.nsp, id, json), attachments: [] });
+    this.#carrier.sendEngine(`4${encodeRaw(SIO.ack, this.nsp, id, json)}`);
   }
 
   /**
