@@ -81,6 +81,38 @@ async function waitFor(check: () => boolean): Promise<void> {
   }
 }
 
+Deno.test("the handshake: Socket.IO's timings and maxPayload, or MAX_MESSAGE_BYTES when set", async () => {
+  for (
+    const [config, maxPayload] of [[{}, 1_000_000], [{ maxMessageBytes: 4096 }, 4096]] as const
+  ) {
+    await using server = await startTestServer(config);
+    const response = await fetch(`${server.origin}/socket.io/?EIO=4&transport=polling`);
+    const text = await response.text();
+    assert.equal(response.headers.get("content-type"), "text/plain; charset=UTF-8");
+    const open = JSON.parse(text.slice(1));
+    assert.equal(text[0], "0");
+    assert.deepEqual({ ...open, sid: "" }, {
+      sid: "",
+      upgrades: ["websocket"],
+      pingInterval: 25000,
+      pingTimeout: 20000,
+      maxPayload,
+    });
+    await fetch(`${server.origin}/socket.io/?EIO=4&transport=polling&sid=${open.sid}`, {
+      method: "POST",
+      body: "1",
+    }).then((r) => r.body?.cancel());
+    const socket = new WebSocket(
+      `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`,
+    );
+    const first = await new Promise<string>((resolve) => socket.onmessage = (e) => resolve(e.data));
+    const closed = new Promise((resolve) => socket.onclose = resolve);
+    socket.close();
+    await closed;
+    assert.deepEqual(JSON.parse(first.slice(1)).upgrades, []);
+  }
+});
+
 Deno.test("bad input: Engine.IO v3, bad transports, unknown sids and other methods get 400", async () => {
   await using server = await startTestServer();
   const base = `${server.origin}/socket.io/`;

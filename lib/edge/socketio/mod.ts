@@ -10,6 +10,7 @@
 import { realClock } from "../clock.ts";
 import { SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "../connection.ts";
 import type { Services } from "../../server/services.ts";
+import { DEFAULTS } from "../../server/config.ts";
 import { EngineServer } from "./engine_server.ts";
 import type { EngineTimings } from "./engine_socket.ts";
 import type { PollingLimits } from "./polling.ts";
@@ -30,6 +31,19 @@ export const TIMINGS = {
 
 /** Packets a polling queue may hold. */
 const MAX_QUEUED = 10_000;
+
+/**
+ * Socket.IO's own `maxPayload` (its `maxHttpBufferSize`), the default its clients and the seeds'
+ * servers have. `MAX_MESSAGE_BYTES`, once set to anything but its default, takes its place.
+ */
+export const SOCKETIO_MAX_PAYLOAD = 1_000_000;
+
+/** The endpoint's `maxPayload`: `MAX_MESSAGE_BYTES` when set, else Socket.IO's default. */
+export function maxPayloadFor(config: { maxMessageBytes: number }): number {
+  return config.maxMessageBytes === DEFAULTS.maxMessageBytes
+    ? SOCKETIO_MAX_PAYLOAD
+    : config.maxMessageBytes;
+}
 
 export interface SocketIoEdge {
   /** `/socket.io/` */
@@ -53,7 +67,9 @@ export function socketIoEdge(services: Services): SocketIoEdge {
 function limitsFor(services: Services, maxPayload: number): PollingLimits {
   return {
     maxPayload,
-    maxBody: maxPayload * 16,
+    // A POST may batch several packets; clients before engine.io-client 6.2 batch past
+    // maxPayload, and Socket.IO bounds a whole POST by its 1,000,000-byte default.
+    maxBody: Math.max(maxPayload, SOCKETIO_MAX_PAYLOAD),
     maxQueued: MAX_QUEUED,
     maxQueuedBytes: services.config.maxBufferedBytes,
     slowGraceMs: SLOW_GRACE_MS,
@@ -140,7 +156,7 @@ function createEdge(services: Services): SocketIoEdge {
     bus = redis;
   }
   const { namespaces, seeds } = appNamespaces(services, bus);
-  const main = socketIoServer(services, TIMINGS, config.maxMessageBytes, namespaces);
+  const main = socketIoServer(services, TIMINGS, maxPayloadFor(config), namespaces);
   const conformance = config.sioConformance
     ? {
       socketio: socketIoServer(
