@@ -59,8 +59,11 @@ export interface SessionState {
   sessionId: string;
   name: string;
   connectedAt: number;
-  /** The secret part of its resume token; "" when it cannot be resumed. */
-  secret: string;
+  /**
+   * The SHA-256 of its resume token's secret (`hashSecret` in `lib/hub/tokens.ts`), never the
+   * secret itself; "" when it cannot be resumed.
+   */
+  secretHash: string;
   rooms: string[];
   /** Accepted conversations: peer id and name. */
   peers: [string, string][];
@@ -174,8 +177,11 @@ export interface Registry {
   /** Whether `sessionId` is connected to another live node. */
   locate(sessionId: string): Promise<boolean>;
 
-  /** What a node that died would need to rebuild the session: its name, start and token. */
-  sessionSaved(sessionId: string, name: string, connectedAt: number, secret: string): void;
+  /**
+   * What a node that died would need to rebuild the session: its name, start and the hash of its
+   * token's secret. Only called with resume on.
+   */
+  sessionSaved(sessionId: string, name: string, connectedAt: number, secretHash: string): void;
   /** One conversation of a session changed (`null`: it is over), for the same reason. */
   conversation(sessionId: string, other: string, entry: ConversationEntry | null): void;
   /** This node took the session over (resumed here, or adopted): it is routed here now. */

@@ -79,7 +79,7 @@ export class Moves {
     const { sessions, lives, rooms, dms, cluster } = this.#options;
     const session = sessions.get(sessionId);
     if (!session || !lives.tokens.check(sessionId, secret)) return null;
-    const state = await this.#state(session, secret);
+    const state = await this.#state(session);
     // The state was read across an await: a session that ended meanwhile, or that its client
     // resumed here with this same token, is not handed on.
     if (sessions.get(sessionId) !== session || !lives.tokens.check(sessionId, secret)) return null;
@@ -113,10 +113,10 @@ export class Moves {
   /** The states of every session, as this node stops: each is away from now on. */
   async evacuate(): Promise<SessionState[]> {
     this.#stopping = true;
-    const { sessions, lives, now, resumeTtlMs } = this.#options;
+    const { sessions, now, resumeTtlMs } = this.#options;
     const states: SessionState[] = [];
     for (const session of [...sessions.values()]) {
-      const state = await this.#state(session, lives.tokens.secret(session.id));
+      const state = await this.#state(session);
       state.awayUntil ??= now() + resumeTtlMs;
       states.push(state);
     }
@@ -162,7 +162,7 @@ export class Moves {
     const { sessions, lives, rooms, dms, cluster, now } = this.#options;
     if (sessions.has(state.sessionId)) return undefined;
     const session = lives.create(state.sessionId, state.name, state.connectedAt);
-    lives.tokens.adopt(state.sessionId, state.secret);
+    lives.tokens.adopt(state.sessionId, state.secretHash);
     if (!link) lives.goAway(session, state.awayUntil ?? now() + this.#options.resumeTtlMs);
     dms.import(session, state);
     // Joined first, so that every message from here on reaches the session; the ones before
@@ -222,8 +222,8 @@ export class Moves {
     return { frames, last };
   }
 
-  async #state(session: Session, secret: string): Promise<SessionState> {
-    const { rooms, dms, cluster } = this.#options;
+  async #state(session: Session): Promise<SessionState> {
+    const { rooms, dms, cluster, lives } = this.#options;
     // Rooms with no delivery here yet start where their streams stand. Those reads come first:
     // past them nothing waits, so the offsets and the missed frames are taken at one moment and
     // a message delivered meanwhile is in exactly one of them.
@@ -240,7 +240,8 @@ export class Moves {
       sessionId: session.id,
       name: session.name,
       connectedAt: session.connectedAt,
-      secret,
+      // What leaves the node stands for the secret: it checks it, but resumes nothing itself.
+      secretHash: lives.tokens.hash(session.id),
       rooms: [...session.rooms],
       ...dms.export(session),
       frames: [...session.away?.frames ?? []].filter(replayed),

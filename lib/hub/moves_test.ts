@@ -10,6 +10,7 @@ import type { Events, EventType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { encodeEvent, type Link } from "./session.ts";
 import { Deployment, type Node } from "./testing/deployment.ts";
+import { hashSecret } from "./tokens.ts";
 
 interface Frame {
   type: string;
@@ -54,7 +55,7 @@ function savedState(overrides: Partial<SessionState> = {}): SessionState {
     sessionId: SESSION,
     name: "Ada",
     connectedAt: 1,
-    secret: SECRET,
+    secretHash: hashSecret(SECRET),
     rooms: ["lobby"],
     peers: [],
     incoming: [],

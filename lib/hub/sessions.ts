@@ -115,7 +115,7 @@ export class Sessions {
     const session = this.#options.sessions.get(id);
     if (!session || session.link !== link) return;
     // A session whose welcome never went out has no token anyone could resume it with.
-    if (clean || !this.resumable || !this.tokens.secret(id)) return this.end(id);
+    if (clean || !this.resumable || !this.tokens.hash(id)) return this.end(id);
     session.link = undefined;
     this.goAway(session, this.#options.now() + this.#options.resumeTtlMs);
     this.#options.registry.sessionAway(id);
@@ -245,7 +245,7 @@ export class Sessions {
     if (resumeTtlMs > 0 && !session.link!.gone) {
       const issued = this.tokens.issue(session.id);
       resumeToken = issued.token;
-      registry.sessionSaved(session.id, session.name, session.connectedAt, issued.secret);
+      registry.sessionSaved(session.id, session.name, session.connectedAt, issued.hash);
     }
     session.link!.send(encodeEvent("welcome", {
       sessionId: session.id,

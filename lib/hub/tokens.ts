@@ -3,8 +3,14 @@
  * its own session, which is no secret to its holder, so any node can tell where to resume it; the
  * secret is random and compared in full, so knowing a session id never lets you take it over.
  *
+ * Only the client ever holds the secret. The tokens keep its SHA-256, and that hash is all that
+ * leaves the node (the session's record in Redis, saved and handed-over states): whoever reads
+ * Redis learns hashes, which resume nothing, since a check hashes what the client offers.
+ *
  * @module
  */
+
+import { createHash } from "node:crypto";
 
 const SESSION_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -12,6 +18,14 @@ const SESSION_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+}
+
+/**
+ * The SHA-256 of a secret, in lowercase hex: what is kept in its place. A plain hash, no salt or
+ * stretching, is enough: the secret is 192 random bits, not a password anyone could guess.
+ */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
 }
 
 /** A token's two parts, or undefined when it does not have a token's shape. */
@@ -32,37 +46,42 @@ function same(a: string, b: string): boolean {
 }
 
 export class ResumeTokens {
-  readonly #secrets = new Map<string, string>();
+  /** Session id → the hash of its live secret. */
+  readonly #hashes = new Map<string, string>();
 
-  /** A new token for `sessionId`; the session's previous token stops working. */
-  issue(sessionId: string): { token: string; secret: string } {
+  /**
+   * A new token for `sessionId`, and the hash that stands for it anywhere but in the client's
+   * hands; the session's previous token stops working.
+   */
+  issue(sessionId: string): { token: string; hash: string } {
     const secret = randomSecret();
-    this.#secrets.set(sessionId, secret);
-    return { token: `${sessionId}.${secret}`, secret };
+    const hash = hashSecret(secret);
+    this.#hashes.set(sessionId, hash);
+    return { token: `${sessionId}.${secret}`, hash };
   }
 
-  /** Whether `secret` is the session's live one. */
+  /** Whether `secret`, as a client offers it, is the session's live one. */
   check(sessionId: string, secret: string): boolean {
-    const live = this.#secrets.get(sessionId);
-    return live !== undefined && same(live, secret);
+    const live = this.#hashes.get(sessionId);
+    return live !== undefined && same(live, hashSecret(secret));
   }
 
-  /** Keeps the live secret of a session that moved here, so its token still works. */
-  adopt(sessionId: string, secret: string): void {
-    if (secret) this.#secrets.set(sessionId, secret);
+  /** Keeps the live secret's hash of a session that moved here, so its token still works. */
+  adopt(sessionId: string, hash: string): void {
+    if (hash) this.#hashes.set(sessionId, hash);
   }
 
-  /** The session's live secret, "" if none. */
-  secret(sessionId: string): string {
-    return this.#secrets.get(sessionId) ?? "";
+  /** The hash of the session's live secret, "" if none. */
+  hash(sessionId: string): string {
+    return this.#hashes.get(sessionId) ?? "";
   }
 
   /** Forgets the session's token, as an ended or departed session needs. */
   revoke(sessionId: string): void {
-    this.#secrets.delete(sessionId);
+    this.#hashes.delete(sessionId);
   }
 
   clear(): void {
-    this.#secrets.clear();
+    this.#hashes.clear();
   }
 }

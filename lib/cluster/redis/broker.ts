@@ -3,19 +3,22 @@
  * node, control messages on one channel for all. This node subscribes to a room's channel while
  * it has a local member there, once however many, so each frame reaches it once.
  *
- * Messages from other nodes are input like any other: a malformed one is logged and dropped.
+ * Messages from other nodes are input like any other: each is checked before it reaches a session
+ * or a socket (`validate.ts`, `node_channel.ts`, `control.ts`), and one that fails is counted and
+ * dropped, with a log line at most once a second (`drops.ts`).
  *
  * @module
  */
 
 import type { Broker, ClusterInbox, SessionState, Signal } from "../seam.ts";
 import type { StreamPosition } from "../../protocol/mod.ts";
-import { chatPosition } from "../../hub/rooms.ts";
 import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
 import { CONTROL, inboxKey, nodeChannel, ROOM_PREFIX, roomChannel, SESSIONS } from "./keys.ts";
 import { parseControl } from "./control.ts";
-import { EVERY_NODE } from "./streams.ts";
+import { type HeardClaimed, type NodeMessage, parseNodeMessage } from "./node_channel.ts";
+import { roomFrame, sessionState } from "./validate.ts";
+import { Drops } from "./drops.ts";
 
 export interface RedisBrokerOptions {
   redis: RedisConnection;
@@ -26,11 +29,6 @@ export interface RedisBrokerOptions {
   /** A room stream's position now: where this node's delivery in a room it starts hearing begins. */
   position?: (room: string) => Promise<StreamPosition>;
 }
-
-/** A request from one node to another over their node channels, and its answer. */
-type NodeMessage =
-  | { op: "claim"; req: number; from: string; sessionId: string; secret: string }
-  | { op: "claimed"; req: number; state: SessionState | null; retry?: boolean };
 
 /**
  * A claim's answer: the state, null (no such session there, or not this secret), or `retry` when
@@ -47,6 +45,12 @@ const CLAIM_WAIT_MS = 1000;
  */
 const LOCATION_CACHE = 10_000;
 
+/**
+ * How many claims that gave up waiting are remembered, so that their late answers are still
+ * taken in (the other node has let the session go) while an answer to no claim is refused.
+ */
+const LATE_CLAIMS = 1000;
+
 export class RedisBroker implements Broker {
   readonly #redis: RedisConnection;
   readonly #nodeId: string;
@@ -60,11 +64,13 @@ export class RedisBroker implements Broker {
   readonly #seen = new Map<string, StreamPosition>();
   readonly #dirty = new Set<string>();
   readonly #claims = new Map<number, (answer: ClaimAnswer) => void>();
+  readonly #lateClaims = new Set<number>();
   #nextRequest = 1;
   #inbox: ClusterInbox | undefined;
   #listening = false;
   /** Cross-node messages lost, for `/metrics`: not sent (Redis down), or received malformed. */
   readonly dropped = { unsent: 0, malformed: 0 };
+  readonly #drops: Drops;
   /** Called when a node announces it is leaving: it should be reaped now. */
   onLeaving: (node: string) => void = () => {};
 
@@ -75,6 +81,15 @@ export class RedisBroker implements Broker {
     this.#redis = options.redis;
     this.#nodeId = options.nodeId;
     this.#log = options.log;
+    this.#drops = new Drops(this.dropped, options.log);
+  }
+
+  /**
+   * Counts and logs (at most once a second) a message from another node or from Redis that was
+   * refused: `what` it was, `where` it came from, and the error naming what is wrong with it.
+   */
+  refused(what: string, where: string, error: unknown): void {
+    this.#drops.drop(what, where, error);
   }
 
   /** Hands traffic to `inbox` from now on; called before anything can arrive. */
@@ -142,7 +157,13 @@ export class RedisBroker implements Broker {
   claim(node: string, sessionId: string, secret: string): Promise<ClaimAnswer> {
     const req = this.#nextRequest++;
     const { promise, resolve } = Promise.withResolvers<ClaimAnswer>();
-    const timer = setTimeout(() => this.#claims.get(req)?.("retry"), CLAIM_WAIT_MS);
+    const timer = setTimeout(() => {
+      this.#claims.get(req)?.("retry");
+      this.#lateClaims.add(req);
+      if (this.#lateClaims.size > LATE_CLAIMS) {
+        this.#lateClaims.delete(this.#lateClaims.values().next().value!);
+      }
+    }, CLAIM_WAIT_MS);
     this.#claims.set(req, (answer) => {
       clearTimeout(timer);
       this.#claims.delete(req);
@@ -247,61 +268,56 @@ export class RedisBroker implements Broker {
     this.#options.position?.(room).then((position) => this.seenFrom(room, position));
   }
 
-  /** Messages from other nodes are input like any other: a bad one is logged and dropped. */
+  /** Messages from other nodes are input like any other: a bad one is counted and dropped. */
   #guard(what: string, handle: (message: string, channel: string) => void) {
     return (message: string, channel: string) => {
       try {
         handle(message, channel);
       } catch (err) {
-        this.dropped.malformed++;
-        this.#log.warn("dropped a malformed cluster message", {
-          channel,
-          what,
-          error: err as Error,
-        });
+        this.#drops.drop(what, channel, err);
       }
     };
   }
 
-  readonly #onSignal = this.#guard("signal", (message) => {
-    const parsed = JSON.parse(message) as Signal | NodeMessage;
-    if (parsed !== null && typeof parsed === "object" && "op" in parsed) {
-      return this.#onRequest(parsed);
-    }
-    const signal = parsed as Signal;
-    if (typeof signal?.to !== "string" || typeof signal.from !== "string") {
-      throw new Error("A signal needs string to and from");
-    }
-    this.#inbox!.signal(signal);
-  });
-
-  /** A claim from another node, or the answer to one of ours. */
-  #onRequest(message: NodeMessage): void {
-    if (message.op === "claimed") {
-      const answer = message.retry ? "retry" : message.state ?? null;
-      const waiting = this.#claims.get(message.req);
-      if (waiting) return waiting(answer);
-      // Too late for the claim, but the other node has let the session go: it lives here now,
-      // away, rather than nowhere.
-      if (answer && answer !== "retry") {
-        this.#inbox!.adopt([answer]).catch((error: Error) => {
-          this.#log.warn("could not adopt a session handed over late", { error });
-        });
-      }
-      return;
-    }
-    if (message.op !== "claim" || typeof message.from !== "string") {
-      throw new Error("A node request needs an op and a sender");
-    }
-    const { req, from, sessionId, secret } = message;
+  readonly #onSignal = this.#guard("signal", (message, channel) => {
+    const heard = parseNodeMessage(message);
+    if (!("op" in heard)) return this.#inbox!.signal(heard);
+    if (heard.op === "claimed") return this.#onClaimed(heard, channel);
+    const { req, from, sessionId, secret } = heard;
     const forward = (signal: Signal) => this.forward(from, signal);
-    this.#inbox!.release(String(sessionId), String(secret), forward).then((state) => {
+    this.#inbox!.release(sessionId, secret, forward).then((state) => {
       if (state && state !== "retry") this.#locate(state.sessionId, from);
       const answer: NodeMessage = state === "retry"
         ? { op: "claimed", req, state: null, retry: true }
         : { op: "claimed", req, state };
       return this.#redis.client.publish(nodeChannel(from), JSON.stringify(answer));
     }).catch(this.#redis.failed);
+  });
+
+  /** The answer to one of this node's claims, in time or late. */
+  #onClaimed(message: HeardClaimed, channel: string): void {
+    const waiting = this.#claims.get(message.req);
+    if (!waiting && !this.#lateClaims.delete(message.req)) {
+      throw new Error(`Claim answer ${message.req} answers no claim of this node`);
+    }
+    let answer: ClaimAnswer = message.retry ? "retry" : null;
+    if (!message.retry && message.state !== null) {
+      try {
+        answer = sessionState(message.state, "Claim answer.state");
+      } catch (err) {
+        // The other node has let the session go, but nothing here could use what it sent: the
+        // claim is answered at once, and the client gets a new session.
+        this.#drops.drop("claim answer", channel, err);
+      }
+    }
+    if (waiting) return waiting(answer);
+    // Too late for the claim, but the other node has let the session go: it lives here now,
+    // away, rather than nowhere.
+    if (answer && answer !== "retry") {
+      this.#inbox!.adopt([answer]).catch((error: Error) => {
+        this.#log.warn("could not adopt a session handed over late", { error });
+      });
+    }
   }
 
   readonly #onControl = this.#guard("control", (message) => {
@@ -318,23 +334,25 @@ export class RedisBroker implements Broker {
     }
   });
 
-  /** One listener for every room channel, so no channel can end up with two of them. */
+  /**
+   * One listener for every room channel, so no channel can end up with two of them. A frame is
+   * checked once here, whatever the number of local members, and only when some member would
+   * get it; they get the text as it came.
+   */
   readonly #onRoom = this.#guard("room frame", (message, channel) => {
     const room = channel.slice(ROOM_PREFIX.length);
     const cut = message.indexOf("\n");
-    if (cut < 0) throw new Error(`A room frame needs a node id line (${channel})`);
+    if (cut < 0) throw new Error("Room frame needs a node id line");
     // Frames this node published were delivered locally already (stream messages carry no node
     // id, and every node delivers them from here); a room with no local member left may still be
     // subscribed after an outage.
     const from = message.slice(0, cut);
     if (from === this.#nodeId || !this.#localRooms.has(room)) return;
     const frame = message.slice(cut + 1);
-    if (from === EVERY_NODE) {
-      const position = chatPosition(frame);
-      if (position) {
-        this.#seen.set(room, position);
-        this.#dirty.add(room);
-      }
+    const event = roomFrame(room, from, frame);
+    if (event.type === "chat") {
+      this.#seen.set(room, { epoch: event.data.epoch, offset: event.data.offset });
+      this.#dirty.add(room);
     }
     this.#inbox!.room(room, frame);
   });

@@ -14,6 +14,9 @@ import { RedisCluster } from "./mod.ts";
 import { NODES, SESSIONS } from "./keys.ts";
 import { createClient } from "redis";
 
+/** A session id, as every session has one. */
+const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
+
 function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
   return {
     room() {},
@@ -30,10 +33,10 @@ function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
 }
 
 const state: SessionState = {
-  sessionId: "s1",
+  sessionId: S1,
   name: "Ada",
   connectedAt: 1,
-  secret: "secret",
+  secretHash: "",
   rooms: ["lobby"],
   peers: [],
   incoming: [],
@@ -56,7 +59,7 @@ Deno.test({
     try {
       await holder.start(inbox({ release: () => handing.promise }));
       await claimer.start(inbox({ adopt: (states) => Promise.resolve(adopted.resolve(states)) }));
-      const answer = await claimer.broker.claim("holder", "s1", "secret");
+      const answer = await claimer.broker.claim("holder", S1, "secret");
       assert.notEqual(typeof answer, "object", "the claimer gave up waiting");
       // The holder lets the session go only now.
       handing.resolve(state);
@@ -67,7 +70,7 @@ Deno.test({
           timer = setTimeout(() => reject(new Error("The late state was dropped")), 3000);
         }),
       ]).finally(() => clearTimeout(timer));
-      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+      assert.deepEqual(states.map((s) => s.sessionId), [S1]);
     } finally {
       await claimer.close();
       await holder.close();
@@ -87,7 +90,7 @@ Deno.test({
     // Another node claimed the dead one and is still taking its sessions in: they are routed
     // to the dead node until it has.
     await admin.multi()
-      .hSet(SESSIONS, "s1", "dead")
+      .hSet(SESSIONS, S1, "dead")
       .zAdd(NODES, { score: 1, value: "dead" })
       .exec();
     const options = { url: redis.url, nodeTtlMs: 10_000, log: silentLogger, resumeTtlMs: 60_000 };
@@ -95,10 +98,10 @@ Deno.test({
     try {
       await claimer.start(inbox());
       const before = await evalCalls(admin);
-      const claimed = claimer.handover.claim("s1", "secret");
+      const claimed = claimer.handover.claim(S1, "secret");
       await new Promise((resolve) => setTimeout(resolve, 1000));
       // The adopter is done: it took the session over to here.
-      await admin.hSet(SESSIONS, "s1", "claimer");
+      await admin.hSet(SESSIONS, S1, "claimer");
       assert.equal(await claimed, "local");
       const scripts = await evalCalls(admin) - before;
       assert.ok(scripts < 20, `${scripts} script calls in one second of waiting`);

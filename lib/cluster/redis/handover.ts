@@ -9,21 +9,28 @@
  *   stays listed as long dead; the first node to hear it, or to sweep for dead nodes, claims
  *   them all.
  * - **Rebuild.** A node killed without warning saved nothing, so its sessions are rebuilt from
- *   what Redis keeps for each (`sessionKey`: name, start, token secret; `sessionDmKey`: its
- *   conversations) and where their rooms' streams stood at the node's last heartbeat.
+ *   what Redis keeps for each (`sessionKey`: name, start, the hash of its token's secret;
+ *   `sessionDmKey`: its conversations) and where their rooms' streams stood at the node's last
+ *   heartbeat.
  * - **Inbox.** A signal that reached no node while its session moved waits in Redis for the node
  *   that takes the session in.
+ *
+ * What is read back from Redis is checked like any cross-node message (`validate.ts`): a bad entry
+ * costs that entry (a signal, a conversation) or that session, never the others, and is counted
+ * with the broker's dropped messages.
  *
  * @module
  */
 
-import type { ClusterInbox, ConversationEntry, Handover, SessionState, Signal } from "../seam.ts";
+import type { ClusterInbox, Handover, SessionState, Signal } from "../seam.ts";
 import type { Logger } from "../../server/log.ts";
 import type { StreamPosition } from "../../protocol/mod.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import { inboxKey, NODES, nodeStates, sessionDmKey, sessionKey, SESSIONS } from "./keys.ts";
 import type { Orphans } from "./scripts.ts";
+import { name, object, sessionState, signal, time } from "./validate.ts";
+import { hashSecret } from "../../hub/tokens.ts";
 
 export interface RedisHandoverOptions {
   redis: RedisConnection;
@@ -124,10 +131,12 @@ export class RedisHandover implements Handover {
       const signals: Signal[] = [];
       for (const item of items) {
         try {
-          const signal = JSON.parse(item) as Signal | null;
-          if (signal?.to === sessionId && typeof signal.from === "string") signals.push(signal);
-        } catch {
+          const checked = signal(JSON.parse(item), "Inbox signal");
+          if (checked.to !== sessionId) throw new Error(`Inbox signal is for ${checked.to}`);
+          signals.push(checked);
+        } catch (err) {
           // A malformed entry costs that signal, not the others.
+          this.#options.broker.refused("inbox signal", key, err);
         }
       }
       return signals;
@@ -140,13 +149,16 @@ export class RedisHandover implements Handover {
   /** Takes in the sessions of a node this node claimed: saved states, or rebuilt ones. */
   async adoptOrphans(orphans: Orphans): Promise<void> {
     if (orphans.sessions.length === 0) return;
+    const { broker, nodeId } = this.#options;
     const saved = new Map<string, SessionState>();
     for (const [id, json] of orphans.states) {
       try {
-        const state = JSON.parse(json) as SessionState | null;
-        if (state?.sessionId === id && Array.isArray(state.rooms)) saved.set(id, state);
-      } catch {
+        const state = sessionState(JSON.parse(json), "Saved state");
+        if (state.sessionId !== id) throw new Error(`Saved state of ${id} is ${state.sessionId}'s`);
+        saved.set(id, state);
+      } catch (err) {
         // A state that does not parse is rebuilt from the session's record, like a dead node's.
+        broker.refused("saved state", "a stopped node's states", err);
       }
     }
     const rebuilt = orphans.sessions.filter((s) => !saved.has(s.sessionId));
@@ -166,22 +178,30 @@ export class RedisHandover implements Handover {
         const seen = orphans.seen.get(room);
         if (seen) lastOffsets[room] = seen;
       }
-      states.push({
+      const rebuilt: SessionState = {
         sessionId: session.sessionId,
         name: session.name,
         connectedAt: Number(record.connectedAt) || Date.now(),
-        secret: record.secret ?? "",
+        // A record from a node of the version before holds the secret itself.
+        secretHash: record.secretHash ?? (record.secret ? hashSecret(record.secret) : ""),
         rooms: session.rooms,
-        ...conversations(dms),
+        ...this.#conversations(session.sessionId, dms),
         frames: [],
         lastOffsets,
-        awayUntil: session.away ? until : undefined,
+      };
+      if (session.away) {
+        rebuilt.awayUntil = until;
         // What it missed while away was buffered in the dead node's memory.
-        lost: session.away || undefined,
-      });
+        rebuilt.lost = true;
+      }
+      try {
+        states.push(sessionState(rebuilt, "Rebuilt state"));
+      } catch (err) {
+        broker.refused("session record", sessionKey(session.sessionId), err);
+      }
     }
     this.#options.log.warn("adopting sessions of a node that stopped", {
-      node: this.#options.nodeId,
+      node: nodeId,
       sessions: states.length,
     });
     await this.#inbox!.adopt(states);
@@ -197,26 +217,33 @@ export class RedisHandover implements Handover {
     ids.forEach((id, i) => out.set(id, { record: replies[2 * i], dms: replies[2 * i + 1] }));
     return out;
   }
-}
 
-/** A session's conversations as the registry keeps them, in a state's shape. */
-function conversations(
-  entries: Record<string, string>,
-): Pick<SessionState, "peers" | "incoming" | "outgoing"> {
-  const state: Pick<SessionState, "peers" | "incoming" | "outgoing"> = {
-    peers: [],
-    incoming: [],
-    outgoing: [],
-  };
-  for (const [other, json] of Object.entries(entries)) {
-    try {
-      const entry = JSON.parse(json) as ConversationEntry;
-      if (entry.kind === "peer") state.peers.push([other, entry.name]);
-      else if (entry.kind === "in") state.incoming.push([other, entry.name]);
-      else if (entry.kind === "out") state.outgoing.push([other, entry.expiresAt]);
-    } catch {
-      // A broken entry loses that one conversation, not the session.
+  /**
+   * A session's conversations as the registry keeps them, in a state's shape. A broken entry
+   * loses that one conversation, not the session.
+   */
+  #conversations(
+    sessionId: string,
+    entries: Record<string, string>,
+  ): Pick<SessionState, "peers" | "incoming" | "outgoing"> {
+    const state: Pick<SessionState, "peers" | "incoming" | "outgoing"> = {
+      peers: [],
+      incoming: [],
+      outgoing: [],
+    };
+    for (const [other, json] of Object.entries(entries)) {
+      try {
+        const entry = object(JSON.parse(json), `Conversation with ${other}`);
+        if (entry.kind === "peer") state.peers.push([other, name(entry.name, other, "Peer name")]);
+        else if (entry.kind === "in") {
+          state.incoming.push([other, name(entry.name, other, "Requester name")]);
+        } else if (entry.kind === "out") {
+          state.outgoing.push([other, time(entry.expiresAt, "Request expiresAt")]);
+        } else throw new Error(`Conversation with ${other} has an unknown kind`);
+      } catch (err) {
+        this.#options.broker.refused("conversation", sessionDmKey(sessionId), err);
+      }
     }
+    return state;
   }
-  return state;
 }

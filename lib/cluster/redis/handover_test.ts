@@ -13,6 +13,12 @@ import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
 import { inboxKey, NODES, nodeSessions, nodeStates, SESSIONS } from "./keys.ts";
 
+/** Session ids, as every session has one. */
+const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
+const S2 = "01JAAAAAAAAAAAAAAAAAAAAAA2";
+const GOOD = "01JAAAAAAAAAAAAAAAAAAAAAA3";
+const BROKEN = "01JAAAAAAAAAAAAAAAAAAAAAA4";
+
 function adoptingInbox() {
   const adopted = Promise.withResolvers<SessionState[]>();
   const inbox: ClusterInbox = {
@@ -54,9 +60,9 @@ Deno.test({
     const node = new RedisCluster({ ...options, url: redis.url, nodeId: "n" });
     try {
       await node.start(adoptingInbox().inbox);
-      const signal: Signal = { kind: "dm_away", to: "s1", from: "s2" };
-      await admin.rPush(inboxKey("s1"), ["{not json", "null", JSON.stringify(signal)]);
-      assert.deepEqual(await node.handover.drain("s1"), [signal]);
+      const signal: Signal = { kind: "dm_away", to: S1, from: S2 };
+      await admin.rPush(inboxKey(S1), ["{not json", "null", JSON.stringify(signal)]);
+      assert.deepEqual(await node.handover.drain(S1), [signal]);
     } finally {
       await node.close();
       await admin.close();
@@ -73,10 +79,10 @@ Deno.test({
     const admin = createClient({ url: redis.url });
     await admin.connect();
     const good: SessionState = {
-      sessionId: "good",
+      sessionId: GOOD,
       name: "Ada",
       connectedAt: 1,
-      secret: "secret",
+      secretHash: "",
       rooms: [],
       peers: [],
       incoming: [],
@@ -86,16 +92,16 @@ Deno.test({
     };
     await admin.multi()
       .zAdd(NODES, { score: 0, value: "stopped" })
-      .hSet(SESSIONS, { good: "stopped", broken: "stopped" })
-      .hSet(nodeSessions("stopped"), { good: "Ada", broken: "Bea" })
-      .hSet(nodeStates("stopped"), { good: JSON.stringify(good), broken: "{" })
+      .hSet(SESSIONS, { [GOOD]: "stopped", [BROKEN]: "stopped" })
+      .hSet(nodeSessions("stopped"), { [GOOD]: "Ada", [BROKEN]: "Bea" })
+      .hSet(nodeStates("stopped"), { [GOOD]: JSON.stringify(good), [BROKEN]: "{" })
       .exec();
     const node = new RedisCluster({ ...options, url: redis.url, nodeId: "n" });
     const { inbox, adopted } = adoptingInbox();
     try {
       await node.start(inbox);
       const states = await within(adopted, 3000, "adoption");
-      assert.ok(states.some((s) => s.sessionId === "good"));
+      assert.ok(states.some((s) => s.sessionId === GOOD));
     } finally {
       await node.close();
       await admin.close();

@@ -106,6 +106,7 @@ export class RedisCluster implements Cluster {
       broker: this.broker,
       nodeId,
       aliveSince: this.#liveness.aliveSince,
+      resumable: resumeTtlMs > 0,
     });
     const history = {
       historySize: options.historySize ?? HISTORY_DEFAULTS.historySize,

@@ -15,6 +15,9 @@ import { RedisCluster } from "./mod.ts";
 import { SCRIPTS } from "./scripts.ts";
 import { nodeMembers, NODES, nodeSeen, nodeSessions, roomKey, ROOMS, SESSIONS } from "./keys.ts";
 
+/** A session id, as every session has one. */
+const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
+
 /** An inbox with no sessions of its own; `adopted` resolves with the first sessions adopted. */
 function adoptingInbox() {
   const adopted = Promise.withResolvers<SessionState[]>();
@@ -56,15 +59,15 @@ Deno.test({
     try {
       await client.multi()
         .zAdd(NODES, { score: 1, value: "dead" })
-        .hSet(SESSIONS, "s1", "dead")
-        .hSet(nodeSessions("dead"), "s1", "Bea")
-        .sAdd(nodeMembers("dead"), "ops\ns1")
-        .hSet(roomKey("ops"), "s1", "dead\nBea")
+        .hSet(SESSIONS, S1, "dead")
+        .hSet(nodeSessions("dead"), S1, "Bea")
+        .sAdd(nodeMembers("dead"), `ops\n${S1}`)
+        .hSet(roomKey("ops"), S1, "dead\nBea")
         .hSet(ROOMS, "ops", 1)
         .hSet(nodeSeen("dead"), "ops", "3 epoch")
         .exec();
       const gone = await client.hubReap({ node: "dead", claim: true, aliveSince: Date.now() });
-      assert.deepEqual(gone, [{ sessionId: "s1", name: "Bea", rooms: ["ops"] }]);
+      assert.deepEqual(gone, [{ sessionId: S1, name: "Bea", rooms: ["ops"] }]);
       assert.deepEqual(await client.keys("hub:*"), []);
     } finally {
       await client.close();
@@ -81,12 +84,12 @@ Deno.test({
     const options = { url: redis.url, nodeTtlMs: 500, log: silentLogger, resumeTtlMs: 60_000 };
     const stopping = new RedisCluster({ ...options, nodeId: "stopping" });
     await stopping.start(adoptingInbox().inbox);
-    await stopping.registry.sessionOpened("s1", "Ada");
+    await stopping.registry.sessionOpened(S1, "Ada");
     const state: SessionState = {
-      sessionId: "s1",
+      sessionId: S1,
       name: "Ada",
       connectedAt: 1,
-      secret: "secret",
+      secretHash: "",
       rooms: [],
       peers: [],
       incoming: [],
@@ -106,7 +109,7 @@ Deno.test({
       await later.start(inbox);
       // A live node reaps a silent one within its NODE_TTL_MS.
       const states = await within(adopted, 3000, "adoption");
-      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+      assert.deepEqual(states.map((s) => s.sessionId), [S1]);
       assert.equal(states[0].awayUntil, state.awayUntil, "its window does not start again");
     } finally {
       await later.close();
@@ -128,12 +131,12 @@ Deno.test({
     await second.start(adoptingInbox().inbox);
     // Both were told to stop at once; the first is still saving its own sessions.
     first.handover.stop();
-    await second.registry.sessionOpened("s1", "Ada");
+    await second.registry.sessionOpened(S1, "Ada");
     await second.handover.evacuate([{
-      sessionId: "s1",
+      sessionId: S1,
       name: "Ada",
       connectedAt: 1,
-      secret: "secret",
+      secretHash: "",
       rooms: [],
       peers: [],
       incoming: [],
@@ -149,7 +152,7 @@ Deno.test({
     try {
       await stays.start(inbox);
       const states = await within(adopted, 3000, "adoption");
-      assert.deepEqual(states.map((s) => s.sessionId), ["s1"]);
+      assert.deepEqual(states.map((s) => s.sessionId), [S1]);
     } finally {
       await stays.close();
       await first.close();

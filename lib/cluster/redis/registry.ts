@@ -33,6 +33,11 @@ export interface RedisRegistryOptions {
   nodeId: string;
   /** The oldest heartbeat that still counts as alive, now. */
   aliveSince: () => number;
+  /**
+   * Whether sessions can be resumed (`RESUME_TTL_MS` > 0). Only then is what a rebuild needs
+   * written (session records, conversations): with resume off no node rebuilds a session.
+   */
+  resumable: boolean;
 }
 
 export class RedisRegistry implements Registry {
@@ -40,12 +45,14 @@ export class RedisRegistry implements Registry {
   readonly #broker: RedisBroker;
   readonly #nodeId: string;
   readonly #aliveSince: () => number;
+  readonly #resumable: boolean;
 
   constructor(options: RedisRegistryOptions) {
     this.#redis = options.redis;
     this.#broker = options.broker;
     this.#nodeId = options.nodeId;
     this.#aliveSince = options.aliveSince;
+    this.#resumable = options.resumable;
   }
 
   sessionOpened(sessionId: string, name: string): Promise<void> {
@@ -72,29 +79,27 @@ export class RedisRegistry implements Registry {
 
   sessionClosed(sessionId: string): void {
     if (this.#redis.down) return;
-    this.#redis.fireAndForget(
-      this.#redis.client.multi()
-        .hDel(SESSIONS, sessionId)
-        .hDel(nodeSessions(this.#nodeId), sessionId)
-        .sRem(nodeAway(this.#nodeId), sessionId)
-        .del([sessionKey(sessionId), sessionDmKey(sessionId)])
-        .exec(),
-    );
+    const multi = this.#redis.client.multi()
+      .hDel(SESSIONS, sessionId)
+      .hDel(nodeSessions(this.#nodeId), sessionId)
+      .sRem(nodeAway(this.#nodeId), sessionId);
+    if (this.#resumable) multi.del([sessionKey(sessionId), sessionDmKey(sessionId)]);
+    this.#redis.fireAndForget(multi.exec());
   }
 
-  sessionSaved(sessionId: string, name: string, connectedAt: number, secret: string): void {
-    if (this.#redis.down) return;
+  sessionSaved(sessionId: string, name: string, connectedAt: number, secretHash: string): void {
+    if (this.#redis.down || !this.#resumable) return;
     const key = sessionKey(sessionId);
     this.#redis.fireAndForget(
       this.#redis.client.multi()
-        .hSet(key, { name, connectedAt: String(connectedAt), secret })
+        .hSet(key, { name, connectedAt: String(connectedAt), secretHash })
         .pExpire(key, SAVED_TTL_MS)
         .exec(),
     );
   }
 
   conversation(sessionId: string, other: string, entry: ConversationEntry | null): void {
-    if (this.#redis.down) return;
+    if (this.#redis.down || !this.#resumable) return;
     const key = sessionDmKey(sessionId);
     this.#redis.fireAndForget(
       entry === null

@@ -16,6 +16,8 @@ import { RedisCluster } from "./mod.ts";
 import { SCRIPTS } from "./scripts.ts";
 
 const SCRIPT_COUNT = Object.keys(SCRIPTS).length;
+/** A session id, as every session has one: other nodes refuse messages naming anything else. */
+const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
 
 /** An inbox with no sessions of its own that hands on what other nodes announce. */
 function recordingInbox() {
@@ -71,13 +73,13 @@ Deno.test({
       await a.start(atA.inbox);
       await b.start(recordingInbox().inbox);
 
-      await b.registry.sessionOpened("s1", "Bea");
-      await b.registry.joined("ops", "s1", "Bea");
+      await b.registry.sessionOpened(S1, "Bea");
+      await b.registry.joined("ops", S1, "Bea");
       assert.equal(await a.registry.remoteCount(), 1);
-      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: "s1", name: "Bea" }]);
+      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: S1, name: "Bea" }]);
       assert.deepEqual(await a.registry.remoteRooms(), new Map([["ops", 1]]));
-      assert.equal(await a.registry.locate("s1"), true);
-      assert.equal(await b.registry.locate("s1"), false, "b's own session is not remote to b");
+      assert.equal(await a.registry.locate(S1), true);
+      assert.equal(await b.registry.locate(S1), false, "b's own session is not remote to b");
 
       // Each node's command connection loaded every script once; no call needed the text.
       let stats = commandStats(await admin.info("commandstats"));
@@ -100,16 +102,16 @@ Deno.test({
 
       // A fire-and-forget script call meets the flushed cache too, and gets through.
       await admin.scriptFlush();
-      b.registry.sessionRenamed("s1", "Bee", ["ops"]);
-      assert.deepEqual(await atA.renamed, { sessionId: "s1", name: "Bee", rooms: ["ops"] });
-      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: "s1", name: "Bee" }]);
+      b.registry.sessionRenamed(S1, "Bee", ["ops"]);
+      assert.deepEqual(await atA.renamed, { sessionId: S1, name: "Bee", rooms: ["ops"] });
+      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: S1, name: "Bee" }]);
 
       // b leaves: its entries are reaped at once and a hears which sessions went, with their rooms.
       await b.close();
-      assert.deepEqual(await atA.gone, [{ sessionId: "s1", name: "Bee", rooms: ["ops"] }]);
+      assert.deepEqual(await atA.gone, [{ sessionId: S1, name: "Bee", rooms: ["ops"] }]);
       assert.equal(await a.registry.remoteCount(), 0);
       assert.deepEqual(await a.registry.remoteRooms(), new Map());
-      assert.equal(await a.registry.locate("s1"), false);
+      assert.equal(await a.registry.locate(S1), false);
       assert.deepEqual(log.problems, []);
     } finally {
       await b.close();

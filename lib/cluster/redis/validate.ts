@@ -1,0 +1,443 @@
+/**
+ * What other nodes send, checked before any of it reaches a socket or a session: room frames,
+ * signals, session states and the fields of control messages. Whatever arrives over Redis is
+ * input like any other (an operator's test `PUBLISH`, a node of another version during a rolling
+ * deploy, anyone who can write to Redis), and room frames go to clients as the text that came, so
+ * what passes must be exactly what a hub itself would send: a known event type, each field there
+ * and of its type and within the protocol's limits (`LIMITS`, the name rules of `checkName`), and
+ * no other field.
+ *
+ * Every check throws an Error whose message starts with what was checked, so the log names the
+ * culprit. Room frames are checked once per node, never per member, and their cheap structure
+ * (size, prefix) before the one `JSON.parse`.
+ *
+ * @module
+ */
+
+import {
+  type ChatMessage,
+  defaultName,
+  type Events,
+  LIMITS,
+  type StreamPosition,
+} from "../../protocol/mod.ts";
+import { checkName } from "../../protocol/names.ts";
+import { hashSecret } from "../../hub/tokens.ts";
+import type { GoneSession, SessionState, Signal } from "../seam.ts";
+import { EVERY_NODE } from "./streams.ts";
+
+/** Node ids, as `NODE_ID` allows them. */
+export const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Session and message ids: ULIDs. */
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Stream epochs: `newEpoch` makes 12 base64url characters; other versions may make more. */
+const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
+/** A resume secret's SHA-256, as `hashSecret` writes it. */
+const SECRET_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The longest event frame a hub sends to other nodes' members, a bit over: a chat whose text and
+ * name have every character escaped as `\uXXXX` (six characters each, the most JSON makes of
+ * one) plus a kilobyte for the ids, room, numbers and keys. About 25,000 characters; a client's
+ * whole request may be `MAX_MESSAGE_BYTES` (64 KiB), but only its text crosses nodes.
+ */
+export const MAX_FRAME_LENGTH = 6 * (LIMITS.maxTextLength + LIMITS.maxNameLength) + 1024;
+
+/** How every event frame starts (`encodeEvent`, `encodeChat`, `chat.lua`). */
+const FRAME_PREFIX = '{"type":"';
+
+type Fields = Record<string, unknown>;
+
+/** `value` as a plain object, or throws naming `what`. */
+export function object(value: unknown, what: string): Fields {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error(`${what} must be an object`);
+  }
+  return value as Fields;
+}
+
+/** The fields an object must have, and those it may have, as one set for the lookups. */
+export interface Shape {
+  required: readonly string[];
+  allowed: ReadonlySet<string>;
+}
+
+/** A {@link Shape} from its required and optional fields. */
+export function shape(required: readonly string[], optional: readonly string[] = []): Shape {
+  return { required, allowed: new Set([...required, ...optional]) };
+}
+
+/** Throws unless `value` has every required field of `shape` and no field it does not name. */
+export function fields(value: Fields, shape: Shape, what: string): void {
+  for (const key in value) {
+    if (!shape.allowed.has(key)) throw new Error(`${what} has an unknown field ${quote(key)}`);
+  }
+  for (const key of shape.required) {
+    if (!Object.hasOwn(value, key)) throw new Error(`${what} needs ${key}`);
+  }
+}
+
+/** A value as it appears in an error, shortened: the culprit, not a copy of a flood. */
+function quote(value: unknown): string {
+  const text = typeof value === "string" ? value : String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+export function sessionId(value: unknown, what: string): string {
+  if (typeof value !== "string" || !ULID.test(value)) {
+    throw new Error(`${what} must be a session id (a ULID), not ${quote(value)}`);
+  }
+  return value;
+}
+
+export function nodeId(value: unknown, what: string): string {
+  if (typeof value !== "string" || !NODE_ID.test(value)) {
+    throw new Error(
+      `${what} must be a node id (1 to 64 of A-Z a-z 0-9 _ . -), not ${quote(value)}`,
+    );
+  }
+  return value;
+}
+
+export function room(value: unknown, what: string): string {
+  if (typeof value !== "string" || !LIMITS.roomPattern.test(value)) {
+    throw new Error(`${what} must be a room name, not ${quote(value)}`);
+  }
+  return value;
+}
+
+/** A list of at most `max` items, each checked by `item`. */
+export function list<T>(
+  value: unknown,
+  max: number,
+  what: string,
+  item: (value: unknown, what: string) => T,
+): T[] {
+  if (!Array.isArray(value)) throw new Error(`${what} must be a list`);
+  if (value.length > max) throw new Error(`${what} has more than ${max} items`);
+  return value.map((v, i) => item(v, `${what}[${i}]`));
+}
+
+export function rooms(value: unknown, what: string): string[] {
+  return list(value, LIMITS.maxRoomsPerSession, what, room);
+}
+
+/**
+ * A display name of session `owner`: its default name (`guest-…`, which nobody may choose), or
+ * a name the rules of `checkName` accept as it is, already normalized, as the hub keeps names.
+ */
+export function name(value: unknown, owner: string, what: string): string {
+  if (value === defaultName(owner)) return value;
+  let checked: string;
+  try {
+    checked = checkName(value, what);
+  } catch (reason) {
+    throw new Error(String(reason));
+  }
+  if (checked !== value) throw new Error(`${what} must be trimmed and in NFC`);
+  return checked;
+}
+
+/** Chat and DM text: a string within the protocol's length limit. */
+function text(value: unknown, what: string): string {
+  if (typeof value !== "string") throw new Error(`${what} must be a string`);
+  if (value.length > LIMITS.maxTextLength) {
+    throw new Error(`${what} is longer than ${LIMITS.maxTextLength} characters`);
+  }
+  return value;
+}
+
+/** A time in epoch milliseconds. */
+export function time(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new Error(`${what} must be a time in milliseconds, not ${quote(value)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, options: readonly T[], what: string): T {
+  if (!options.includes(value as T)) {
+    throw new Error(`${what} must be one of ${options.join(", ")}, not ${quote(value)}`);
+  }
+  return value as T;
+}
+
+export function position(value: unknown, what: string): StreamPosition {
+  const p = object(value, what);
+  fields(p, POSITION, what);
+  offset(p.offset, `${what}.offset`);
+  epoch(p.epoch, `${what}.epoch`);
+  return p as unknown as StreamPosition;
+}
+
+function offset(value: unknown, what: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new Error(`${what} must be a whole number, not ${quote(value)}`);
+  }
+  return value as number;
+}
+
+function epoch(value: unknown, what: string): string {
+  if (typeof value !== "string" || !EPOCH.test(value)) {
+    throw new Error(`${what} must be a stream epoch, not ${quote(value)}`);
+  }
+  return value;
+}
+
+const POSITION = shape(["offset", "epoch"]);
+const CHAT = shape(["room", "msgId", "from", "name", "text", "ts", "offset", "epoch"]);
+const PRESENCE = shape(["room", "sessionId", "name", "action"]);
+const RENAMED = shape(["sessionId", "name"]);
+const DM = shape(["from", "name", "text", "msgId", "ts"]);
+const FROM_NAME = shape(["from", "name"]);
+const WITH_NAME = shape(["with", "name"]);
+const WITH_REASON = shape(["with", "reason"]);
+
+/** A chat message, as room frames, history and replays carry it. */
+export function chat(value: unknown, what: string): ChatMessage {
+  const d = object(value, what);
+  fields(d, CHAT, what);
+  room(d.room, `${what}.room`);
+  sessionId(d.msgId, `${what}.msgId`);
+  const from = sessionId(d.from, `${what}.from`);
+  name(d.name, from, `${what}.name`);
+  text(d.text, `${what}.text`);
+  time(d.ts, `${what}.ts`);
+  offset(d.offset, `${what}.offset`);
+  epoch(d.epoch, `${what}.epoch`);
+  return d as unknown as ChatMessage;
+}
+
+/** The checks of each event type that crosses nodes: room frames, and frames a replay holds. */
+const EVENTS = {
+  chat,
+  presence(d: Fields, what: string) {
+    fields(d, PRESENCE, what);
+    room(d.room, `${what}.room`);
+    const id = sessionId(d.sessionId, `${what}.sessionId`);
+    name(d.name, id, `${what}.name`);
+    oneOf(d.action, ["join", "leave", "away", "back"], `${what}.action`);
+  },
+  renamed(d: Fields, what: string) {
+    fields(d, RENAMED, what);
+    name(d.name, sessionId(d.sessionId, `${what}.sessionId`), `${what}.name`);
+  },
+  dm(d: Fields, what: string) {
+    fields(d, DM, what);
+    name(d.name, sessionId(d.from, `${what}.from`), `${what}.name`);
+    text(d.text, `${what}.text`);
+    sessionId(d.msgId, `${what}.msgId`);
+    time(d.ts, `${what}.ts`);
+  },
+  dm_request(d: Fields, what: string) {
+    fields(d, FROM_NAME, what);
+    name(d.name, sessionId(d.from, `${what}.from`), `${what}.name`);
+  },
+  dm_accepted(d: Fields, what: string) {
+    fields(d, WITH_NAME, what);
+    name(d.name, sessionId(d.with, `${what}.with`), `${what}.name`);
+  },
+  dm_declined(d: Fields, what: string) {
+    fields(d, WITH_REASON, what);
+    sessionId(d.with, `${what}.with`);
+    oneOf(d.reason, ["declined", "expired"], `${what}.reason`);
+  },
+  dm_closed(d: Fields, what: string) {
+    fields(d, WITH_REASON, what);
+    sessionId(d.with, `${what}.with`);
+    oneOf(d.reason, ["closed", "disconnected", "expired"], `${what}.reason`);
+  },
+} satisfies { [E in keyof Events]?: (data: Fields, what: string) => unknown };
+
+type CheckedEvent = keyof typeof EVENTS;
+
+/** Events on room channels. */
+const ROOM_EVENTS: readonly CheckedEvent[] = ["chat", "presence", "renamed"];
+/** Events a moving session's replay may hold (`REPLAYED_EVENTS`). */
+const REPLAY_EVENTS: readonly CheckedEvent[] = [
+  "chat",
+  "dm",
+  "dm_request",
+  "dm_accepted",
+  "dm_declined",
+  "dm_closed",
+];
+
+const FRAME = shape(["type", "data"]);
+
+/** A checked event frame: its type and data, parsed once. */
+export type Event =
+  | { type: "chat"; data: ChatMessage }
+  | { type: Exclude<CheckedEvent, "chat">; data: Fields };
+
+/** Checks an event frame of one of the `allowed` types; cheap checks first, one parse. */
+function frame(text: string, allowed: readonly CheckedEvent[], what: string): Event {
+  if (text.length > MAX_FRAME_LENGTH) {
+    throw new Error(`${what} is ${text.length} characters, over ${MAX_FRAME_LENGTH}`);
+  }
+  if (!text.startsWith(FRAME_PREFIX)) throw new Error(`${what} is not an event frame`);
+  const parsed = object(JSON.parse(text), what);
+  fields(parsed, FRAME, what);
+  const type = parsed.type as CheckedEvent;
+  if (!allowed.includes(type)) throw new Error(`${what} has an unexpected type ${quote(type)}`);
+  const data = object(parsed.data, `${what} ${type}`);
+  EVENTS[type](data, `${what} ${type}`);
+  return { type, data } as Event;
+}
+
+/**
+ * Checks a frame heard on `room`'s channel from `from`, its node id line: a chat there, numbered
+ * by the room's stream (so from every node, `*`), or a presence or rename a node published.
+ * Answers the event, parsed, for what the broker reads of it.
+ */
+export function roomFrame(room: string, from: string, text: string): Event {
+  if (from !== EVERY_NODE) nodeId(from, "Room frame's node id line");
+  const event = frame(text, ROOM_EVENTS, "Room frame");
+  if ((event.type === "chat") !== (from === EVERY_NODE)) {
+    throw new Error(`Room frame ${event.type} came from ${quote(from)}`);
+  }
+  if ("room" in event.data && event.data.room !== room) {
+    throw new Error(`Room frame ${event.type} names room ${quote(event.data.room)}, not ${room}`);
+  }
+  return event;
+}
+
+/** Checks a frame a moving session holds for its replay. */
+export function replayFrame(text: unknown, what: string): string {
+  if (typeof text !== "string") throw new Error(`${what} must be a frame`);
+  frame(text, REPLAY_EVENTS, what);
+  return text;
+}
+
+const TO_FROM = shape(["kind", "to", "from"]);
+const TO_FROM_NAME = shape(["kind", "to", "from", "name"]);
+const DM_SIGNAL = shape(["kind", "to", "from", "name", "text", "msgId", "ts"]);
+const DM_END = shape(["kind", "to", "from", "reason"]);
+
+/** The checks of each signal kind, past `to` and `from`. */
+const SIGNALS: { [K in Signal["kind"]]: (s: Fields, from: string, what: string) => void } = {
+  dm_request: (s, from, what) => {
+    fields(s, TO_FROM_NAME, what);
+    name(s.name, from, `${what}.name`);
+  },
+  dm_accepted: (s, from, what) => SIGNALS.dm_request(s, from, what),
+  dm_declined: (s, _from, what) => fields(s, TO_FROM, what),
+  dm: (s, from, what) => {
+    fields(s, DM_SIGNAL, what);
+    name(s.name, from, `${what}.name`);
+    text(s.text, `${what}.text`);
+    sessionId(s.msgId, `${what}.msgId`);
+    time(s.ts, `${what}.ts`);
+  },
+  dm_end: (s, _from, what) => {
+    fields(s, DM_END, what);
+    oneOf(s.reason, ["closed", "disconnected", "expired"], `${what}.reason`);
+  },
+  dm_away: (s, _from, what) => fields(s, TO_FROM, what),
+  dm_back: (s, _from, what) => fields(s, TO_FROM, what),
+};
+
+/** Checks a signal for a session: known kind, both ends session ids, its fields in limits. */
+export function signal(value: unknown, what = "Signal"): Signal {
+  const s = object(value, what);
+  const kind = s.kind as Signal["kind"];
+  if (typeof kind !== "string" || !Object.hasOwn(SIGNALS, kind)) {
+    throw new Error(`${what} has an unknown kind ${quote(kind)}`);
+  }
+  sessionId(s.to, `${what} ${kind}.to`);
+  const from = sessionId(s.from, `${what} ${kind}.from`);
+  SIGNALS[kind](s, from, `${what} ${kind}`);
+  return s as unknown as Signal;
+}
+
+const GONE = shape(["sessionId", "name", "rooms"], ["away"]);
+
+/** Checks a session another node says is gone. */
+export function goneSession(value: unknown, what: string): GoneSession {
+  const g = object(value, what);
+  fields(g, GONE, what);
+  name(g.name, sessionId(g.sessionId, `${what}.sessionId`), `${what}.name`);
+  rooms(g.rooms, `${what}.rooms`);
+  if (g.away !== undefined && typeof g.away !== "boolean") {
+    throw new Error(`${what}.away must be true or false`);
+  }
+  return g as unknown as GoneSession;
+}
+
+const STATE = shape(
+  [
+    "sessionId",
+    "name",
+    "connectedAt",
+    "rooms",
+    "peers",
+    "incoming",
+    "outgoing",
+    "frames",
+    "lastOffsets",
+  ],
+  // `secret`: what nodes of the version before hashes saved and handed over.
+  ["secretHash", "secret", "awayUntil", "lost"],
+);
+
+/** A pair: a session id and what goes with it. */
+function pair<T>(
+  value: unknown,
+  what: string,
+  second: (value: unknown, id: string, what: string) => T,
+): [string, T] {
+  if (!Array.isArray(value) || value.length !== 2) throw new Error(`${what} must be a pair`);
+  const id = sessionId(value[0], `${what}[0]`);
+  return [id, second(value[1], id, `${what}[1]`)];
+}
+
+/**
+ * Checks a session's state as another node handed it over or saved it, and answers it with only
+ * the hash of its secret: a state from a node of the version before carries the secret itself,
+ * which is hashed here and goes no further. Its frames are replayed to its client as they are,
+ * so each is checked like a room frame.
+ */
+export function sessionState(value: unknown, what = "State"): SessionState {
+  const s = object(value, what);
+  fields(s, STATE, what);
+  const id = sessionId(s.sessionId, `${what}.sessionId`);
+  const offsets = object(s.lastOffsets, `${what}.lastOffsets`);
+  for (const key in offsets) {
+    room(key, `${what}.lastOffsets key`);
+    position(offsets[key], `${what}.lastOffsets.${key}`);
+  }
+  if (s.awayUntil !== undefined) time(s.awayUntil, `${what}.awayUntil`);
+  if (s.lost !== undefined && s.lost !== true) throw new Error(`${what}.lost must be true`);
+  const state: SessionState = {
+    sessionId: id,
+    name: name(s.name, id, `${what}.name`),
+    connectedAt: time(s.connectedAt, `${what}.connectedAt`),
+    secretHash: secretHash(s, what),
+    rooms: rooms(s.rooms, `${what}.rooms`),
+    peers: list(s.peers, Infinity, `${what}.peers`, (v, w) => pair(v, w, name)),
+    incoming: list(s.incoming, Infinity, `${what}.incoming`, (v, w) => pair(v, w, name)),
+    outgoing: list(
+      s.outgoing,
+      LIMITS.maxPendingDmRequests,
+      `${what}.outgoing`,
+      (v, w) => pair(v, w, (t, _id, w) => time(t, w)),
+    ),
+    frames: list(s.frames, Infinity, `${what}.frames`, replayFrame),
+    lastOffsets: offsets as Record<string, StreamPosition>,
+  };
+  if (s.awayUntil !== undefined) state.awayUntil = s.awayUntil as number;
+  if (s.lost) state.lost = true;
+  return state;
+}
+
+/** The state's secret hash, from a `secret` if a node of the version before sent one. */
+function secretHash(s: Fields, what: string): string {
+  if (s.secretHash !== undefined) {
+    if (s.secretHash !== "" && !SECRET_HASH.test(s.secretHash as string)) {
+      throw new Error(`${what}.secretHash must be a SHA-256 in hex`);
+    }
+    return s.secretHash as string;
+  }
+  if (typeof s.secret !== "string") throw new Error(`${what} needs secretHash`);
+  return s.secret === "" ? "" : hashSecret(s.secret);
+}
