@@ -112,6 +112,7 @@ function engineServer(
     log,
     idleTimeoutS: config.idleTimeoutS,
     sockets: services.sockets,
+    connections: services.connections,
     closing: () => services.closing === true,
     onConnection,
   });
