@@ -140,7 +140,13 @@ export class Moves {
 
   async #claim(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
     const claimed = await this.#options.cluster.handover.claim!(sessionId, secret);
-    if (claimed === null) return undefined;
+    if (claimed === null) {
+      // An answer that came after the claim stopped waiting is taken in here anyway, since its
+      // node has let the session go; asked again, that node has nothing, so the claim ends empty
+      // while the session is (being) taken in here.
+      const here = this.#taking.has(sessionId) || this.#options.sessions.has(sessionId);
+      return here ? await this.#local(sessionId, secret, link) : undefined;
+    }
     // Adopted here meanwhile (its node stopped or died): an ordinary resume from here on.
     if (claimed === "local") return await this.#local(sessionId, secret, link);
     return await this.take(claimed, link);

@@ -111,6 +111,32 @@ Deno.test("a room message that reaches a session while its node reads its state 
   assert.deepEqual(conn.of("chat").map((c) => c.text), ["while the state is read"]);
 });
 
+Deno.test("a claim whose answer came too late still resumes the session, which was taken in here meanwhile", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const a = open(n0);
+  const b = open(n0);
+  n0.hub.detach(a.id, a.conn, false);
+  await call(n0, b.id, "chat", { room: "lobby", text: "while away" });
+  // As over Redis when the holder answers after the claim stopped waiting (a second, under load):
+  // the late answer is taken in here, away, and the claim, asking again, hears the holder has
+  // nothing left to give.
+  const claim = n1.cluster.handover.claim!;
+  n1.cluster.handover.claim = async (sessionId, secret) => {
+    const late = await claim(sessionId, secret);
+    assert.ok(late !== null && late !== "local");
+    void n1.inbox.adopt([late]);
+    return null;
+  };
+  const conn = new Conn();
+  const resumed = await n1.hub.connect(conn, a.conn.welcome.resumeToken);
+
+  assert.equal(resumed.id, a.id);
+  assert.equal(conn.welcome.resumed, true);
+  assert.deepEqual(conn.of("chat").map((c) => c.text), ["while away"]);
+});
+
 Deno.test("a token is used once: a resume here while another node's claim reads the state wins, and the claim gets nothing", async () => {
   const net = new Deployment();
   const n0 = await net.node();
