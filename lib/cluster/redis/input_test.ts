@@ -17,7 +17,8 @@ import { DEFAULTS } from "../../server/config.ts";
 import type { Logger } from "../../server/log.ts";
 import { createServices } from "../../server/services.ts";
 import { RedisCluster } from "./mod.ts";
-import { CONTROL, nodeChannel, roomChannel } from "./keys.ts";
+import { CONTROL, historyKey, nodeChannel, roomChannel } from "./keys.ts";
+import type { ValidRequest } from "../../protocol/validate.ts";
 
 /** A session on another node, and a message id. */
 const BEA = "01JBBBBBBBBBBBBBBBBBBBBBBB";
@@ -64,6 +65,10 @@ async function setup() {
   assert.ok(cluster instanceof RedisCluster);
   return {
     ada: ada.id,
+    admin,
+    /** Ada's request, answered. */
+    call: (type: string, data: Record<string, unknown>) =>
+      node.hub.handle(ada.id, { type, id: 1, data } as ValidRequest),
     events: frames,
     warnings,
     dropped: () => cluster.broker.dropped.malformed,
@@ -285,6 +290,32 @@ Deno.test({
     assert.deepEqual(t.events, [{ type: "renamed", data: { sessionId: BEA, name: "Bee" } }]);
     assert.equal(t.dropped(), Object.keys(BAD_CONTROLS).length);
     assertLoggedOnceASecond(t.warnings, elapsed, Object.keys(BAD_CONTROLS).length);
+  },
+});
+
+const BAD_HISTORY: Record<string, string> = {
+  "text that is not JSON": "not json {",
+  "a message with no msgId": JSON.stringify({ ...JSON.parse(chat()).data, msgId: undefined }),
+  "a message of another room": JSON.stringify({ ...JSON.parse(chat()).data, room: "ops" }),
+  "a message whose name hides a bidi override": JSON.stringify({
+    ...JSON.parse(chat()).data,
+    name: "Bea\u202Eexe",
+  }),
+};
+
+Deno.test({
+  name:
+    "bad input in a room's history: no stored message that is not a chat of the room reaches a client, each is counted, the others are served",
+  ignore: redisMissing,
+  async fn() {
+    await using t = await setup();
+    await t.call("chat", { room: "lobby", text: "first" });
+    await t.admin.lPush(historyKey("lobby"), Object.values(BAD_HISTORY));
+    await t.call("chat", { room: "lobby", text: "second" });
+    const page = await t.call("history", { room: "lobby" }) as { messages: { text: string }[] };
+    assert.deepEqual(page.messages.map((m) => m.text), ["first", "second"]);
+    assert.equal(t.dropped(), Object.keys(BAD_HISTORY).length);
+    assert.ok(t.warnings.length >= 1);
   },
 });
 

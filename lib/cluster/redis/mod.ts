@@ -113,7 +113,12 @@ export class RedisCluster implements Cluster {
       historyTtlMs: options.historyTtlMs ?? HISTORY_DEFAULTS.historyTtlMs,
     };
     this.#fallback = new MemoryStreams(history);
-    this.streams = new RedisStreams({ redis, fallback: this.#fallback, ...history });
+    this.streams = new RedisStreams({
+      redis,
+      fallback: this.#fallback,
+      refused: (what, where, error) => this.broker.refused(what, where, error),
+      ...history,
+    });
   }
 
   /**

@@ -17,7 +17,7 @@
 
 import { type CommandParser, defineScript } from "redis";
 import type { GoneSession } from "../seam.ts";
-import type { ChatMessage, Member, StreamPosition } from "../../protocol/mod.ts";
+import type { Member, StreamPosition } from "../../protocol/mod.ts";
 import {
   historyKey,
   NODE_AWAY_AROUND,
@@ -187,7 +187,10 @@ export const SCRIPTS = {
     },
     transformReply: position,
   }),
-  /** The messages after a position, if they can all be replayed. */
+  /**
+   * The messages after a position, oldest first, as stored (JSON, checked by the caller), if they
+   * can all be replayed.
+   */
   hubSince: defineScript({
     SCRIPT: sinceLua,
     NUMBER_OF_KEYS: 2,
@@ -195,12 +198,12 @@ export const SCRIPTS = {
       parser.pushKeys([streamKey(room), historyKey(room)]);
       parser.push(from.epoch, String(from.offset), String(max));
     },
-    transformReply(reply: unknown): ChatMessage[] | null {
+    transformReply(reply: unknown): string[] | null {
       if (reply === null) return null;
-      return (reply as string[]).map((m) => JSON.parse(m) as ChatMessage).reverse();
+      return (reply as string[]).reverse();
     },
   }),
-  /** A page of a room's history with its position. */
+  /** A page of a room's history with its position; messages as stored (JSON), oldest first. */
   hubHistory: defineScript({
     SCRIPT: historyLua,
     NUMBER_OF_KEYS: 2,
@@ -214,11 +217,10 @@ export const SCRIPTS = {
       parser.pushKeys([streamKey(room), historyKey(room)]);
       parser.push(epoch, String(ttlMs), String(page.limit), String(page.before));
     },
-    transformReply(reply: unknown): StreamPosition & { messages: ChatMessage[] } {
+    transformReply(reply: unknown): StreamPosition & { messages: string[] } {
       const flat = reply as unknown[];
       // Stored newest first; a page is oldest first.
-      const messages = (flat.slice(2) as string[]).map((m) => JSON.parse(m) as ChatMessage)
-        .reverse();
+      const messages = (flat.slice(2) as string[]).reverse();
       return { ...position(flat), messages };
     },
   }),

@@ -10,6 +10,10 @@
  * of its own: clients see the epoch change, which says what is true — that stretch of the room's
  * history is not shared with the other nodes.
  *
+ * Messages read back from Redis are checked before they reach a client, like everything that comes
+ * from Redis (`validate.ts`): one that is not a chat message of the room is counted and left out
+ * of a `history` page, and makes a replay impossible, as lost history does.
+ *
  * @module
  */
 
@@ -17,7 +21,8 @@ import type { ChatMessage, StreamPosition } from "../../protocol/mod.ts";
 import { MemoryStreams, newEpoch } from "../memory_streams.ts";
 import type { ChatDraft, RoomStreams } from "../seam.ts";
 import type { RedisConnection } from "./connection.ts";
-import { roomChannel } from "./keys.ts";
+import { historyKey, roomChannel } from "./keys.ts";
+import { chat } from "./validate.ts";
 
 export interface RedisStreamsOptions {
   redis: RedisConnection;
@@ -27,6 +32,8 @@ export interface RedisStreamsOptions {
   historyTtlMs: number;
   /** Serves local members while Redis is down. */
   fallback: MemoryStreams;
+  /** Counts and logs a stored message that was refused (the broker's `refused`). */
+  refused?: (what: string, where: string, error: unknown) => void;
 }
 
 /**
@@ -70,18 +77,40 @@ export class RedisStreams implements RoomStreams {
 
   since(room: string, from: StreamPosition, max: number): Promise<ChatMessage[] | null> {
     const { redis } = this.#options;
-    return redis.read(null, () => redis.client.hubSince(room, from, max));
+    return redis.read(null, async () => {
+      const stored = await redis.client.hubSince(room, from, max);
+      if (stored === null) return null;
+      const messages = this.#checked(room, stored);
+      // A replay with a hole in it is no replay.
+      return messages.length === stored.length ? messages : null;
+    });
   }
 
   async history(room: string, page: { limit: number; before?: number }) {
     const { redis, fallback } = this.#options;
-    return await redis.read(
-      fallback.history(room, page),
-      () =>
-        redis.client.hubHistory(room, newEpoch(), this.#options.historyTtlMs, {
-          limit: page.limit,
-          before: page.before ?? 0,
-        }),
-    );
+    return await redis.read(fallback.history(room, page), async () => {
+      const { messages, ...position } = await redis.client.hubHistory(
+        room,
+        newEpoch(),
+        this.#options.historyTtlMs,
+        { limit: page.limit, before: page.before ?? 0 },
+      );
+      return { ...position, messages: this.#checked(room, messages) };
+    });
+  }
+
+  /** The stored messages that are chat messages of `room`; the others are counted and left out. */
+  #checked(room: string, stored: string[]): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    for (const json of stored) {
+      try {
+        const message = chat(JSON.parse(json), "History message");
+        if (message.room !== room) throw new Error(`History message is of room ${message.room}`);
+        messages.push(message);
+      } catch (err) {
+        this.#options.refused?.("history message", historyKey(room), err);
+      }
+    }
+    return messages;
   }
 }

@@ -28,8 +28,13 @@ import { EVERY_NODE } from "./streams.ts";
 
 /** Node ids, as `NODE_ID` allows them. */
 export const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Session and message ids: ULIDs. */
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/**
+ * The characters of a ULID (Crockford's base 32), by char code: session and message ids are
+ * checked against this table rather than a regular expression, three times a chat, at a quarter
+ * of the cost.
+ */
+const ULID_CHARS = new Uint8Array(128);
+for (const c of "0123456789ABCDEFGHJKMNPQRSTVWXYZ") ULID_CHARS[c.charCodeAt(0)] = 1;
 /** Stream epochs: `newEpoch` makes 12 base64url characters; other versions may make more. */
 const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
 /** A resume secret's SHA-256, as `hashSecret` writes it. */
@@ -69,9 +74,14 @@ export function shape(required: readonly string[], optional: readonly string[] =
 
 /** Throws unless `value` has every required field of `shape` and no field it does not name. */
 export function fields(value: Fields, shape: Shape, what: string): void {
+  let count = 0;
   for (const key in value) {
     if (!shape.allowed.has(key)) throw new Error(`${what} has an unknown field ${quote(key)}`);
+    count++;
   }
+  // Keys are unique: as many allowed ones as there are required ones, with no optional ones
+  // allowed, are the required ones. Only the other shapes look for each.
+  if (count === shape.required.length && shape.allowed.size === count) return;
   for (const key of shape.required) {
     if (!Object.hasOwn(value, key)) throw new Error(`${what} needs ${key}`);
   }
@@ -83,10 +93,15 @@ function quote(value: unknown): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
+/** Whether `value` is a ULID: 26 of {@link ULID_CHARS}. */
+function isUlid(value: unknown): value is string {
+  if (typeof value !== "string" || value.length !== 26) return false;
+  for (let i = 0; i < 26; i++) if (ULID_CHARS[value.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
 export function sessionId(value: unknown, what: string): string {
-  if (typeof value !== "string" || !ULID.test(value)) {
-    throw new Error(`${what} must be a session id (a ULID), not ${quote(value)}`);
-  }
+  if (!isUlid(value)) throw new Error(`${what} must be a session id (a ULID), not ${quote(value)}`);
   return value;
 }
 
@@ -123,11 +138,19 @@ export function rooms(value: unknown, what: string): string[] {
 }
 
 /**
+ * Names that passed {@link name}, so that a room's regular speakers are checked once rather than
+ * on every frame: the rules cost about as much as the frame's `JSON.parse`. Bounded; emptied when
+ * full, which costs one check per name again.
+ */
+const namesSeen = new Set<unknown>();
+const NAMES_SEEN = 4096;
+
+/**
  * A display name of session `owner`: its default name (`guest-…`, which nobody may choose), or
  * a name the rules of `checkName` accept as it is, already normalized, as the hub keeps names.
  */
 export function name(value: unknown, owner: string, what: string): string {
-  if (value === defaultName(owner)) return value;
+  if (namesSeen.has(value) || value === defaultName(owner)) return value as string;
   let checked: string;
   try {
     checked = checkName(value, what);
@@ -135,6 +158,8 @@ export function name(value: unknown, owner: string, what: string): string {
     throw new Error(String(reason));
   }
   if (checked !== value) throw new Error(`${what} must be trimmed and in NFC`);
+  if (namesSeen.size >= NAMES_SEEN) namesSeen.clear();
+  namesSeen.add(checked);
   return checked;
 }
 
