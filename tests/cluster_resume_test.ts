@@ -153,6 +153,46 @@ clusterTest(
   },
 );
 
+/** Resolves once every thread of `node`'s process is stopped (`T` in `/proc`). */
+async function stopped(node: ServerProcess): Promise<void> {
+  const pid = node.child.pid;
+  await eventually(async () => {
+    for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+      const stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`);
+      assert.equal(stat.slice(stat.lastIndexOf(")") + 2)[0], "T", `thread ${task.name}`);
+    }
+  });
+}
+
+clusterTest(
+  "a node that hangs, its connections still open: a DM that reached it and no further is replayed by the node that adopts its session",
+  async () => {
+    await using cluster = await startCluster(2);
+    const [n0, n1] = cluster.nodes;
+    await using a = await connect(n0);
+    await using b = await connect(n1);
+    const aId = welcomeOf(a).sessionId as string;
+    const bId = welcomeOf(b).sessionId as string;
+    ok(await a.request("dm_request", { to: bId }));
+    await b.event("dm_request");
+    ok(await b.request("dm_accept", { from: aId }));
+    await a.event("dm_accepted");
+
+    // As a host that froze or went off the network: Redis goes on counting node 0 as listening
+    // (for minutes, until TCP gives up), so the DM is heard, by a node that never handles it.
+    n0.child.kill("SIGSTOP");
+    await stopped(n0);
+    ok(await b.request("dm", { to: aId, text: "are you there?" }));
+    await b.next((f) => f.type === "dm_away" && f.data?.with === aId, 10_000);
+
+    await using again = await connect(n1, welcomeOf(a).resumeToken as string);
+    assert.equal(welcomeOf(again).sessionId, aId);
+    assert.equal(welcomeOf(again).resumed, true);
+    await again.next((f) => f.type === "dm" && f.data?.text === "are you there?");
+    n0.child.kill("SIGKILL");
+  },
+);
+
 clusterTest(
   "SIGTERM of a node: clients get 1012, resume on another node at once, and miss nothing",
   async () => {

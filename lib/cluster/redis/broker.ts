@@ -14,7 +14,15 @@ import type { Broker, ClusterInbox, SessionState, Signal } from "../seam.ts";
 import type { StreamPosition } from "../../protocol/mod.ts";
 import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
-import { CONTROL, inboxKey, nodeChannel, ROOM_PREFIX, roomChannel, SESSIONS } from "./keys.ts";
+import {
+  CONTROL,
+  inboxKey,
+  nodeChannel,
+  nodeSignals,
+  ROOM_PREFIX,
+  roomChannel,
+  SESSIONS,
+} from "./keys.ts";
 import { parseControl } from "./control.ts";
 import { type HeardClaimed, type NodeMessage, parseNodeMessage } from "./node_channel.ts";
 import { roomFrame, sessionState } from "./validate.ts";
@@ -26,6 +34,11 @@ export interface RedisBrokerOptions {
   log: Logger;
   /** How long a signal that reached no node is kept for the node that adopts its session. */
   inboxTtlMs: number;
+  /**
+   * With resume on: a signal is kept until its node handled it, so that if the node dies first,
+   * the node that adopts its sessions delivers it (`signal.lua`).
+   */
+  keepSignals?: boolean;
   /** A room stream's position now: where this node's delivery in a room it starts hearing begins. */
   position?: (room: string) => Promise<StreamPosition>;
 }
@@ -144,10 +157,19 @@ export class RedisBroker implements Broker {
   /**
    * Publishes a signal on its node's channel. When no node heard it (the node died, or the
    * session is moving), it waits in the session's inbox for the node that adopts the session.
+   * With {@link RedisBrokerOptions.keepSignals}, one that a node heard is kept too until that node
+   * handled it: Redis counts a node that died as listening until it reads its connection's close
+   * (the moments a killed process takes to exit, or minutes for a host that hung or went off the
+   * network), and the signal would be lost with the node.
    */
   async #publishSignal(node: string, signal: Signal): Promise<void> {
     const json = JSON.stringify(signal);
-    const heard = await this.#redis.client.publish(nodeChannel(node), json);
+    const channel = nodeChannel(node);
+    if (this.#options.keepSignals) {
+      const { inboxTtlMs: ttlMs } = this.#options;
+      return void await this.#redis.client.hubSignal({ node, to: signal.to, channel, json, ttlMs });
+    }
+    const heard = await this.#redis.client.publish(channel, json);
     if (heard > 0) return;
     const key = inboxKey(signal.to);
     await this.#redis.client.multi().rPush(key, json).pExpire(key, this.#options.inboxTtlMs).exec();
@@ -281,7 +303,14 @@ export class RedisBroker implements Broker {
 
   readonly #onSignal = this.#guard("signal", (message, channel) => {
     const heard = parseNodeMessage(message);
-    if (!("op" in heard)) return this.#inbox!.signal(heard);
+    if (!("op" in heard)) {
+      this.#inbox!.signal(heard);
+      // Handled (delivered, buffered or handed on): no adopter of this node's sessions needs it.
+      if (this.#options.keepSignals && !this.#redis.down) {
+        this.#redis.fireAndForget(this.#redis.client.lRem(nodeSignals(this.#nodeId), 1, message));
+      }
+      return;
+    }
     if (heard.op === "claimed") return this.#onClaimed(heard, channel);
     const { req, from, sessionId, secret } = heard;
     const forward = (signal: Signal) => this.forward(from, signal);

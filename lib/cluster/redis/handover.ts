@@ -13,7 +13,8 @@
  *   `sessionDmKey`: its conversations) and where their rooms' streams stood at the node's last
  *   heartbeat.
  * - **Inbox.** A signal that reached no node while its session moved waits in Redis for the node
- *   that takes the session in.
+ *   that takes the session in; so do the signals a node heard and never handled before it died
+ *   (`signal.lua`), which its adopter takes with its sessions.
  *
  * What is read back from Redis is checked like any cross-node message (`validate.ts`): a bad entry
  * costs that entry (a signal, a conversation) or that session, never the others, and is counted
@@ -56,6 +57,8 @@ export class RedisHandover implements Handover {
   #inbox: ClusterInbox | undefined;
   #evacuated = false;
   #stopping = false;
+  /** Per session being adopted, the signals its node's channel carried that it never handled. */
+  readonly #unhandled = new Map<string, Signal[]>();
 
   constructor(options: RedisHandoverOptions) {
     this.#options = options;
@@ -122,13 +125,15 @@ export class RedisHandover implements Handover {
 
   async drain(sessionId: string): Promise<Signal[]> {
     const { redis } = this.#options;
-    if (redis.down) return [];
+    // Those its dead node heard come first: the inbox has what was sent once nobody heard.
+    const signals = this.#unhandled.get(sessionId) ?? [];
+    this.#unhandled.delete(sessionId);
+    if (redis.down) return signals;
     const key = inboxKey(sessionId);
     try {
       const [items] = await redis.client.multi().lRange(key, 0, -1).del(key).exec() as unknown as [
         string[],
       ];
-      const signals: Signal[] = [];
       for (const item of items) {
         try {
           const checked = signal(JSON.parse(item), "Inbox signal");
@@ -142,7 +147,7 @@ export class RedisHandover implements Handover {
       return signals;
     } catch (err) {
       redis.failed(err as Error);
-      return [];
+      return signals;
     }
   }
 
@@ -204,7 +209,25 @@ export class RedisHandover implements Handover {
       node: nodeId,
       sessions: states.length,
     });
-    await this.#inbox!.adopt(states);
+    const adopting = new Set(states.map((s) => s.sessionId));
+    for (const item of orphans.signals) {
+      try {
+        const checked = signal(JSON.parse(item), "Unhandled signal");
+        if (adopting.has(checked.to)) {
+          this.#unhandled.set(checked.to, [...this.#unhandled.get(checked.to) ?? [], checked]);
+        } else {
+          // Its session had moved on from the node, which would have handed the signal on.
+          broker.signal(checked);
+        }
+      } catch (err) {
+        broker.refused("unhandled signal", "a dead node's signals", err);
+      }
+    }
+    try {
+      await this.#inbox!.adopt(states);
+    } finally {
+      for (const id of adopting) this.#unhandled.delete(id);
+    }
   }
 
   /** Each session's saved record and conversations, in one round trip. */

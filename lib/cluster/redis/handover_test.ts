@@ -11,7 +11,16 @@ import { Redis, redisMissing } from "../../../tests/redis_server.ts";
 import type { ClusterInbox, SessionState, Signal } from "../seam.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
-import { inboxKey, NODES, nodeSessions, nodeStates, SESSIONS } from "./keys.ts";
+import {
+  inboxKey,
+  nodeChannel,
+  NODES,
+  nodeSessions,
+  nodeSignals,
+  nodeStates,
+  SESSIONS,
+} from "./keys.ts";
+import { eventually } from "../../../tests/helpers.ts";
 
 /** Session ids, as every session has one. */
 const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
@@ -104,6 +113,91 @@ Deno.test({
       assert.ok(states.some((s) => s.sessionId === GOOD));
     } finally {
       await node.close();
+      await admin.close();
+    }
+  },
+});
+
+/** A DM from S2 to S1. */
+const dm = (text: string): Signal => ({
+  kind: "dm",
+  to: S1,
+  from: S2,
+  name: "Bea",
+  text,
+  msgId: "01JAAAAAAAAAAAAAAAAAAAAAA5",
+  ts: 1,
+});
+
+Deno.test({
+  name: "a signal that a node heard but never handled (it hung, or died before Redis saw its " +
+    "connection close) reaches its session on the node that adopts it",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    // The node that hangs: Redis still counts its subscription, but nothing handles what comes.
+    const hung = createClient({ url: redis.url });
+    await hung.connect();
+    const heard = Promise.withResolvers<void>();
+    await hung.subscribe(nodeChannel("hung"), () => heard.resolve());
+    await admin.multi()
+      // Alive until the test says otherwise.
+      .zAdd(NODES, { score: Date.now() + 60_000, value: "hung" })
+      .hSet(SESSIONS, S1, "hung")
+      .hSet(nodeSessions("hung"), S1, "Ada")
+      .exec();
+    const node = new RedisCluster({ ...options, url: redis.url, nodeId: "n" });
+    // What the hub does as it takes each adopted session in: drain what was kept for it.
+    const taken = Promise.withResolvers<[string[], Signal[]]>();
+    const inbox: ClusterInbox = {
+      ...adoptingInbox().inbox,
+      adopt: async (states) => {
+        const ids = states.map((s) => s.sessionId);
+        taken.resolve([ids, await node.handover.drain(S1)]);
+      },
+    };
+    try {
+      await node.start(inbox);
+      const sent = dm("are you there?");
+      node.broker.signal(sent);
+      await within(heard.promise, 3000, "signal heard");
+      await admin.zAdd(NODES, { score: 0, value: "hung" });
+      assert.deepEqual(await within(taken.promise, 3000, "adoption"), [[S1], [sent]]);
+    } finally {
+      await node.close();
+      await hung.close();
+      await admin.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a node takes each signal it handled out of what it keeps for an adopter, so none is " +
+    "replayed twice",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.hSet(SESSIONS, S1, "receiver");
+    const handled = Promise.withResolvers<Signal>();
+    const receiver = new RedisCluster({ ...options, url: redis.url, nodeId: "receiver" });
+    const sender = new RedisCluster({ ...options, url: redis.url, nodeId: "sender" });
+    try {
+      await receiver.start({ ...adoptingInbox().inbox, signal: handled.resolve });
+      await sender.start(adoptingInbox().inbox);
+      const sent = dm("hello");
+      sender.broker.signal(sent);
+      assert.deepEqual(await within(handled.promise, 3000, "signal"), sent);
+      await eventually(async () => assert.equal(await admin.lLen(nodeSignals("receiver")), 0));
+      assert.equal(await admin.exists(inboxKey(S1)), 0);
+    } finally {
+      await sender.close();
+      await receiver.close();
       await admin.close();
     }
   },

@@ -37,6 +37,11 @@ export const inboxKey = (sessionId: string): string => `${PREFIX}inbox:${session
 export const sessionKey = (sessionId: string): string => `${PREFIX}session:${sessionId}`;
 /** Hash: a session's conversations, other id → entry (`registry.ts`). */
 export const sessionDmKey = (sessionId: string): string => `${PREFIX}session:${sessionId}:dm`;
+/**
+ * List: JSON signals the node's channel carried to it and it has not handled yet, oldest first;
+ * what the node that adopts its sessions delivers if it died first.
+ */
+export const nodeSignals = (node: string): string => `${NODE_PREFIX}${node}:signals`;
 /** Hash: per room with a local member, the last stream message the node delivered. */
 export const nodeSeen = (node: string): string => `${NODE_PREFIX}${node}:seen`;
 /** Hash: session id → saved JSON state, written by a node as it stops. */

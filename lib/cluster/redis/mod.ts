@@ -77,6 +77,7 @@ export class RedisCluster implements Cluster {
       nodeId,
       log,
       inboxTtlMs,
+      keepSignals: resumeTtlMs > 0,
       position: (room) => this.streams.position(room),
     });
     this.handover = new RedisHandover({

@@ -20,6 +20,7 @@ import type { GoneSession } from "../seam.ts";
 import type { Member, StreamPosition } from "../../protocol/mod.ts";
 import {
   historyKey,
+  inboxKey,
   NODE_AWAY_AROUND,
   NODE_SESSIONS_AROUND,
   nodeAway,
@@ -27,6 +28,7 @@ import {
   NODES,
   nodeSeen,
   nodeSessions,
+  nodeSignals,
   nodeStates,
   ROOM_PREFIX,
   roomKey,
@@ -46,6 +48,7 @@ import locateLua from "./scripts/locate.lua" with { type: "text" };
 import membersLua from "./scripts/members.lua" with { type: "text" };
 import reapLua from "./scripts/reap.lua" with { type: "text" };
 import renameLua from "./scripts/rename.lua" with { type: "text" };
+import signalLua from "./scripts/signal.lua" with { type: "text" };
 
 /** What a read asks about the other nodes: who asks, and the oldest heartbeat still alive. */
 export interface LiveView {
@@ -89,6 +92,8 @@ export interface Orphans {
   seen: Map<string, StreamPosition>;
   /** The states the node saved as it stopped, by session id, as JSON. */
   states: Map<string, string>;
+  /** Signals its channel carried to it that it had not handled, oldest first, as JSON. */
+  signals: string[];
 }
 
 /** `[key, value, key, value...]` as pairs. */
@@ -109,7 +114,7 @@ function decodeSeen(text: string): StreamPosition {
 }
 
 function parseOrphans(reply: unknown): Orphans {
-  const [flat, seen, states] = reply as [string[], string[], string[]];
+  const [flat, seen, states, signals] = reply as [string[], string[], string[], string[]];
   const sessions: Orphans["sessions"] = [];
   for (let i = 0; i < flat.length;) {
     const sessionId = flat[i++];
@@ -123,7 +128,19 @@ function parseOrphans(reply: unknown): Orphans {
     sessions,
     seen: new Map(pairs(seen).map(([room, text]) => [room, decodeSeen(text)])),
     states: new Map(pairs(states)),
+    signals,
   };
+}
+
+/** A signal for a session on `node` (`broker.ts`). */
+export interface SignalSend {
+  node: string;
+  /** The session it is for. */
+  to: string;
+  channel: string;
+  json: string;
+  /** How long it is kept for an adopter, in ms. */
+  ttlMs: number;
 }
 
 /** One chat message for a room's stream (`streams.ts`). */
@@ -302,10 +319,23 @@ export const SCRIPTS = {
     },
     transformReply: done,
   }),
+  /**
+   * Publishes a signal and keeps it until it is handled (by its node, or by whichever node adopts
+   * its session); answers how many nodes heard it.
+   */
+  hubSignal: defineScript({
+    SCRIPT: signalLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, send: SignalSend) {
+      parser.pushKeys([nodeSignals(send.node), inboxKey(send.to)]);
+      parser.push(send.channel, send.json, String(send.ttlMs));
+    },
+    transformReply: (reply: unknown): number => Number(reply),
+  }),
   /** Claims a stopped or dead node whose sessions are to be adopted; answers them. */
   hubOrphan: defineScript({
     SCRIPT: orphanLua,
-    NUMBER_OF_KEYS: 6,
+    NUMBER_OF_KEYS: 7,
     parseCommand(parser: CommandParser, reap: Reap) {
       parser.pushKeys([
         NODES,
@@ -314,6 +344,7 @@ export const SCRIPTS = {
         nodeAway(reap.node),
         nodeSeen(reap.node),
         nodeStates(reap.node),
+        nodeSignals(reap.node),
       ]);
       parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince));
     },
