@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { CLOSE_CODES } from "../lib/protocol/mod.ts";
-import { FLOOD_GRACE_MS } from "../lib/edge/connection.ts";
+import { CLOSE_LINGER_MS, FLOOD_GRACE_MS } from "../lib/edge/connection.ts";
 import { delay, eventually, Probe, startTestServer, stats } from "./helpers.ts";
 import { closeCode, RawSocket } from "./raw_socket.ts";
 
@@ -83,7 +83,8 @@ Deno.test("bad input: a client that keeps flooding for 5 s is closed with 1008",
   const started = Date.now();
   let closed: CloseEvent | undefined;
   flooder.closed.then((e) => closed = e);
-  while (!closed && Date.now() - started < FLOOD_GRACE_MS + 3000) {
+  // Closed after the grace, once it has paused for CLOSE_QUIET_MS or at most CLOSE_LINGER_MS later.
+  while (!closed && Date.now() - started < FLOOD_GRACE_MS + CLOSE_LINGER_MS + 3000) {
     flooder.send({ type: "ping" });
     await delay(50);
   }
@@ -91,6 +92,57 @@ Deno.test("bad input: a client that keeps flooding for 5 s is closed with 1008",
   assert.equal(closed.code, CLOSE_CODES.policyViolation);
   assert.ok(Date.now() - started >= FLOOD_GRACE_MS, "closed before the grace ran out");
   assert.equal((await bystander.request("ping")).ok, true);
+});
+
+/** `count` masked text frames in one buffer, for a client that writes faster than frame by frame. */
+function maskedFrames(text: string, count: number): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  assert.ok(payload.length < 126, "short frames only");
+  // The mask key is all zeros: masked as RFC 6455 requires, payload unchanged.
+  const frame = new Uint8Array(6 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  frame.set(payload, 6);
+  const all = new Uint8Array(frame.length * count);
+  for (let i = 0; i < count; i++) all.set(frame, i * frame.length);
+  return all;
+}
+
+Deno.test("bad input: a raw client that floods without reading, then reads, finds the 1008 close frame", async () => {
+  // The slow-consumer limit is out of the way: the replies the flooder leaves unread pile up.
+  await using server = await startTestServer({ rateLimit: 2, maxBufferedBytes: 64 << 20 });
+  const flooder = await RawSocket.connect(server.port);
+  try {
+    assert.equal((await flooder.readJson()).type, "welcome");
+    // Bursts of 20 pings every 10 ms, with nothing read, until well past the flood grace: the
+    // verdict comes while the client's input is still queued behind it, and the replies it
+    // leaves unread fill its receive window, so the server's close frame waits in its send queue.
+    const burst = maskedFrames(JSON.stringify({ type: "ping", id: 1 }), 20);
+    const until = Date.now() + FLOOD_GRACE_MS + 1000;
+    let sent = 0;
+    try {
+      while (Date.now() < until) {
+        await flooder.conn.write(burst);
+        sent += 20;
+        await delay(10);
+      }
+    } catch (err) {
+      // Writing may fail once the server is gone; what counts is what can still be read.
+      assert.ok(
+        err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.ConnectionReset,
+        String(err),
+      );
+    }
+    let code: number | undefined;
+    while (code === undefined) {
+      const frame = await flooder.readFrame();
+      if (!frame) break;
+      if (frame.opcode === 8) code = closeCode(frame);
+    }
+    assert.equal(code, CLOSE_CODES.policyViolation, `no 1008 close frame after ${sent} frames`);
+  } finally {
+    flooder.drop();
+  }
 });
 
 Deno.test("bad input: chat over CHAT_RATE is refused while other requests pass", async () => {

@@ -14,13 +14,23 @@ import { Offence, TokenBucket } from "./rate_limit.ts";
 import { type Clock, realClock, type TimerId } from "./clock.ts";
 import { parseFrame } from "../protocol/validate.ts";
 import { REQUESTS } from "../protocol/requests.ts";
+import { releaseIdleTimer } from "./keepalive.ts";
 
 /** How long a client may stay over its rate limits before it is disconnected. */
 export const FLOOD_GRACE_MS = 5000;
 /** How long a send queue may stay over `maxBufferedBytes` before the client is dropped. */
 export const SLOW_GRACE_MS = 2000;
 /** Frames kept while a resumed session moves here from another node. */
-const MAX_WAITING = 64;
+export const MAX_WAITING = 64;
+/**
+ * After a close for abuse, how long the client must send nothing before the close frame goes: Deno
+ * drops the TCP connection as soon as a frame comes after the close frame, and with more input
+ * still unread the kernel answers with a reset, which discards the close frame if it is still
+ * waiting to be sent (to a client that has not read for a while).
+ */
+export const CLOSE_QUIET_MS = 250;
+/** The longest a close for abuse waits for the client to go quiet. */
+export const CLOSE_LINGER_MS = 2000;
 /** Past this multiple of `maxBufferedBytes` a client is dropped at once, grace or not. */
 export const SLOW_HARD_FACTOR = 16;
 
@@ -103,6 +113,10 @@ export function attachSocket(
   /** Set once the socket is done with: whether its session should end. */
   let gone: { end: boolean } | undefined;
   let slowTimer: TimerId | undefined;
+  /** Set while a close for abuse waits for the client to go quiet. */
+  let closeTimer: TimerId | undefined;
+  /** Whether a frame came since the last look of that wait. */
+  let heardSinceLook = false;
 
   /**
    * Forgets the socket and lets its session go, once: `end` ends the session, otherwise it waits
@@ -110,6 +124,7 @@ export function attachSocket(
    */
   const forget = (end: boolean): string | undefined => {
     clock.clearTimeout(slowTimer);
+    clock.clearTimeout(closeTimer);
     sockets.delete(socket);
     gone ??= { end };
     const id = session?.id;
@@ -118,19 +133,48 @@ export function attachSocket(
     return id;
   };
 
-  /**
-   * Closes the socket from this side. A client closed for abuse (flood, oversized frames) loses
-   * its session; one closed as slow, or replaced by a resume, keeps it.
-   */
-  const drop = (code: number, reason: string) => {
-    // A peer that reads nothing may never complete the close handshake, so forget it now.
-    const end = code === CLOSE_CODES.policyViolation || code === CLOSE_CODES.tooBig;
-    if (!gone) metrics.counts?.closed(code, true);
-    const id = forget(end);
-    if (id) log.info("dropped client", { session: id, code, reason });
+  const close = (code: number, reason: string) => {
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
       socket.close(code, reason);
     }
+  };
+
+  /**
+   * Closes once the client has sent nothing for {@link CLOSE_QUIET_MS}, or {@link CLOSE_LINGER_MS}
+   * from now whatever it does; its frames meanwhile are read and ignored, so none are left unread.
+   */
+  const closeWhenQuiet = (code: number, reason: string) => {
+    if (socket.readyState !== WebSocket.OPEN) return close(code, reason);
+    const deadline = clock.now() + CLOSE_LINGER_MS;
+    const look = () => {
+      closeTimer = undefined;
+      const left = deadline - clock.now();
+      if (!heardSinceLook || left <= 0) return close(code, reason);
+      heardSinceLook = false;
+      closeTimer = clock.setTimeout(look, Math.min(CLOSE_QUIET_MS, left));
+    };
+    heardSinceLook = false;
+    closeTimer = clock.setTimeout(look, CLOSE_QUIET_MS);
+  };
+
+  /**
+   * Closes the socket from this side. A client closed for abuse (flood, oversized frames) loses
+   * its session at once, and its close frame waits for it to stop sending; one closed as slow, or
+   * replaced by a resume, keeps its session and is closed at once.
+   */
+  const drop = (code: number, reason: string) => {
+    if (gone) {
+      // A close for abuse that waits for quiet keeps its code.
+      if (closeTimer === undefined) close(code, reason);
+      return;
+    }
+    // A peer that reads nothing may never complete the close handshake, so forget it now.
+    const abuse = code === CLOSE_CODES.policyViolation || code === CLOSE_CODES.tooBig;
+    metrics.counts?.closed(code, true);
+    const id = forget(abuse);
+    if (id) log.info("dropped client", { session: id, code, reason });
+    if (abuse) closeWhenQuiet(code, reason);
+    else close(code, reason);
   };
 
   // A burst queued within one tick can pass the limit for a reader that keeps up, so the verdict
@@ -152,7 +196,8 @@ export function attachSocket(
   let lastBuffered = 0;
   let sentSince = 0;
   const send = (frame: string) => {
-    if (socket.readyState !== WebSocket.OPEN) return;
+    // Nothing goes to a socket that is done with, even while its close waits.
+    if (gone || socket.readyState !== WebSocket.OPEN) return;
     socket.send(frame);
     metrics.messagesOut++;
     metrics.counts?.frameOut(frame);
@@ -221,10 +266,37 @@ export function attachSocket(
     for (const event of queued) socket.onmessage!(event);
   };
 
+  /**
+   * A frame past {@link MAX_WAITING} while the session moves here: refused at once, so that it
+   * still gets its one reply (which may then come before `welcome`).
+   */
+  const overflow = (data: unknown) => {
+    metrics.messagesIn++;
+    if (typeof data === "string" && overLimit(data, config.maxMessageBytes)) {
+      return drop(CLOSE_CODES.tooBig, `Frame over ${config.maxMessageBytes} bytes`);
+    }
+    let id: RequestId | null = null;
+    if (typeof data === "string") {
+      const parsed = parseFrame(data);
+      id = parsed.ok ? parsed.request.id ?? null : parsed.rejection.id;
+    }
+    metrics.counts?.rateLimited();
+    if (flood.rejected(clock.now())) {
+      return drop(CLOSE_CODES.policyViolation, "Rate limit exceeded");
+    }
+    refuse(id, "rate_limited", `Over ${MAX_WAITING} frames sent before the session was ready`);
+  };
+
   socket.onmessage = (event: MessageEvent) => {
+    if (gone) {
+      heardSinceLook = true;
+      return;
+    }
     if (!session) {
-      // A client may pipeline requests behind its resume; a few wait, more are dropped.
-      if (waiting && waiting.length < MAX_WAITING) waiting.push(event);
+      // A client may pipeline requests behind its resume; a few wait, the rest are refused.
+      if (!waiting) return;
+      if (waiting.length < MAX_WAITING) waiting.push(event);
+      else overflow(event.data);
       return;
     }
     metrics.messagesIn++;
@@ -270,6 +342,7 @@ export function attachSocket(
 
   // Only a close with 1000 says the client is done; anything else may be a blip to resume from.
   socket.onclose = (event: CloseEvent) => {
+    releaseIdleTimer(socket);
     if (!gone) metrics.counts?.closed(event.code, false);
     const id = forget(event.code === CLOSE_CODES.normal);
     if (id) log.debug("disconnected", { session: id, code: event.code });

@@ -6,7 +6,15 @@
 
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../server/config.ts";
-import { attachSocket, FLOOD_GRACE_MS, SLOW_GRACE_MS, SLOW_HARD_FACTOR } from "./connection.ts";
+import {
+  attachSocket,
+  CLOSE_LINGER_MS,
+  CLOSE_QUIET_MS,
+  FLOOD_GRACE_MS,
+  MAX_WAITING,
+  SLOW_GRACE_MS,
+  SLOW_HARD_FACTOR,
+} from "./connection.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import { Hub } from "../hub/hub.ts";
 import { Deployment } from "../hub/testing/deployment.ts";
@@ -164,7 +172,7 @@ Deno.test("a queue past the hard factor is dropped at once, and its grace timer 
   assert.equal(slow.sent.length, before);
 });
 
-Deno.test("a flood is refused until the grace runs out, then closed with 1008", () => {
+Deno.test("a flood is refused until the grace runs out, then ends its session and closes with 1008", () => {
   // A burst of 4 at 2 frames a second: with a frame every 100 ms, four in five are refused.
   const { hub, clock, attach } = setup({ rateLimit: 2 });
   const flooder = attach();
@@ -177,17 +185,73 @@ Deno.test("a flood is refused until the grace runs out, then closed with 1008", 
   ping();
   assert.equal(flooder.last().error.code, "rate_limited");
   assert.equal(flooder.last().id, id - 1, "the refusal carries the request id");
-  while (flooder.closedWith === undefined && clock.now() - start < FLOOD_GRACE_MS * 2) {
+  while (hub.count === 2 && clock.now() - start < FLOOD_GRACE_MS * 2) {
     clock.advance(100);
     ping();
   }
-  assert.equal(flooder.closedWith, CLOSE_CODES.policyViolation);
-  // Closed by the first refusal once the grace is over: the frame at 5000 ms took a token.
+  // Decided by the first refusal once the grace is over: the frame at 5000 ms took a token.
   assert.equal(clock.now() - start, FLOOD_GRACE_MS + 100);
-  assert.equal(hub.count, 1);
+  assert.equal(hub.count, 1, "the session ends with the verdict");
+  // The close frame waits for the flooder to go quiet (see the tests below).
+  assert.equal(flooder.closedWith, undefined);
+  clock.advance(CLOSE_QUIET_MS);
+  assert.equal(flooder.closedWith, CLOSE_CODES.policyViolation);
   // The bystander's own bucket is untouched.
   bystander.receive(JSON.stringify({ type: "ping", id: 1 }));
   assert.equal(bystander.last().ok, true);
+});
+
+/** A client flooded past its grace at 2 frames a second: the verdict is in, the close pending. */
+function convicted() {
+  const context = setup({ rateLimit: 2 });
+  const flooder = context.attach();
+  let id = 0;
+  const ping = () => flooder.receive(JSON.stringify({ type: "ping", id: id++ }));
+  ping();
+  while (context.hub.count === 1) {
+    context.clock.advance(100);
+    ping();
+  }
+  return { ...context, flooder, ping };
+}
+
+Deno.test("bad input: frames after a flood verdict are ignored, and the 1008 close waits until the client is quiet", () => {
+  // The client's unread input must not be queued when the server drops the TCP connection, or
+  // the kernel answers it with a reset and the close frame is lost.
+  const { clock, flooder, ping } = convicted();
+  const sent = flooder.sent.length;
+  for (let t = 0; t < CLOSE_LINGER_MS - CLOSE_QUIET_MS; t += CLOSE_QUIET_MS / 2) {
+    ping();
+    clock.advance(CLOSE_QUIET_MS / 2);
+  }
+  assert.equal(flooder.sent.length, sent, "no reply after the verdict");
+  assert.equal(flooder.closedWith, undefined, "still sending: no close yet");
+  clock.advance(CLOSE_QUIET_MS);
+  assert.equal(flooder.closedWith, CLOSE_CODES.policyViolation);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("bad input: a client that never stops flooding is closed CLOSE_LINGER_MS after the verdict", () => {
+  const { clock, flooder, ping } = convicted();
+  const verdict = clock.now();
+  while (flooder.closedWith === undefined && clock.now() - verdict < CLOSE_LINGER_MS * 2) {
+    ping();
+    clock.advance(10);
+  }
+  assert.equal(flooder.closedWith, CLOSE_CODES.policyViolation);
+  assert.ok(clock.now() - verdict <= CLOSE_LINGER_MS + CLOSE_QUIET_MS, "closed too late");
+  assert.ok(clock.now() - verdict >= CLOSE_LINGER_MS, "closed before the linger ran out");
+});
+
+Deno.test("a client that closes while its 1008 waits leaves no timer behind", () => {
+  const { clock, flooder, sockets } = convicted();
+  assert.equal(clock.pending, 1);
+  flooder.readyState = WebSocket.CLOSED;
+  flooder.onclose?.({ code: 1006 });
+  assert.equal(clock.pending, 0);
+  assert.equal(sockets.size, 0);
+  clock.advance(CLOSE_LINGER_MS);
+  assert.equal(flooder.closedWith, undefined);
 });
 
 Deno.test("a flood that pauses for a second is forgiven", () => {
@@ -252,12 +316,13 @@ Deno.test("every request that notifies others is charged to CHAT_RATE, and no ot
 });
 
 Deno.test("frames after a drop are ignored; close after a drop is harmless", () => {
-  const { hub, attach } = setup({});
+  const { hub, clock, attach } = setup({});
   const socket = attach();
   // Bad input: a 70,000-byte frame against the default 65,536 limit.
   socket.receive(JSON.stringify({ type: "random", id: 1, data: { text: "x".repeat(70_000) } }));
-  assert.equal(socket.closedWith, CLOSE_CODES.tooBig);
   assert.equal(hub.count, 0);
+  clock.advance(CLOSE_QUIET_MS);
+  assert.equal(socket.closedWith, CLOSE_CODES.tooBig);
   const sent = socket.sent.length;
   socket.receive(JSON.stringify({ type: "ping", id: 2 }));
   assert.equal(socket.sent.length, sent);
@@ -353,4 +418,50 @@ Deno.test("a socket that closes while its resume is claimed: with 1000 the sessi
   await closedDuringClaim(token, CLOSE_CODES.normal);
   assert.equal(n0.hub.session(a.id) ?? n1.hub.session(a.id), undefined);
   assert.deepEqual(n1.hub.roomNames(), []);
+});
+
+Deno.test("bad input: frames past MAX_WAITING while a resume is claimed get rate_limited with their id; the rest run after welcome", async () => {
+  const net = new Deployment();
+  const n0 = await net.node();
+  const n1 = await net.node();
+  const sent: string[] = [];
+  const a = n0.hub.connect((frame) => sent.push(frame));
+  const token = JSON.parse(sent[0]).data.resumeToken;
+  n0.hub.detach(a.id, a.link!, false);
+  const context = {
+    hub: n1.hub,
+    config: DEFAULTS,
+    log: silentLogger,
+    sockets: new Set<WebSocket>(),
+    metrics: { messagesIn: 0, messagesOut: 0 },
+  };
+  n1.cluster.claiming.close();
+  const socket = new FakeSocket();
+  attachSocket(socket as unknown as WebSocket, context, { resumeToken: token });
+  socket.open();
+  // Pipelined behind the resume: ten more frames than wait, the last one with no id.
+  const total = MAX_WAITING + 10;
+  for (let id = 1; id < total; id++) socket.receive(JSON.stringify({ type: "ping", id }));
+  socket.receive(JSON.stringify({ type: "ping" }));
+  const early = socket.sent.map((f) => JSON.parse(f));
+  assert.deepEqual(
+    early.map((f) => [f.id, f.error?.code]),
+    [...Array.from({ length: 9 }, (_, i) => [MAX_WAITING + 1 + i, "rate_limited"]), [
+      null,
+      "rate_limited",
+    ]],
+    "the frames past the bound are refused at once",
+  );
+  n1.cluster.claiming.open();
+  await settle();
+  const frames = socket.sent.map((f) => JSON.parse(f));
+  const welcome = frames.findIndex((f) => f.type === "welcome");
+  assert.equal(frames[welcome].data.resumed, true);
+  const replies = frames.filter((f) => f.type === "reply" && f.id !== null);
+  assert.deepEqual(
+    replies.map((f) => f.id).sort((x, y) => x - y),
+    Array.from({ length: total - 1 }, (_, i) => i + 1),
+    "every frame with an id got exactly one reply",
+  );
+  assert.ok(frames.slice(welcome).filter((f) => f.type === "reply").every((f) => f.ok));
 });
