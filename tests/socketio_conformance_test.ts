@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { eventually, startTestServer, type TestServer } from "./helpers.ts";
+import { socketIoEdge } from "../lib/edge/socketio/mod.ts";
 import { delay, RawPolling } from "./socketio_helpers.ts";
 
 const ENGINE = "/conformance/engine.io/";
@@ -21,11 +22,17 @@ function open(server: TestServer, path: string, query = ""): WebSocket {
   return socket;
 }
 
-/** Every message of `socket` into one queue that `take` reads in order. */
+/**
+ * Every message of `socket` into one queue that `take` reads in order. Pings are answered and
+ * left out: with a 300 ms interval one may come mid-test on a loaded machine.
+ */
 function queue(socket: WebSocket) {
   const seen: (string | ArrayBuffer)[] = [];
   const waiters: ((m: string | ArrayBuffer) => void)[] = [];
   socket.addEventListener("message", (event) => {
+    if (event.data === "2") return socket.send("3");
+    // The hub's heartbeat event may come at any time on `/socket.io/`; it is not under test here.
+    if (String(event.data).startsWith('42["heartbeat"')) return;
     const waiter = waiters.shift();
     if (waiter) waiter(event.data);
     else seen.push(event.data);
@@ -39,7 +46,7 @@ function queue(socket: WebSocket) {
   };
 }
 
-Deno.test("conformance: the Engine.IO fixture's handshake, heartbeat deadline and second GET", async () => {
+Deno.test("conformance: the Engine.IO fixture's handshake, heartbeat deadline, echo and pings", async () => {
   await using server = await startTestServer({ sioConformance: true });
   const response = await fetch(`${server.origin}${ENGINE}?EIO=4&transport=polling`);
   const open = JSON.parse((await response.text()).slice(1));
@@ -52,19 +59,14 @@ Deno.test("conformance: the Engine.IO fixture's handshake, heartbeat deadline an
   await delay(500);
   assert.equal((await raw.poll()).status, 400);
 
-  // A second GET while one waits: the first gets the close packet, the second 400.
-  const twice = await RawPolling.open(server.origin, ENGINE);
-  const first = twice.poll();
-  await delay(5);
-  const second = await twice.poll();
-  assert.deepEqual(await first, { status: 200, body: "1" });
-  assert.equal(second.status, 400);
-  assert.equal((await twice.poll()).status, 400);
-
   // The echo, text and binary, and pings answered for three rounds.
   const echo = await RawPolling.open(server.origin, ENGINE);
   await echo.post("4hello\x1ebAQIDBA==");
-  assert.deepEqual(await echo.poll(), { status: 200, body: "4hello\x1ebAQIDBA==" });
+  const echoed = await echo.poll();
+  // A ping may ride along on a loaded machine.
+  const pinged = echoed.body.endsWith("\x1e2");
+  assert.equal(pinged ? echoed.body.slice(0, -2) : echoed.body, "4hello\x1ebAQIDBA==");
+  if (pinged) await echo.post("3");
   for (let i = 0; i < 3; i++) {
     assert.deepEqual(await echo.poll(), { status: 200, body: "2" });
     assert.equal((await echo.post("3")).status, 200);
@@ -72,20 +74,37 @@ Deno.test("conformance: the Engine.IO fixture's handshake, heartbeat deadline an
   await echo.close();
 });
 
-Deno.test("conformance: the upgrade answers a GET with noop, then refuses polling and a second socket", async () => {
-  await using server = await startTestServer({ sioConformance: true });
-  const raw = await RawPolling.open(server.origin, ENGINE);
-  const socket = open(server, ENGINE, `&sid=${raw.sid}`);
+// The Engine.IO rules below are timed by nothing but their own steps, so they run on `/socket.io/`
+// (the same engine), whose 25 s heartbeat no loaded machine can outrun.
+
+Deno.test("engine: a second GET while one waits: the first gets the close packet, the second 400", async () => {
+  await using server = await startTestServer();
+  const twice = await RawPolling.open(server.origin);
+  const first = twice.poll();
+  await eventually(() => assert.equal(socketIoEdge(server.services).main.polling, 1));
+  const second = await twice.poll();
+  assert.deepEqual(await first, { status: 200, body: "1" });
+  assert.equal(second.status, 400);
+  assert.equal((await twice.poll()).status, 400);
+});
+
+Deno.test("engine: the upgrade answers a GET with noop, then refuses polling and a second socket", async () => {
+  await using server = await startTestServer();
+  const raw = await RawPolling.open(server.origin);
+  const socket = open(server, "/socket.io/", `&sid=${raw.sid}`);
   const messages = queue(socket);
   await new Promise((resolve) => socket.onopen = resolve);
   socket.send("2probe");
   assert.equal(await messages.take(), "3probe");
   assert.deepEqual(await raw.poll(), { status: 200, body: "6" });
   socket.send("5");
-  socket.send("4hello");
-  assert.equal(await messages.take(), "4hello");
+  socket.send("40");
+  assert.match(String(await messages.take()), /^40\{"sid"/);
+  assert.match(String(await messages.take()), /^42\["client_id"/);
+  socket.send('421["ping"]');
+  assert.match(String(await messages.take()), /^431\[\{"serverTime":\d+\}\]$/);
   assert.equal((await raw.poll()).status, 400);
-  const second = open(server, ENGINE, `&sid=${raw.sid}`);
+  const second = open(server, "/socket.io/", `&sid=${raw.sid}`);
   const opened = await new Promise<boolean>((resolve) => {
     second.onopen = () => resolve(true);
     second.onerror = () => resolve(false);

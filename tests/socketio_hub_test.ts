@@ -9,6 +9,7 @@ import { connectClient, eventually, startTestServer, stats } from "./helpers.ts"
 import { ack, CLIENTS, connect, next, record, TcpProxy } from "./socketio_helpers.ts";
 import type { Events, EventType } from "../lib/protocol/mod.ts";
 import type { HubClient } from "../lib/client/mod.ts";
+import { socketIoEdge } from "../lib/edge/socketio/mod.ts";
 
 /** The next `event` a HubClient gets. */
 function nextNative<E extends EventType>(
@@ -132,7 +133,7 @@ for (const transport of ["websocket", "polling"] as const) {
     await using server = await startTestServer();
     await using proxy = new TcpProxy(server.port);
     const { io } = CLIENTS[0];
-    await using other = await connect(io, server.origin);
+    await using other = await connect(io, server.origin, { transports: ["websocket"] });
     const socket = io(proxy.origin, {
       forceNew: true,
       transports: [transport],
@@ -144,6 +145,9 @@ for (const transport of ["websocket", "polling"] as const) {
       await eventually(() => assert.equal(ids.length, 1));
       const first = (ids[0][0] as { clientId: string }).clientId;
       await eventually(async () => assert.equal((await stats(server)).count, 2));
+      // Cut under a waiting GET: between two GETs, a client opens a new connection and carries on.
+      const edge = socketIoEdge(server.services).main;
+      if (transport === "polling") await eventually(() => assert.equal(edge.polling, 1));
       const dropped = Date.now();
       proxy.dropAll();
       await eventually(() => assert.equal(ids.length, 2), 5000);

@@ -120,6 +120,32 @@ Deno.test("bad input: a packet over MAX_MESSAGE_BYTES closes the session; at the
   assert.ok((await ack(bystander.socket, "ping"))[0]);
 });
 
+Deno.test("bad input: attachments that add up to more than maxPayload close the connection", async () => {
+  await using server = await startTestServer({ maxMessageBytes: 1024 });
+  const raw = await rawSocket(server);
+  raw.socket.send('452-["random",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+  raw.socket.send(new Uint8Array(600));
+  raw.socket.send(new Uint8Array(600));
+  await raw.closed;
+});
+
+Deno.test("flood control: connecting to / again and again spends CHAT_RATE, refused with connect_error", async () => {
+  await using server = await startTestServer({ chatRate: 1 });
+  const raw = await rawSocket(server);
+  for (let i = 0; i < 6; i++) {
+    raw.socket.send("41");
+    raw.socket.send("40");
+  }
+  await eventually(() =>
+    assert.ok(
+      raw.messages.some((m) => m === '44{"message":"Rate limit exceeded"}'),
+      JSON.stringify(raw.messages.slice(-4)),
+    )
+  );
+  raw.socket.close();
+  await raw.closed;
+});
+
 Deno.test("flood control: RATE_LIMIT and CHAT_RATE refuse with rate_limited; a flood past the grace closes", async () => {
   await using server = await startTestServer({ rateLimit: 10, chatRate: 1 });
   await using bystander = await connect(io, server.origin, { transports: ["websocket"] });

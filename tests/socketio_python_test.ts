@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startTestServer } from "./helpers.ts";
+import { eventually, startTestServer } from "./helpers.ts";
+import { socketIoEdge } from "../lib/edge/socketio/mod.ts";
 import { TcpProxy } from "./socketio_helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -109,6 +110,9 @@ for (const transports of ["websocket", "polling"]) {
       await using proxy = new TcpProxy(server.port);
       await using client = runClient(proxy.origin, transports, "reconnect");
       const { ready } = await client.next();
+      // Cut under a waiting GET: between two GETs, a client opens a new connection and carries on.
+      const edge = socketIoEdge(server.services).main;
+      if (transports === "polling") await eventually(() => assert.equal(edge.polling, 1));
       proxy.dropAll();
       const { reconnected } = await client.next();
       assert.equal(typeof reconnected, "string");

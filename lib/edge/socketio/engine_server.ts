@@ -67,6 +67,13 @@ export class EngineServer {
     return this.#sessions.size;
   }
 
+  /** Sessions with a long-polling GET waiting, for tests that cut a connection mid-poll. */
+  get polling(): number {
+    let count = 0;
+    for (const session of this.#sessions.values()) if (session.polling) count++;
+    return count;
+  }
+
   /** Closes every session, as shutdown does. */
   closeAll(): void {
     for (const session of [...this.#sessions.values()]) session.discard();

@@ -105,6 +105,11 @@ export class EngineSocket {
     return this.#closed;
   }
 
+  /** Whether a long-polling GET is waiting for packets. */
+  get polling(): boolean {
+    return !this.#closed && !this.#socket && this.#polling?.waiting === true;
+  }
+
   /** Whether the session is over, counting a deadline passed with the timer not yet run. */
   expired(): boolean {
     if (!this.#closed && this.#clock.now() >= this.#deadline) this.close("ping timeout");

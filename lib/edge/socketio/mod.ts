@@ -89,6 +89,7 @@ function socketIoServer(
     new SioConnection(session, {
       namespaces,
       connectTimeout: timings.connectTimeout,
+      maxPayload,
       limits: config,
       clock: realClock,
       log,

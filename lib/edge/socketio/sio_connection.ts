@@ -68,6 +68,8 @@ export interface SioMetrics {
 export interface ConnectionOptions {
   namespaces: ReadonlyMap<string, Namespace>;
   connectTimeout: number;
+  /** The most bytes one packet's attachments may hold together (`maxPayload`). */
+  maxPayload: number;
   limits: Limits;
   clock: Clock;
   log: Logger;
@@ -79,7 +81,7 @@ export class SioConnection implements SocketCarrier {
   readonly #engine: EngineSocket;
   readonly #options: ConnectionOptions;
   readonly #sockets = new Map<string, SioSocket>();
-  #binary: { packet: SioPacket; buffers: Bytes[] } | undefined;
+  #binary: { packet: SioPacket; buffers: Bytes[]; bytes: number } | undefined;
   #connectTimer: TimerId | undefined;
   readonly #frames: TokenBucket;
   readonly #notify: TokenBucket;
@@ -126,6 +128,11 @@ export class SioConnection implements SocketCarrier {
       const binary = this.#binary;
       if (!binary) return this.#protocolError("Binary packet with no packet to attach it to");
       binary.buffers.push(data);
+      binary.bytes += data.byteLength;
+      // Attachments wait in memory until the last: together they are one packet's worth.
+      if (binary.bytes > this.#options.maxPayload) {
+        return this.#protocolError("Attachments over maxPayload together");
+      }
       if (binary.buffers.length < binary.packet.attachments) return;
       this.#binary = undefined;
       let payload: unknown;
@@ -141,7 +148,7 @@ export class SioConnection implements SocketCarrier {
     if (!decoded.ok) return this.#protocolError(decoded.reason);
     const packet = decoded.packet;
     if (packet.attachments > 0) {
-      this.#binary = { packet, buffers: [] };
+      this.#binary = { packet, buffers: [], bytes: 0 };
       return;
     }
     this.#dispatch(packet, packet.type === SIO.binaryEvent || packet.type === SIO.binaryAck);
@@ -151,6 +158,13 @@ export class SioConnection implements SocketCarrier {
     const { nsp } = packet;
     switch (packet.type) {
       case SIO.connect:
+        // A connect to `/` tells the lobby (presence), so connecting costs what notifying does.
+        if (!this.admit("notify")) {
+          return this.send({
+            text: encodeRaw(SIO.connectError, nsp, undefined, '{"message":"Rate limit exceeded"}'),
+            attachments: [],
+          });
+        }
         return this.#connect(nsp, (packet.data ?? {}) as Record<string, unknown>);
       case SIO.disconnect: {
         const socket = this.#sockets.get(nsp);
