@@ -7,6 +7,10 @@
  * The heartbeat's deadline is kept as a time as well as a timer: every request checks it, so a
  * session past its ping timeout is gone at the exact deadline even when the timer runs late.
  *
+ * It runs past 300 lines because the upgrade, the heartbeat and the close each act on both
+ * transports at once (a close answers the waiting GET and closes the probe and the socket); split
+ * apart, every piece would reach into the others' state.
+ *
  * @module
  */
 
