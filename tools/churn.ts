@@ -217,6 +217,7 @@ async function churnOne(port: number, close: ChurnOptions["close"]): Promise<voi
     const buffer = new Uint8Array(8192);
     let length = 0;
     while (!hasFirstFrame(buffer, length)) {
+      if (length === buffer.length) throw new Error("Hub's upgrade answer is over 8 KiB");
       const n = await conn.read(buffer.subarray(length));
       if (n === null) throw new Error("Hub closed the connection before its welcome");
       length += n;
@@ -224,7 +225,6 @@ async function churnOne(port: number, close: ChurnOptions["close"]): Promise<voi
         const head = new TextDecoder().decode(buffer.subarray(0, length)).split("\r\n")[0];
         throw new Error(`Hub refused the upgrade: ${head}`);
       }
-      if (length === buffer.length) throw new Error("Hub's upgrade answer is over 8 KiB");
     }
     if (close === "abrupt") return;
     await conn.write(CLOSE_FRAME);
