@@ -9,6 +9,7 @@
 
 import type { Clock } from "../clock.ts";
 import { originAllowed, type OriginPolicy } from "../origin.ts";
+import { releaseIdleTimer } from "../keepalive.ts";
 import type { Logger } from "../../server/log.ts";
 import { encodeOpen } from "./engine_packets.ts";
 import { EngineSocket, type EngineTimings } from "./engine_socket.ts";
@@ -235,6 +236,8 @@ export class EngineServer {
     socket.binaryType = "arraybuffer";
     const { sockets, connections } = this.#options;
     connections?.track(socket);
+    // As on `/ws`: a socket dropped without a close frame is let go now, not at Deno's idle timer.
+    socket.addEventListener("close", () => releaseIdleTimer(socket));
     if (sockets) {
       socket.addEventListener("close", () => sockets.delete(socket));
       sockets.add(socket);
