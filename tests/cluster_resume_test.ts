@@ -40,9 +40,9 @@ clusterTest(
   "an abrupt drop on one node, a resume on another: 1,000 room messages and a DM replay in order, once",
   async () => {
     // No node dies here, so none may be taken for dead: a node counts as dead once its heartbeat
-    // is 3/5 of NODE_TTL_MS late, and the burst below has held node 1's heartbeat back by up to
-    // 2 s on a loaded host, past the 0.9 s of the short TTL the other tests use to see deaths
-    // quickly (docs/scaling.md, "Limits worth knowing").
+    // is 3/5 of NODE_TTL_MS late, and the burst below has held node 1's heartbeat back by well
+    // over a second on a loaded host, past the 0.9 s of the short TTL the other tests use to see
+    // deaths quickly (docs/scaling.md, "Limits worth knowing").
     await using cluster = await startCluster(2, { RESUME_BUFFER: "2000" }, 10_000);
     const [n0, n1] = cluster.nodes;
     await using a = await connect(n0);
