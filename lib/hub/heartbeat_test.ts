@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { HeartbeatWheel, MAX_SLOTS, SessionTable, slotsFor, TICK_MS } from "./heartbeat.ts";
+import { BATCH, HeartbeatWheel, MAX_SLOTS, SessionTable, SLOT_MS, slotsFor } from "./heartbeat.ts";
 import { Hub } from "./hub.ts";
 import type { Session } from "./session.ts";
 import { ManualTimers } from "./timers.ts";
@@ -27,13 +27,14 @@ function fakeSession(index: number, beats: [number, number][]): Session {
 }
 
 /** A wheel whose every tick is recorded: when it ran and how many sessions it sent to. */
-function setup(heartbeatMs: number, slots?: number) {
+function setup(heartbeatMs: number, slots?: number, batch?: number) {
   const timers = new ManualTimers(0);
   const wheel = new HeartbeatWheel({
     heartbeatMs,
     timers,
     now: () => timers.now(),
     heartbeatSlots: slots,
+    heartbeatBatch: batch,
   });
   const beats: [number, number][] = [];
   return { timers, wheel, beats };
@@ -51,12 +52,12 @@ function tally(beats: [number, number][]) {
 }
 
 Deno.test("slots: one per 10 ms of the interval, at least 1, at most MAX_SLOTS", () => {
-  assert.equal(slotsFor(1000), 1000 / TICK_MS);
+  assert.equal(slotsFor(1000), 1000 / SLOT_MS);
   assert.equal(slotsFor(60_000), MAX_SLOTS);
   assert.equal(slotsFor(3), 1);
 });
 
-Deno.test("every session gets exactly one beat per interval, heartbeatMs apart; no tick sends to more than its slice", () => {
+Deno.test("every session gets exactly one beat per interval, heartbeatMs apart; no tick sends to more than its batch", () => {
   const { timers, wheel, beats } = setup(1000);
   const sessions = Array.from({ length: 2500 }, (_, i) => fakeSession(i, beats));
   for (const s of sessions) wheel.add(s);
@@ -70,15 +71,39 @@ Deno.test("every session gets exactly one beat per interval, heartbeatMs apart; 
     assert.equal(times.length, 5, `session ${index}: one beat in each of 5 intervals`);
     for (let i = 1; i < times.length; i++) assert.equal(times[i] - times[i - 1], 1000);
   }
-  assert.equal(largestTick, 25, "no tick sent to more than 2,500 / 100 sessions");
-  // Beats are spread over the whole interval: each of the 100 ticks of a second sent some.
-  assert.equal(new Set(beats.map(([, at]) => at % 1000)).size, 100);
+  assert.equal(largestTick, BATCH, "a tick takes 20 slots of 25: the batch of 500");
+  // Spread over the interval: 5 ticks a second, 200 ms apart.
+  assert.deepEqual([...new Set(beats.map(([, at]) => at % 1000))].sort((a, b) => a - b), [
+    10,
+    210,
+    410,
+    610,
+    810,
+  ]);
   wheel.stop();
   assert.equal(timers.pending, 0);
 });
 
+Deno.test("a small wheel beats in one tick per interval; a slot larger than the batch is one tick", () => {
+  const few = setup(1000);
+  for (let i = 0; i < 3; i++) few.wheel.add(fakeSession(i, few.beats));
+  few.wheel.start();
+  few.timers.advance(3000);
+  assert.equal(new Set(few.beats.map(([, at]) => at)).size, 3, "3 ticks in 3 s");
+  assert.equal(few.beats.length, 9);
+
+  const crowded = setup(1000, 2, 10);
+  for (let i = 0; i < 50; i++) crowded.wheel.add(fakeSession(i, crowded.beats));
+  crowded.wheel.start();
+  crowded.timers.advance(1000);
+  const { largestTick } = tally(crowded.beats);
+  assert.equal(largestTick, 25, "one slot of 25 in one tick, whatever the batch");
+  assert.equal(crowded.beats.length, 50);
+});
+
 Deno.test("sessions that come and go keep every slot within its share of the most there were", () => {
-  const { timers, wheel, beats } = setup(1000, 10);
+  // A batch of one: every slot has a tick of its own, at its own time.
+  const { timers, wheel, beats } = setup(1000, 10, 1);
   wheel.start();
   const live: Session[] = [];
   let next = 0;
@@ -135,6 +160,7 @@ Deno.test("a wheel far behind its schedule starts over rather than beating in a 
     },
     now: () => timers.now(),
     heartbeatSlots: 10,
+    heartbeatBatch: 1,
   });
   const beats: [number, number][] = [];
   for (let i = 0; i < 10; i++) wheel.add(fakeSession(i, beats));

@@ -19,7 +19,6 @@
  * @module
  */
 
-import { monotonicFactory } from "ulid";
 import { LocalCluster } from "../cluster/local.ts";
 import type { Cluster, ClusterInbox, GoneSession } from "../cluster/seam.ts";
 import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
@@ -30,6 +29,7 @@ import { encodeEvent, HubError, type Link, type Send, type Session } from "./ses
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
 import { Directory } from "./directory.ts";
+import { monotonicUlid } from "./ulid.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
   heartbeatFrame,
@@ -42,7 +42,7 @@ export { encodeEvent, HubError, MAX_ROOMS_LISTED };
 export type { Link, Send, Session };
 
 /** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
-const ulid = monotonicFactory();
+const ulid = monotonicUlid();
 
 /** Fan-out slices and heartbeat slots take their defaults (`fanout.ts`, `heartbeat.ts`). */
 export interface HubOptions
