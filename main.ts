@@ -1,8 +1,8 @@
 /**
- * The server: a Fresh app with security headers, static files, the services middleware and
- * file-system routes (`routes/ws.ts` is the WebSocket endpoint). `deno task start` runs it through
- * the build's production entry, `_fresh/server.js`, which calls {@link start}; `deno run main.ts`
- * works too (islands are then bundled in memory).
+ * The server: a Fresh app with security headers, the services middleware, the WebSocket endpoint
+ * (`routes/ws.ts`), static files and the other file-system routes. `deno task start` runs it
+ * through the build's production entry, `_fresh/server.js`, which calls {@link start};
+ * `deno run main.ts` works too (islands are then bundled in memory).
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { App, staticFiles } from "fresh";
 import { securityHeaders } from "./lib/server/security_headers.ts";
 import { runServer } from "./lib/server/start.ts";
 import type { Services } from "./lib/server/services.ts";
+import { handler as ws } from "./routes/ws.ts";
 import type { State } from "./utils.ts";
 
 /** Builds the app around one set of services, so tests can start as many servers as they need. */
@@ -18,11 +19,15 @@ export function createApp(services: Services): App<State> {
   return new App<State>()
     // First, so that static files, error pages and 404s get the headers too.
     .use(securityHeaders(services.config))
-    .use(staticFiles())
     .use((ctx) => {
       ctx.state.services = services;
       return ctx.next();
     })
+    // Every connection starts with this request: it is matched first, before the static-file
+    // lookup and the page routes, which it never needs. (`fsRoutes()` lists routes/ws.ts too;
+    // the first route that matches answers.)
+    .get("/ws", ws.GET)
+    .use(staticFiles())
     .fsRoutes();
 }
 
