@@ -97,8 +97,14 @@ async function waitForPong(child: Child, port: number, timeoutMs = 10_000): Prom
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-/** Starts Redis and `nodes` hub processes joined by it; all are stopped if any fails to start. */
-export async function startDeployment(nodes = 2): Promise<Deployment> {
+/**
+ * Starts Redis and `nodes` hub processes joined by it, `env` added to each hub's; all are stopped
+ * if any fails to start.
+ */
+export async function startDeployment(
+  nodes = 2,
+  env: Record<string, string> = {},
+): Promise<Deployment> {
   const redisPort = freePort();
   const redis = spawn("redis-server", REDIS_SERVER, {
     args: [
@@ -125,7 +131,7 @@ export async function startDeployment(nodes = 2): Promise<Deployment> {
     const started = Array.from({ length: nodes }, (_, i) => {
       const port = freePort();
       const name = `hub-node-${String.fromCharCode(97 + i)}`;
-      const child = startHub(name, port, { REDIS_URL: redisUrl, NODE_ID: `bench-${i}` });
+      const child = startHub(name, port, { ...env, REDIS_URL: redisUrl, NODE_ID: `bench-${i}` });
       hubs.push(child);
       return { child, port, name };
     });
@@ -135,7 +141,8 @@ export async function startDeployment(nodes = 2): Promise<Deployment> {
       await waitForPort(child, port);
       running.push({ name: "hub", dialect: "hub", port, base: `ws://127.0.0.1:${port}`, child });
     }
-    return { name: "hub (2 nodes)", dialect: "hub", nodes: running, broker, redisUrl, stop };
+    const label = `hub (${nodes} nodes)`;
+    return { name: label, dialect: "hub", nodes: running, broker, redisUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -8,14 +8,15 @@
  * for a duration), `publish` (chat to a room at a fixed rate, open loop), `burst` (chat with a
  * fixed window in flight), `fanout` (what this process's sockets received, per phase), `close`;
  * the resume storm's `storm_open`, `storm_arm` and `storm_wait` (`storm_client.ts`); and the
- * scale workloads' `probe`, a fresh client pinging on a schedule (`probe_client.ts`).
+ * scale workloads' `probe`, `probe_start` and `probe_stop`, a fresh client pinging on a schedule
+ * (`probe_client.ts`).
  *
  * @module
  */
 
 import { Histogram, type HistogramData } from "../tools/load/histogram.ts";
 import { lines } from "./lines.ts";
-import { probe, type ProbeCommand } from "./probe_client.ts";
+import { type ProbeCommand, probeCommand } from "./probe_client.ts";
 import { type StormCommand, stormCommand } from "./storm_client.ts";
 import { type Dialect, type DialectName, DIALECTS, type Incoming } from "./wire.ts";
 
@@ -343,7 +344,9 @@ async function run(command: Command): Promise<unknown> {
     case "storm_wait":
       return await stormCommand(command);
     case "probe":
-      return await probe(command);
+    case "probe_start":
+    case "probe_stop":
+      return await probeCommand(command);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `deno task bench [--quick] [--rounds N]
  * [--peers hub,hub-nohistory,echo,socket.io,flask-socketio,hub-2-nodes]
- * [--workloads rpc,fanout,connections,storm] [--generators N] [--no-report]`: checks every peer
+ * [--workloads rpc,fanout,connections,storm,scale] [--generators N] [--no-report]
+ * [--baseline <git revision>] [--scale] [--merge <results.json>]`: checks every peer
  * once with its official client, then runs the RPC and fan-out workloads in rounds, the servers
  * interleaved (each workload runs every server in turn, in an order rotated by one each round) so a
  * burst of outside load lands on every server alike; the connections workload runs once per server
@@ -13,8 +14,10 @@
  * round, for the cost of room history as a ratio of adjacent runs. The `storm` workload (the
  * resume storm, `bench/storm.ts`: sessions on one node of two, that node stopped with SIGTERM,
  * every client resuming on the other) runs once, last, when `hub` or `hub-2-nodes` is asked for;
- * `--peers hub --workloads storm` runs it alone. Every peer, Redis and generator process is
- * stopped on exit, Ctrl-C and errors included.
+ * `--peers hub --workloads storm` runs it alone. The `scale` workload (19,800 connections on one
+ * process, with `--baseline` the hub at that revision beside it) and `--scale` (five nodes, 99,000
+ * connections) are in `scale_main.ts`. Every peer, Redis and generator process is stopped on exit,
+ * Ctrl-C and errors included.
  *
  * @module
  */
@@ -51,6 +54,17 @@ import {
 } from "./workloads.ts";
 import { writeReport } from "./report.ts";
 import { resumeStorm, type StormFigures } from "./storm.ts";
+import {
+  mergeResults,
+  runScaleDeployment,
+  runScaleWorkload,
+  SCALE_FULL,
+  SCALE_QUICK,
+  SCALE_RUN,
+  SCALE_RUN_QUICK,
+  type ScaleResult,
+  type ScaleRunResult,
+} from "./scale_main.ts";
 
 /** One round's RPC figures. */
 export interface RpcSet {
@@ -98,6 +112,11 @@ export interface Results {
   twoNode?: TwoNodeResult;
   /** The resume storm across two nodes (`storm` workload), when it ran. */
   storm?: StormResult;
+  /** The scale workload (`scale.ts`) and the five-node scale run (`--scale`), when they ran. */
+  scale?: ScaleResult;
+  scaleRun?: ScaleRunResult;
+  /** `--merge`: the earlier results file the sections named here were taken from. */
+  mergedFrom?: { file: string; timestamp: string; sections: string[] };
 }
 
 /** The resume storm: once, on its own two-node deployment. */
@@ -197,8 +216,8 @@ function machine(): Omit<Results["machine"], "loadavgAfter"> {
 }
 
 /** The peers' own workloads, and the resume storm (the hub's two-node deployment only). */
-export type Workload = WorkloadName | "storm";
-export const WORKLOADS: readonly Workload[] = ["rpc", "fanout", "connections", "storm"];
+export type Workload = WorkloadName | "storm" | "scale";
+export const WORKLOADS: readonly Workload[] = ["rpc", "fanout", "connections", "storm", "scale"];
 
 /** Runs `fn`, logging it; a failure is logged and kept in `errors`, and gives `undefined`. */
 async function attempt<T>(
@@ -424,6 +443,9 @@ async function main(): Promise<number> {
       generators: { type: "string" },
       workloads: { type: "string" },
       "no-report": { type: "boolean" },
+      scale: { type: "boolean" },
+      baseline: { type: "string" },
+      merge: { type: "string" },
     },
     strict: true,
   });
@@ -448,7 +470,8 @@ async function main(): Promise<number> {
   }
   // A server that takes part in none of the workloads asked for is not even started.
   const names = PEERS.filter((name) =>
-    requested.includes(name) && workloads.some((w) => w !== "storm" && runsWorkload(name, w))
+    requested.includes(name) &&
+    workloads.some((w) => w !== "storm" && w !== "scale" && runsWorkload(name, w))
   );
   const roundWorkloads = (["rpc", "fanout"] as const).filter((w) => workloads.includes(w));
   const wantTwoNode = requested.includes(TWO_NODE) && roundWorkloads.length > 0;
@@ -543,6 +566,13 @@ async function main(): Promise<number> {
       }
     }
     if (wantStorm) results.storm = await runStorm(settings);
+    if (workloads.includes("scale") && requested.includes("hub")) {
+      const scaleSettings = values.quick ? SCALE_QUICK : SCALE_FULL;
+      results.scale = await runScaleWorkload(scaleSettings, log, values.baseline);
+    }
+    if (values.scale) {
+      results.scaleRun = await runScaleDeployment(values.quick ? SCALE_RUN_QUICK : SCALE_RUN, log);
+    }
   } finally {
     await stopAll();
   }
@@ -551,11 +581,18 @@ async function main(): Promise<number> {
   const dir = fileURLToPath(new URL("./results/", import.meta.url));
   await Deno.mkdir(dir, { recursive: true });
   const file = `${dir}${results.timestamp.replace(/[:.]/g, "-")}.json`;
+  if (values.merge) {
+    const previous = JSON.parse(await Deno.readTextFile(values.merge)) as Results;
+    const sections = mergeResults(results, previous);
+    results.mergedFrom = { file: values.merge, timestamp: previous.timestamp, sections };
+  }
   await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
   log(`wrote ${file} (${results.durationS} s)`);
   if (!values["no-report"]) await writeReport(results, file);
   const failed = Object.values(results.peers).some((p) => p.errors.length > 0) ||
-    (results.twoNode?.errors.length ?? 0) > 0 || (results.storm?.errors.length ?? 0) > 0;
+    (results.twoNode?.errors.length ?? 0) > 0 || (results.storm?.errors.length ?? 0) > 0 ||
+    Object.values(results.scale?.servers ?? {}).some((f) => f.errors.length > 0) ||
+    (results.scaleRun?.errors.length ?? 0) > 0;
   return failed ? 1 : 0;
 }
 

@@ -9,8 +9,9 @@
  *
  * The page is its sections in order: `report_sections.ts` (one function per section),
  * `report_history.ts` (fan-out with history on and off), `report_two_nodes.ts` and
- * `report_storm.ts` (the resume storm), with the targets in `report_targets.ts` and the shared
- * number and table formatting in `report_format.ts`.
+ * `report_storm.ts` (the resume storm), `report_scale.ts` (the scale workloads, with their own
+ * chart from `chart_scale.ts`), with the targets in `report_targets.ts` and the shared number and
+ * table formatting in `report_format.ts`.
  *
  * @module
  */
@@ -37,14 +38,22 @@ import {
 import { historySection } from "./report_history.ts";
 import { twoNodeSection } from "./report_two_nodes.ts";
 import { stormSection } from "./report_storm.ts";
+import { mergedNote, scaleRunSection, scaleSection } from "./report_scale.ts";
+import { renderScaleChart } from "./chart_scale.ts";
 
 // The trailing slash matters: file names are appended to it.
 const DOCS = fileURLToPath(new URL("../docs/", import.meta.url));
 
 /** The markdown page: its sections in order (`report_sections.ts`, `report_history.ts`, …). */
-export function markdown(results: Results, file: string, chart: string | undefined): string {
+export function markdown(
+  results: Results,
+  file: string,
+  chart: string | undefined,
+  scaleChart?: string,
+): string {
   return [
     ...titleSection(results, file),
+    ...mergedNote(results),
     ...machineSection(results),
     ...roundsSection(results),
     ...versionsSection(results),
@@ -56,6 +65,8 @@ export function markdown(results: Results, file: string, chart: string | undefin
     ...connectionsSection(results),
     ...(results.twoNode ? twoNodeSection(results, results.twoNode) : []),
     ...(results.storm ? stormSection(results, results.storm) : []),
+    ...scaleSection(results),
+    ...scaleRunSection(results.scaleRun, scaleChart),
     ...comparisonSection(results),
     ...targetsSection(results),
     ...findingsSection(),
@@ -75,7 +86,18 @@ export async function writeReport(results: Results, file: string): Promise<void>
   } catch (err) {
     console.error(`bench: chart not rendered: ${(err as Error).message}`);
   }
-  await Deno.writeTextFile(`${DOCS}benchmarks.md`, markdown(results, relative, chart));
+  let scaleChart: string | undefined;
+  try {
+    if (await renderScaleChart(results, `${DOCS}benchmarks-scale.png`)) {
+      scaleChart = "benchmarks-scale.png";
+    }
+  } catch (err) {
+    console.error(`bench: scale chart not rendered: ${(err as Error).message}`);
+  }
+  await Deno.writeTextFile(
+    `${DOCS}benchmarks.md`,
+    markdown(results, relative, chart, scaleChart),
+  );
   // The generated page follows the repository's formatting, so `deno fmt --check` stays clean.
   await new Deno.Command(Deno.execPath(), { args: ["fmt", `${DOCS}benchmarks.md`], stderr: "null" })
     .output();
