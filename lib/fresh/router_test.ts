@@ -73,3 +73,34 @@ Deno.test("acceptsMethod treats HEAD as GET", () => {
   assert.equal(acceptsMethod("*", "PATCH"), true);
   assert.throws(() => routeItem("x", ["GET"], "x"), TypeError);
 });
+
+Deno.test("a path with no pattern syntax matches as a string, exactly as URLPattern would", () => {
+  const items: Item[] = [
+    routeItem("/ws", ["GET"], "ws"),
+    routeItem("/favicon.ico", ["GET"], "icon"),
+    routeItem("/blog/:id", ["GET"], "post"),
+    routeItem("/a/../b", ["GET"], "dots"),
+  ];
+  assert.equal(items[0].kind === "route" && items[0].literal, "/ws");
+  assert.equal(items[2].kind === "route" && items[2].literal, null);
+  assert.equal(items[3].kind === "route" && items[3].literal, null, "dot segments: URLPattern");
+  for (
+    const [path, expected] of [
+      ["/ws", "ws"],
+      ["/ws/", undefined],
+      ["/WS", undefined],
+      ["/wsx", undefined],
+      ["/favicon.ico", "icon"],
+      ["/w%73", undefined],
+      ["/blog/7", "post"],
+    ] as const
+  ) {
+    const found = resolve(items, "GET", path).route?.value;
+    assert.equal(found, expected, path);
+    // The same answer as URLPattern gives.
+    const byPattern = items.find((item) =>
+      item.kind === "route" && item.pattern.exec({ pathname: path }) !== null
+    );
+    assert.equal(byPattern?.kind === "route" ? byPattern.value : undefined, expected, path);
+  }
+});
