@@ -93,7 +93,9 @@ export async function scaleRun(
   log: (line: string) => void,
 ): Promise<ScaleRunFigures> {
   const meter = loadMeter(0, [`hub × ${s.nodes} + Redis`]);
-  const deployment = await startDeployment(s.nodes, { MAX_CONNECTIONS });
+  // BENCH_SCALE_HUB_ENV, a JSON object, adds to every hub's environment (`{"PRESENCE_LIMIT":"0"}`).
+  const extra = JSON.parse(Deno.env.get("BENCH_SCALE_HUB_ENV") ?? "{}") as Record<string, string>;
+  const deployment = await startDeployment(s.nodes, { MAX_CONNECTIONS, ...extra });
   const raws = Array.from(
     { length: s.nodes },
     (_, i) => new Generator(`raw-${i}`, "./raw_generator.ts"),
