@@ -180,7 +180,7 @@ export function scaleSection(results: Results): string[] {
     "every `HEARTBEAT_MS`: what the heartbeat's writes cost bare Deno. The probe is a fresh " +
     `client (a new connection) sending \`ping\` ${s.probeRate} times a second on a fixed ` +
     "schedule; a server that holds its event loop shows it in the probe's p99. The hub runs " +
-    "with `MAX_CONNECTIONS=19900`, as its limit derived from the open-file limit would refuse " +
+    "with `MAX_CONNECTIONS=19850`, as its limit derived from the open-file limit would refuse " +
     "some of the 19,800. Targets compare the hub with echo within this run." +
     (load
       ? ` The machine over the workload: loadavg ${load.loadavgStart} → ${load.loadavgEnd}, ` +
@@ -294,7 +294,7 @@ export function scaleRunSection(run: ScaleRunResult | undefined, chart?: string)
     `## Scale: ${s.nodes} nodes on one Redis, ${fmt(s.nodes * s.perNode, 0)} connections`,
     "",
     "`deno task bench --scale`: a fresh `redis-server` and " +
-    `${s.nodes} hub processes on it, each on its own port (\`MAX_CONNECTIONS=19900\`, the ` +
+    `${s.nodes} hub processes on it, each on its own port (\`MAX_CONNECTIONS=19850\`, the ` +
     `rest at their defaults: \`HEARTBEAT_MS\` 60 s, resume on), and ${fmt(s.perNode, 0)} idle ` +
     `connections to each from ${s.nodes} raw-socket generator processes, each connecting ` +
     `from its own source address (127.0.0.${s.firstSource} and up) with ${s.concurrency} in ` +
