@@ -3,6 +3,10 @@
  * handled here: oversized and binary frames, bad JSON, floods and slow reading. The hub behind it
  * only ever sees valid requests from live sessions.
  *
+ * It runs past 300 lines because every way a hostile or broken client can hurt the others is
+ * handled here, on one socket's state: splitting frames, floods, slow reads and closes apart would
+ * spread that state over several files.
+ *
  * @module
  */
 

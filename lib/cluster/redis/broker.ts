@@ -7,6 +7,9 @@
  * or a socket (`validate.ts`, `node_channel.ts`, `control.ts`), and one that fails is counted and
  * dropped, with a log line at most once a second (`drops.ts`).
  *
+ * It runs past 300 lines because it owns the node's pub/sub connection: every listener (rooms,
+ * signals, claims, control) and the bookkeeping they share sit with the one subscriber.
+ *
  * @module
  */
 
