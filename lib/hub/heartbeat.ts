@@ -13,7 +13,8 @@
  * than one slot: each wake-up has a fixed cost, and a tick's sends cost more per send when they
  * are few (measured at 4,000 connections and one beat a second: 6 % of a core in one burst, 8 %
  * in ticks of 400, 13 % in ticks of 40). So a small node beats in one tick per interval, and a
- * node of 19,800 in ticks of at most 500, a few milliseconds each.
+ * node of 19,800 in ticks of at most 250, a few milliseconds each (a send costs 10 to 25 µs on
+ * the 2-core machine of docs/benchmarks.md), like the slices of a room's fan-out.
  *
  * Ticks are aimed at fixed times from the start (the nominal time of the first slot they serve),
  * so the interval does not drift when a tick runs late. Each session gets one beat per turn of
@@ -30,7 +31,7 @@ export const SLOT_MS = 10;
 /** The most slots a wheel has, so a long interval does not cost thousands of empty sets. */
 export const MAX_SLOTS = 1000;
 /** Sessions one tick serves at most, unless a single slot holds more. */
-export const BATCH = 500;
+export const BATCH = 250;
 
 /** Slots for an interval: one per {@link SLOT_MS}, at least 1, at most {@link MAX_SLOTS}. */
 export function slotsFor(heartbeatMs: number): number {
