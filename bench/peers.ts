@@ -287,9 +287,13 @@ export class Generator {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #lines: AsyncIterator<string>;
 
-  /** `script`: `generator.ts`, or `raw_generator.ts` for the scale workloads' idle sockets. */
-  constructor(index: number | string, script = "./generator.ts") {
+  /**
+   * `script`: `generator.ts`, or `raw_generator.ts` for the scale workloads' idle sockets; `nice`
+   * lowers its priority (see `SpawnOptions.nice`).
+   */
+  constructor(index: number | string, script = "./generator.ts", nice?: number) {
     this.child = spawn(`generator-${index}`, Deno.execPath(), {
+      nice,
       args: ["run", "--allow-net", here(script)],
       stdin: "piped",
       stdout: "piped",

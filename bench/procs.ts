@@ -113,6 +113,11 @@ export interface SpawnOptions {
   stdin?: "piped" | "null";
   stdout?: "piped" | "null" | "inherit";
   stderr?: "piped" | "null" | "inherit";
+  /**
+   * A `nice` increment: load generators run at a lower priority than the server and the probe, so
+   * that on a machine they share the probe measures the server rather than the scheduler.
+   */
+  nice?: number;
 }
 
 /**
@@ -125,7 +130,9 @@ export function spawn(name: string, command: string, options: SpawnOptions): Chi
   const process = new Deno.Command("sh", {
     args: [
       "-c",
-      'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
+      `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${
+        options.nice ? `nice -n ${Math.trunc(options.nice)} ` : ""
+      }"$@"`,
       "sh",
       command,
       ...options.args,

@@ -19,6 +19,7 @@ import { Generator } from "./peers.ts";
 import { cpuMicros, rssBytes, sleep } from "./procs.ts";
 import type { ProbeResult } from "./probe_client.ts";
 import { loadMeter, type RoundLoad } from "./rounds.ts";
+import { LOAD_NICE } from "./scale.ts";
 
 export interface ScaleRunSettings {
   nodes: number;
@@ -103,10 +104,10 @@ export async function scaleRun(
   const deployment = await startDeployment(s.nodes, { MAX_CONNECTIONS, ...extra });
   const raws = Array.from(
     { length: s.nodes },
-    (_, i) => new Generator(`raw-${i}`, "./raw_generator.ts"),
+    (_, i) => new Generator(`raw-${i}`, "./raw_generator.ts", LOAD_NICE),
   );
   const probeGen = new Generator("probe");
-  const publisher = new Generator("publisher");
+  const publisher = new Generator("publisher", undefined, LOAD_NICE);
   const gens = [...raws, probeGen, publisher];
   const clients: HubClient[] = [];
   const hubPids = deployment.nodes.map((n) => n.child.pid);
