@@ -1,7 +1,7 @@
 /**
  * `HubClient` resuming its session against a fake hub that hands out tokens: which token each
  * attempt carries, what `resumed` says, and the close codes that change the reconnect (1012
- * hurries it, 4009 stops it). Reconnect delays run on a fake clock: nothing here sleeps.
+ * hurries it, 4009 and 4003 stop it). Reconnect delays run on a fake clock: nothing here sleeps.
  *
  * @module
  */
@@ -226,6 +226,26 @@ Deno.test("4009: the replaced client goes offline and stays there; reconnect() s
     } finally {
       await copy.close();
     }
+  });
+});
+
+Deno.test("4003: a client the application disconnected stays offline, without its token; reconnect() starts anew", async () => {
+  await withResumeHub(async ({ hub, client, timers, sockets, welcomes }) => {
+    await client.ready();
+    const states: [ConnectionState, number | undefined][] = [];
+    client.onState((state, close) => states.push([state, close?.code]));
+    hub.last.close(4003, "Banned");
+    await waitFor(() => client.state === "offline", "the disconnected client to stop");
+    deepEqual(states, [["offline", 4003]]);
+    equal(client.resumeToken, undefined, "the session ended: its token resumes nothing");
+    await rejects(client.request("server_time"), isRequestError("disconnected"));
+    timers.advance(60_000);
+    globalThis.dispatchEvent(new Event("online"));
+    equal(sockets.attempts, 1, "neither time nor the network makes a new session");
+    client.reconnect();
+    await waitFor(() => welcomes() === 2, "the welcome of the new session");
+    equal(resumeParam(hub, 1), null);
+    deepEqual([client.session?.sessionId, client.resumed], ["s2", false]);
   });
 });
 

@@ -80,6 +80,11 @@ export class Connection {
   #gaveUp = false;
   /** The last drop was 4009: the browser's `online` event must not take the session back. */
   #replaced = false;
+  /**
+   * The last drop was 4003: the application ended the session (the server API's disconnect), and
+   * a new session made on its own would undo that.
+   */
+  #ended = false;
   /** The browser says there is no network: wait for its `online` event. */
   #networkOffline = false;
 
@@ -182,6 +187,7 @@ export class Connection {
     this.#retry.reset();
     this.#gaveUp = false;
     this.#replaced = false;
+    this.#ended = false;
     this.#networkOffline = false;
     this.#status.set("reconnecting", this.#lastClose);
     this.#connectNow();
@@ -275,11 +281,14 @@ export class Connection {
       this.#replaced = true;
       this.#resumeToken = undefined;
     }
+    this.#ended = close.code === CLOSE_CODES.disconnected;
+    if (this.#ended) this.#resumeToken = undefined;
     this.#hooks.onDrop(close);
     if (this.#closed) return;
     if (replaced) {
       return this.#giveUp(close, "connection replaced: another connection resumed this session");
     }
+    if (this.#ended) return this.#giveUp(close, "disconnected by the application");
     if (this.#networkOffline) return void this.#status.set("offline", close);
     // A restarting server hands its sessions over: the sooner the client is back, the less it
     // misses, and another node is there to take it.
@@ -313,10 +322,11 @@ export class Connection {
 
   /**
    * Back online: try at once, even if a backoff delay was running or the client gave up, but not
-   * after being replaced (only an explicit `reconnect()` starts again then).
+   * after being replaced or disconnected by the application (only an explicit `reconnect()`
+   * starts again then).
    */
   #onNetworkOnline = (): void => {
-    if (this.#replaced) return;
+    if (this.#replaced || this.#ended) return;
     this.reconnect();
   };
 }

@@ -7,6 +7,7 @@
 
 import type { Member } from "../protocol/mod.ts";
 import { MemoryStreams, type MemoryStreamsOptions } from "./memory_streams.ts";
+import { MemoryIdempotency } from "./memory_idempotency.ts";
 import type { Broker, Cluster, ClusterInbox, Handover, Registry } from "./seam.ts";
 
 /** The in-memory defaults of `HISTORY_SIZE` and `HISTORY_TTL_MS`. */
@@ -39,6 +40,7 @@ export class LocalCluster implements Cluster {
     drain: () => Promise.resolve([]),
   };
   readonly streams: MemoryStreams;
+  readonly idempotency = new MemoryIdempotency();
 
   constructor(options: Partial<MemoryStreamsOptions> = {}) {
     this.streams = new MemoryStreams({ ...HISTORY_DEFAULTS, ...options });

@@ -31,7 +31,8 @@ import type {
 
 /**
  * A message for one session, wherever it is connected. Direct-message consent lives with each
- * session's own node, so every step of the handshake travels as a signal to the other side.
+ * session's own node, so every step of the handshake travels as a signal to the other side; a
+ * `disconnect` from the server API travels the same way to the node that ends the session.
  */
 export type Signal =
   | { kind: "dm_request"; to: string; from: string; name: string }
@@ -40,7 +41,8 @@ export type Signal =
   | { kind: "dm"; to: string; from: string; name: string; text: string; msgId: string; ts: number }
   | { kind: "dm_end"; to: string; from: string; reason: CloseReason }
   | { kind: "dm_away"; to: string; from: string }
-  | { kind: "dm_back"; to: string; from: string };
+  | { kind: "dm_back"; to: string; from: string }
+  | { kind: "disconnect"; to: string; code: number; reason: string };
 
 /** A session that left with no goodbye: its node died or lost the cluster. */
 export interface GoneSession {
@@ -253,6 +255,30 @@ export interface RoomStreams {
   ): Omit<HistoryReply, "room"> | Promise<Omit<HistoryReply, "room">>;
 }
 
+/**
+ * What an idempotency key holds: nothing yet (`claimed`: the caller is first and runs the call),
+ * `pending` (another caller is running it), or the first call's answer as it was stored.
+ */
+export type KeyState = { kind: "claimed" } | { kind: "pending" } | { kind: "done"; answer: string };
+
+/**
+ * The first answers of server API calls that carry an idempotency key, deployment-wide, so a
+ * retry that reaches another node finds them.
+ *
+ * Guarantee: of the callers that claim one key within its TTL, exactly one is told `claimed`,
+ * while the transport is up; the others see it `pending`, then `done`. While Redis is down, keys
+ * are kept in this process: a retry on the same node is still answered once, and one on another
+ * node may run again. Keys expire `ttlMs` after their claim. Nothing here rejects.
+ */
+export interface Idempotency {
+  /** Claims `key` for `ttlMs`, or answers where another caller's claim stands. */
+  claim(key: string, ttlMs: number): Promise<KeyState>;
+  /** Stores the answer of the call that claimed `key`, kept for `ttlMs` from now. */
+  settle(key: string, answer: string, ttlMs: number): Promise<void>;
+  /** Lets go of a claim whose call failed, so that a retry runs it. */
+  release(key: string): Promise<void>;
+}
+
 /** One node's membership of a deployment: its broker, its registry, and their lifetime. */
 export interface Cluster {
   /** This node's id, unique in the deployment. */
@@ -261,6 +287,7 @@ export interface Cluster {
   readonly registry: Registry;
   readonly streams: RoomStreams;
   readonly handover: Handover;
+  readonly idempotency: Idempotency;
   /** Connects the cluster to its hub; called once before any other method. */
   start(inbox: ClusterInbox): Promise<void>;
   /** Leaves the deployment: this node's sessions vanish from every other node's view at once. */

@@ -29,6 +29,8 @@ export interface ConversationsOptions {
   now: () => number;
   /** Message ids, increasing in the order they are made. */
   newId: () => string;
+  /** Ends a session here for the server API; its signal is routed with the DM signals. */
+  disconnect: (signal: Extract<Signal, { kind: "disconnect" }>) => void;
 }
 
 /** How long signals for a session that moved to another node are handed on from here. */
@@ -240,6 +242,7 @@ export class Conversations {
       }
       return;
     }
+    if (signal.kind === "disconnect") return this.#options.disconnect(signal);
     const from = signal.from;
     switch (signal.kind) {
       case "dm_request":

@@ -4,7 +4,8 @@
  * the transport (WebSocket today) stays at the edge.
  *
  * It keeps the session registry and the request table, and hands the rest to one module each:
- * {@link Rooms} (membership, fan-out, presence) and {@link Conversations} (the DM state machine).
+ * {@link Rooms} (membership, fan-out, presence), {@link Conversations} (the DM state machine) and
+ * {@link ServerCalls} (what the server API asks).
  * Other nodes are reached through a {@link Cluster}; with the default `LocalCluster` the hub is
  * the whole deployment.
  *
@@ -29,6 +30,7 @@ import { encodeEvent, HubError, type Link, type Send, type Session } from "./ses
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
 import { Directory } from "./directory.ts";
+import { ServerCalls } from "./server_calls.ts";
 import { monotonicUlid } from "./ulid.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
@@ -95,6 +97,8 @@ type Handler<T extends RequestType> = (
  */
 export class Hub {
   readonly cluster: Cluster;
+  /** What the server API asks of the deployment (`server_calls.ts`). */
+  readonly calls: ServerCalls;
   readonly #wheel: HeartbeatWheel;
   readonly #sessions: SessionTable;
   readonly #rooms: Rooms;
@@ -124,6 +128,7 @@ export class Hub {
       timers,
       now: this.#now,
       newId: ulid,
+      disconnect: (signal) => this.calls.receive(signal),
     });
     this.#lives = new Sessions({
       sessions: this.#sessions,
@@ -152,6 +157,8 @@ export class Hub {
       resumeTtlMs: options.resumeTtlMs ?? 0,
       resumeBuffer: options.resumeBuffer ?? 1000,
     });
+    const calls = { sessions: this.#sessions, rooms: this.#rooms, lives: this.#lives };
+    this.calls = new ServerCalls({ ...calls, cluster: this.cluster, now: this.#now, newId: ulid });
     this.#startedAt = this.#now();
     // The default cluster has nothing to connect to; only its room streams need the inbox.
     if (!options.cluster) void this.cluster.start(this.#inbox);
@@ -225,11 +232,7 @@ export class Hub {
     this.#lives.detach(id, link, clean);
   }
 
-  /**
-   * Ends a session and everything that refers to it: room memberships (members are told with
-   * `presence` leave) and conversations (the other sides get `dm_closed` "disconnected").
-   * Safe to call twice.
-   */
+  /** Ends a session, its rooms (`presence` leave) and conversations (`dm_closed`); idempotent. */
   disconnect(id: string): void {
     this.#lives.end(id);
   }

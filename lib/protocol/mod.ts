@@ -49,11 +49,20 @@ export interface StreamPosition {
 export interface ChatMessage extends StreamPosition {
   room: string;
   msgId: string;
+  /** The sender's session id, or {@link SERVER_SENDER} for a message the server API published. */
   from: string;
   name: string;
   text: string;
   ts: number;
+  /**
+   * What the application attached to a message it published through the server API: a JSON
+   * object of at most `LIMITS.maxDataLength` characters as JSON. Absent on members' messages.
+   */
+  data?: Record<string, unknown>;
 }
+
+/** The `from` of a chat message the application's backend published through the server API. */
+export const SERVER_SENDER = "server";
 
 /** The `history` reply: the room's latest position and messages from it, oldest first. */
 export interface HistoryReply extends StreamPosition {
@@ -196,6 +205,11 @@ export const LIMITS = {
   maxHistoryLimit: 100,
   /** ...and this many when no `limit` is given. */
   defaultHistoryLimit: 50,
+  /**
+   * A server API message's `data`: at most this many characters as JSON (`JSON.stringify`), so a
+   * chat frame stays within what nodes accept from each other.
+   */
+  maxDataLength: 8192,
   /** Resume tokens: at most 256 URL-safe characters. */
   resumeTokenPattern: /^[A-Za-z0-9._-]{1,256}$/,
 } as const;
@@ -225,6 +239,11 @@ export const CLOSE_CODES = {
   internalError: 1011,
   /** Server restarting (SIGTERM): reconnect at once, without backoff, and resume elsewhere. */
   serviceRestart: 1012,
+  /**
+   * The application ended this session through the server API (`POST /api/disconnect`); the
+   * default of the codes it may choose (4000 to 4999). `HubClient` does not reconnect after it.
+   */
+  disconnected: 4003,
   /** Slow consumer: too much unsent data queued for this client. */
   slowConsumer: 4008,
   /** Another connection resumed this session. */

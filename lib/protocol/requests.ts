@@ -53,8 +53,10 @@ export type RequestTable = { readonly [T in RequestType]: RequestSpec<T> };
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+// The field checkers below are shared with the server API's table (`api.ts`).
+
 /** Any string up to the text limit, the empty one included. */
-const anyText: FieldCheck<string> = (value, field) => {
+export const anyText: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string") throw `${field} must be a string`;
   if (value.length > LIMITS.maxTextLength) {
     throw `${field} is longer than ${LIMITS.maxTextLength} characters`;
@@ -63,13 +65,13 @@ const anyText: FieldCheck<string> = (value, field) => {
 };
 
 /** A chat or DM text: like {@link anyText}, but a blank message says nothing. */
-const message: FieldCheck<string> = (value, field) => {
+export const message: FieldCheck<string> = (value, field) => {
   const text = anyText(value, field);
   if (text.trim() === "") throw `${field} must not be empty`;
   return text;
 };
 
-const room: FieldCheck<string> = (value, field) => {
+export const room: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string" || !LIMITS.roomPattern.test(value)) {
     throw `${field} must be 1 to 64 characters of A-Z, a-z, 0-9, "_", "." or "-"`;
   }
@@ -77,7 +79,7 @@ const room: FieldCheck<string> = (value, field) => {
 };
 
 /** A whole number from `min` to `max`. */
-function integer(min: number, max: number): FieldCheck<number> {
+export function integer(min: number, max: number): FieldCheck<number> {
   return (value, field) => {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
       throw `${field} must be a whole number from ${min} to ${max}`;
@@ -86,7 +88,7 @@ function integer(min: number, max: number): FieldCheck<number> {
   };
 }
 
-const sessionId: FieldCheck<string> = (value, field) => {
+export const sessionId: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string" || !ULID.test(value)) {
     throw `${field} must be a session id (a 26-character ULID)`;
   }

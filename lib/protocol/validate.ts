@@ -44,33 +44,39 @@ function reject(id: RequestId | null, code: ErrorCode, message: string): ParseRe
 }
 
 /** A JSON object, as opposed to an array, `null` or a primitive. */
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
  * Checks `data` against `fields`: returns the normalized data, or throws a message naming the
- * first field that is missing or bad.
+ * first field that is missing or bad. `path` is what messages call the object (`data` in a frame;
+ * the server API names a body's fields bare, with `path` "").
  */
-function checkFields<S extends object>(fields: FieldChecks<S>, data: unknown): S {
+export function checkFields<S extends object>(
+  fields: FieldChecks<S>,
+  data: unknown,
+  path = "data",
+): S {
+  const at = path === "data" ? "data." : path === "" ? "" : `${path}.`;
   let record: Record<string, unknown> | undefined;
   let checked: Partial<S> = EMPTY;
   for (const field in fields) {
     if (record === undefined) {
-      if (!isRecord(data)) throw `data must be an object with ${field}`;
+      if (!isRecord(data)) throw `${path || "The body"} must be an object with ${field}`;
       record = data;
       checked = {};
     }
     const value = record[field];
     if (value === undefined) {
       if (isOptional(fields[field])) continue;
-      throw `data.${field} is required`;
+      throw `${at}${field} is required`;
     }
-    checked[field] = fields[field](value, `data.${field}`);
+    checked[field] = fields[field](value, `${at}${field}`);
   }
   // Arrays are objects to `typeof`, so the record test, not typeof, decides.
   if (record === undefined && data !== undefined && !isRecord(data)) {
-    throw "data must be an object when given";
+    throw `${path || "The body"} must be an object when given`;
   }
   // The loop set every key of `fields`, which are exactly the keys of `S` (`FieldChecks` leaves
   // none out), each to the `S[F]` its checker returns. TypeScript cannot follow a loop over keys,

@@ -54,6 +54,8 @@ export interface Config {
   publicUrl: string;
   /** Bearer token for `/metrics`; empty means only loopback may read it. */
   metricsToken: string;
+  /** Bearer key of the server API (`/api/publish`, …); empty turns the API off (404). */
+  apiKey: string;
   /** `text`: one greppable line per record; `json`: one JSON object per line, for log shippers. */
   logFormat: LogFormat;
   /** `SIO_CONFORMANCE`: serve the official Socket.IO suites' fixture under `/conformance/`. */
@@ -88,6 +90,7 @@ export const DEFAULTS: Config = {
   maxConnections: 0,
   publicUrl: "",
   metricsToken: "",
+  apiKey: "",
   logFormat: "text",
   sioConformance: false,
   sioSeedDms: true,
@@ -207,6 +210,16 @@ function publicUrl(raw: string): string {
   return url.origin;
 }
 
+/**
+ * The server API's key: what a backend sends as `Authorization: Bearer <key>`, so one token of
+ * visible ASCII (a header could not carry the rest). Its strength is the operator's to choose.
+ */
+function apiKey(raw: string): string {
+  const text = raw.trim();
+  if (!/^[\x21-\x7e]+$/.test(text)) throw new Error("expected visible ASCII, with no spaces");
+  return text;
+}
+
 function logFormat(raw: string): LogFormat {
   const text = raw.trim().toLowerCase();
   if (text === "text" || text === "json") return text;
@@ -244,6 +257,7 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   maxConnections: { key: "maxConnections", env: "MAX_CONNECTIONS", parse: integer(0, 10_000_000) },
   publicUrl: { key: "publicUrl", env: "PUBLIC_URL", parse: publicUrl },
   metricsToken: { key: "metricsToken", env: "METRICS_TOKEN", parse: (raw) => raw.trim() },
+  apiKey: { key: "apiKey", env: "API_KEY", parse: apiKey },
   logFormat: { key: "logFormat", env: "LOG_FORMAT", parse: logFormat },
   sioConformance: { key: "sioConformance", env: "SIO_CONFORMANCE", parse: flag },
   sioSeedDms: { key: "sioSeedDms", env: "SIO_SEED_DMS", parse: flag },

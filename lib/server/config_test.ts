@@ -58,6 +58,7 @@ Deno.test("every variable is read", () => {
       MAX_CONNECTIONS: "100",
       PUBLIC_URL: "https://chat.example.com/",
       METRICS_TOKEN: " t0ken ",
+      API_KEY: " k3y-for-the-api ",
       LOG_FORMAT: "JSON",
       SIO_CONFORMANCE: "1",
       SIO_SEED_DMS: "false",
@@ -86,6 +87,7 @@ Deno.test("every variable is read", () => {
       maxConnections: 100,
       publicUrl: "https://chat.example.com",
       metricsToken: "t0ken",
+      apiKey: "k3y-for-the-api",
       logFormat: "json",
       sioConformance: true,
       sioSeedDms: false,
@@ -96,6 +98,8 @@ Deno.test("every variable is read", () => {
 
 Deno.test("bad values name their variable", () => {
   assert.match(refused({ RESUME_BUFFER: "0" }, "RESUME_BUFFER"), /1 to/);
+  // A header could not carry it.
+  assert.match(refused({ API_KEY: "two words" }, "API_KEY"), /visible ASCII/);
   assert.match(refused({ RESUME_TTL_MS: "-1" }, "RESUME_TTL_MS"), /whole number|0 to/);
   assert.match(refused({ HISTORY_SIZE: "lots" }, "HISTORY_SIZE"), /whole number/);
   assert.match(refused({ PUBLIC_URL: "chat.example.com" }, "PUBLIC_URL"), /not a URL/);

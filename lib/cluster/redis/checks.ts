@@ -8,6 +8,7 @@
 
 import { defaultName, LIMITS, type StreamPosition } from "../../protocol/mod.ts";
 import { checkName } from "../../protocol/names.ts";
+import { API_LIMITS } from "../../protocol/api.ts";
 
 /** Node ids, as `NODE_ID` allows them. */
 export const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -26,10 +27,12 @@ export const SECRET_HASH = /^[0-9a-f]{64}$/;
 /**
  * The longest event frame a hub sends to other nodes' members, a bit over: a chat whose text and
  * name have every character escaped as `\uXXXX` (six characters each, the most JSON makes of
- * one) plus a kilobyte for the ids, room, numbers and keys. About 25,000 characters; a client's
- * whole request may be `MAX_MESSAGE_BYTES` (64 KiB), but only its text crosses nodes.
+ * one), the longest `data` of a server API message (limited as JSON already), plus a kilobyte for
+ * the ids, room, numbers and keys. About 33,000 characters; a client's whole request may be
+ * `MAX_MESSAGE_BYTES` (64 KiB), but only its text crosses nodes.
  */
-export const MAX_FRAME_LENGTH = 6 * (LIMITS.maxTextLength + LIMITS.maxNameLength) + 1024;
+export const MAX_FRAME_LENGTH = 6 * (LIMITS.maxTextLength + LIMITS.maxNameLength) +
+  LIMITS.maxDataLength + 1024;
 
 /** How every event frame starts (`encodeEvent`, `encodeChat`, `chat.lua`). */
 export const FRAME_PREFIX = '{"type":"';
@@ -192,4 +195,26 @@ export function epoch(value: unknown, what: string): string {
     throw new Error(`${what} must be a stream epoch, not ${quote(value)}`);
   }
   return value;
+}
+
+/** A server API message's `data`: a JSON object within `LIMITS.maxDataLength` as JSON. */
+export function data(value: unknown, what: string): Fields {
+  const d = object(value, what);
+  if (JSON.stringify(d).length > LIMITS.maxDataLength) {
+    throw new Error(`${what} is longer than ${LIMITS.maxDataLength} characters as JSON`);
+  }
+  return d;
+}
+
+const utf8 = new TextEncoder();
+
+/** A close code an application may choose, and its reason (`API_LIMITS`). */
+export function closeCode(code: unknown, reason: unknown, what: string): void {
+  const { minCloseCode: min, maxCloseCode: max, maxReasonBytes } = API_LIMITS;
+  if (!Number.isInteger(code) || (code as number) < min || (code as number) > max) {
+    throw new Error(`${what}.code must be a close code from ${min} to ${max}, not ${quote(code)}`);
+  }
+  if (typeof reason !== "string" || utf8.encode(reason).length > maxReasonBytes) {
+    throw new Error(`${what}.reason must be a close reason of at most ${maxReasonBytes} bytes`);
+  }
 }

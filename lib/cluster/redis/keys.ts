@@ -50,6 +50,11 @@ export const nodeStates = (node: string): string => `${NODE_PREFIX}${node}:state
 export const streamKey = (room: string): string => `${PREFIX}stream:${room}`;
 /** List: a room's last messages for `history`, newest first. */
 export const historyKey = (room: string): string => `${PREFIX}history:${room}`;
+/**
+ * String: an idempotency key of the server API: `""` while its first call runs, then that call's
+ * answer (`lib/server/api/idempotency.ts`); expires with the key.
+ */
+export const idempotencyKey = (key: string): string => `${PREFIX}idem:${key}`;
 /** Set: `room\nsession` pairs of one node, so a reaper knows what to remove. */
 export const nodeMembers = (node: string): string => `${NODE_PREFIX}${node}${MEMBERS_SUFFIX}`;
 /** Hash: session id → `node\nname`, the room's members deployment-wide. */

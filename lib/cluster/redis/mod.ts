@@ -12,7 +12,7 @@
  *
  * The parts, one job each: `connection.ts` (the two connections, health, outages), `broker.ts`
  * (delivery), `registry.ts` (who is where), `streams.ts` (numbered room streams and history),
- * `handover.ts` (sessions moving between nodes), `liveness.ts` (heartbeats, reaping, resync),
+ * `handover.ts` (sessions moving between nodes), `idempotency.ts` (the server API's keys), `liveness.ts` (heartbeats, reaping, resync),
  * `keys.ts` (names), `scripts.ts` with `scripts/*.lua` (the atomic steps), `control.ts` (the
  * control channel's messages).
  *
@@ -27,6 +27,7 @@ import { RedisRegistry } from "./registry.ts";
 import { Liveness } from "./liveness.ts";
 import { RedisStreams } from "./streams.ts";
 import { RedisHandover } from "./handover.ts";
+import { RedisIdempotency } from "./idempotency.ts";
 import { MemoryStreams } from "../memory_streams.ts";
 import { HISTORY_DEFAULTS } from "../local.ts";
 
@@ -57,6 +58,7 @@ export class RedisCluster implements Cluster {
   readonly registry: RedisRegistry;
   readonly streams: RedisStreams;
   readonly handover: RedisHandover;
+  readonly idempotency: RedisIdempotency;
   readonly #fallback: MemoryStreams;
   readonly #log: Logger;
   readonly #redis: RedisConnection;
@@ -69,6 +71,7 @@ export class RedisCluster implements Cluster {
     this.#log = log;
     const redis = new RedisConnection(options);
     this.#redis = redis;
+    this.idempotency = new RedisIdempotency(redis);
     const resumeTtlMs = options.resumeTtlMs ?? 0;
     // Signals that reached no node wait as long as their session may wait to be resumed.
     const inboxTtlMs = Math.max(resumeTtlMs, 1000);

@@ -17,11 +17,19 @@
  * @module
  */
 
-import { type ChatMessage, type Events, LIMITS, type StreamPosition } from "../../protocol/mod.ts";
+import {
+  type ChatMessage,
+  type Events,
+  LIMITS,
+  SERVER_SENDER,
+  type StreamPosition,
+} from "../../protocol/mod.ts";
 import { hashSecret } from "../../hub/tokens.ts";
 import type { GoneSession, SessionState, Signal } from "../seam.ts";
 import { EVERY_NODE } from "./streams.ts";
 import {
+  closeCode,
+  data,
   epoch,
   type Fields,
   fields,
@@ -59,7 +67,7 @@ export {
   time,
 } from "./checks.ts";
 
-const CHAT = shape(["room", "msgId", "from", "name", "text", "ts", "offset", "epoch"]);
+const CHAT = shape(["room", "msgId", "from", "name", "text", "ts", "offset", "epoch"], ["data"]);
 const PRESENCE = shape(["room", "sessionId", "name", "action"]);
 const RENAMED = shape(["sessionId", "name"]);
 const DM = shape(["from", "name", "text", "msgId", "ts"]);
@@ -73,12 +81,14 @@ export function chat(value: unknown, what: string): ChatMessage {
   fields(d, CHAT, what);
   room(d.room, `${what}.room`);
   sessionId(d.msgId, `${what}.msgId`);
-  const from = sessionId(d.from, `${what}.from`);
+  // A message the server API published is from the server, not from a session.
+  const from = d.from === SERVER_SENDER ? SERVER_SENDER : sessionId(d.from, `${what}.from`);
   name(d.name, from, `${what}.name`);
   text(d.text, `${what}.text`);
   time(d.ts, `${what}.ts`);
   offset(d.offset, `${what}.offset`);
   epoch(d.epoch, `${what}.epoch`);
+  if (d.data !== undefined) data(d.data, `${what}.data`);
   return d as unknown as ChatMessage;
 }
 
@@ -187,6 +197,7 @@ const TO_FROM = shape(["kind", "to", "from"]);
 const TO_FROM_NAME = shape(["kind", "to", "from", "name"]);
 const DM_SIGNAL = shape(["kind", "to", "from", "name", "text", "msgId", "ts"]);
 const DM_END = shape(["kind", "to", "from", "reason"]);
+const DISCONNECT = shape(["kind", "to", "code", "reason"]);
 
 /** The checks of each signal kind, past `to` and `from`. */
 const SIGNALS: { [K in Signal["kind"]]: (s: Fields, from: string, what: string) => void } = {
@@ -209,6 +220,10 @@ const SIGNALS: { [K in Signal["kind"]]: (s: Fields, from: string, what: string) 
   },
   dm_away: (s, _from, what) => fields(s, TO_FROM, what),
   dm_back: (s, _from, what) => fields(s, TO_FROM, what),
+  disconnect: (s, _from, what) => {
+    fields(s, DISCONNECT, what);
+    closeCode(s.code, s.reason, what);
+  },
 };
 
 /** Checks a signal for a session: known kind, both ends session ids, its fields in limits. */
@@ -219,7 +234,8 @@ export function signal(value: unknown, what = "Signal"): Signal {
     throw new Error(`${what} has an unknown kind ${quote(kind)}`);
   }
   sessionId(s.to, `${what} ${kind}.to`);
-  const from = sessionId(s.from, `${what} ${kind}.from`);
+  // The server API's disconnect comes from no session.
+  const from = kind === "disconnect" ? "" : sessionId(s.from, `${what} ${kind}.from`);
   SIGNALS[kind](s, from, `${what} ${kind}`);
   return s as unknown as Signal;
 }

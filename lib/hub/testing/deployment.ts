@@ -8,6 +8,7 @@
  */
 
 import { MemoryStreams } from "../../cluster/memory_streams.ts";
+import { MemoryIdempotency } from "../../cluster/memory_idempotency.ts";
 import type {
   Broker,
   Cluster,
@@ -65,6 +66,7 @@ export interface Node {
 export class Deployment {
   readonly nodes: Node[] = [];
   readonly streams = new MemoryStreams({ historySize: 200, historyTtlMs: 3_600_000 });
+  readonly idempotency = new MemoryIdempotency();
 
   constructor() {
     this.streams.attach((room, frame) => {
@@ -113,8 +115,10 @@ export class TestCluster implements Cluster {
   readonly registry: Registry;
   readonly streams: RoomStreams;
   readonly handover: Handover;
+  readonly idempotency: MemoryIdempotency;
 
   constructor(readonly deployment: Deployment, readonly nodeId: string) {
+    this.idempotency = deployment.idempotency;
     const others = () => deployment.nodes.filter((n) => n.cluster !== this);
     this.broker = {
       publish: (room, frame) => {

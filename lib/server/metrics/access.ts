@@ -7,7 +7,7 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+import { hasBearer } from "../bearer.ts";
 
 /** Whether `hostname` (as `Deno.NetAddr` spells it) is a loopback address. */
 export function isLoopback(hostname: string): boolean {
@@ -28,15 +28,6 @@ export function isLocalPeer(req: Request, info: Deno.ServeHandlerInfo | undefine
   return (addr.transport === "tcp" || addr.transport === "udp") && isLoopback(addr.hostname);
 }
 
-/** Compares in time that depends on the length of `expected` only. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = encoder.encode(given);
-  const b = encoder.encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
-  return diff === 0;
-}
-
 /** The refusal for a request that may not read `/metrics`, or undefined when it may. */
 export function metricsRefusal(
   req: Request,
@@ -45,8 +36,7 @@ export function metricsRefusal(
 ): Response | undefined {
   const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
   if (token) {
-    const given = /^Bearer +(\S+) *$/i.exec(req.headers.get("authorization") ?? "")?.[1];
-    if (given !== undefined && sameSecret(given, token)) return undefined;
+    if (hasBearer(req, token)) return undefined;
     return new Response("Metrics need Authorization: Bearer <METRICS_TOKEN>\n", {
       status: 401,
       headers: { ...headers, "www-authenticate": 'Bearer realm="metrics"' },
