@@ -39,7 +39,10 @@ async function read<C extends ApiCall>(response: Response): Promise<ApiAnswer<C>
   try {
     body = JSON.parse(text);
   } catch {
-    throw new Error(`The server answered ${response.status} with no JSON: ${text.slice(0, 200)}`);
+    throw new Error(
+      `${response.url} answered ${response.status} without JSON; is it this hub, of a version ` +
+        `with the server API? (${text.slice(0, 80).trim()})`,
+    );
   }
   return { status: response.status, body, headers: response.headers } as ApiAnswer<C>;
 }

@@ -69,6 +69,28 @@ Deno.test("the longest chat a client can send, every character escaped, is under
   assert.equal(roomFrame("lobby", "*", frame).type, "chat");
 });
 
+Deno.test("a server API message passes: from the server, with its data; the largest fits the cap", () => {
+  const fromServer = { ...message, from: "server", name: "server" };
+  assert.deepEqual(roomFrame("lobby", "*", encodeChat(fromServer)).data, fromServer);
+  const withData = { ...fromServer, data: { invoice: 42, tags: ["a"] } };
+  assert.deepEqual(roomFrame("lobby", "*", encodeChat(withData)).data, withData);
+  const largest = {
+    ...fromServer,
+    text: "\u0001".repeat(4000),
+    name: "\u00e9".repeat(32),
+    data: { s: "x".repeat(8184) },
+  };
+  assert.equal(JSON.stringify(largest.data).length, 8192);
+  const frame = encodeChat(largest);
+  assert.ok(frame.length <= MAX_FRAME_LENGTH, `${frame.length} > ${MAX_FRAME_LENGTH}`);
+  assert.equal(roomFrame("lobby", "*", frame).type, "chat");
+  const refused = (chat: object, why: RegExp) =>
+    refuses(() => roomFrame("lobby", "*", encodeChat(chat as typeof message)), why);
+  refused({ ...withData, data: [1] }, /^Room frame chat\.data must be an object/);
+  refused({ ...withData, data: { s: "x".repeat(8200) } }, /^Room frame chat\.data is longer/);
+  refused({ ...fromServer, from: "Server" }, /^Room frame chat\.from must be a session id/);
+});
+
 Deno.test("bad room frames are refused, each error naming what is wrong", () => {
   const refused = (from: string, frame: string, why: RegExp) =>
     refuses(() => roomFrame("lobby", from, frame), why);
@@ -92,8 +114,16 @@ Deno.test("bad signals are refused; a good one of each kind passes", () => {
     { kind: "dm_end", to: ADA, from: BEA, reason: "disconnected" },
     { kind: "dm_away", to: ADA, from: BEA },
     { kind: "dm_back", to: ADA, from: BEA },
+    { kind: "disconnect", to: ADA, code: 4003, reason: "Disconnected by the application" },
   ];
   for (const s of good) assert.deepEqual(signal(s), s);
+  // The server API's disconnect: an application's close code and a reason a close frame can hold.
+  const disconnect = { kind: "disconnect", to: ADA, code: 4003, reason: "" };
+  refuses(() => signal({ ...disconnect, code: 1000 }), /^Signal disconnect\.code must be/);
+  refuses(() => signal({ ...disconnect, code: 4003.5 }), /^Signal disconnect\.code must be/);
+  refuses(() => signal({ ...disconnect, reason: "é".repeat(62) }), /reason must be/);
+  refuses(() => signal({ ...disconnect, from: BEA }), /unknown field "from"/);
+  refuses(() => signal({ kind: "disconnect", to: ADA, code: 4003 }), /needs reason/);
   refuses(() => signal({ kind: "dm_away", to: ADA, from: BEA, name: "x" }), /unknown field/);
   refuses(
     () => signal({ kind: "dm_accepted", to: ADA, from: BEA, name: "guest-aaaaaa" }),

@@ -1,0 +1,81 @@
+/**
+ * What the server API asks of the hub, over an in-process deployment of two hubs
+ * (`testing/deployment.ts`): a disconnect reaches the node that has the session, whether the
+ * session is connected or away, and ends it for good; a server message is a numbered chat from
+ * `server`; a broadcast numbers each room's message in its own stream.
+ */
+
+import assert from "node:assert/strict";
+import type { Link } from "./session.ts";
+import { Deployment, type Node } from "./testing/deployment.ts";
+
+/** A connection that keeps its frames' types and data, and how it was closed. */
+function connection() {
+  const frames: { type: string; data: Record<string, unknown> }[] = [];
+  const link: Link & { closed?: [number, string] } = {
+    send: (frame) => void frames.push(JSON.parse(frame)),
+    close(code, reason) {
+      link.closed = [code, reason];
+    },
+  };
+  return { frames, link };
+}
+
+function open(node: Node) {
+  const conn = connection();
+  return { ...conn, id: node.hub.connect(conn.link).id };
+}
+
+Deno.test("disconnect from one node ends a connected session on the other, with its code", async () => {
+  const deployment = new Deployment();
+  const [a, b] = [await deployment.node(), await deployment.node()];
+  const watcher = open(a);
+  const victim = open(b);
+  const answer = await a.hub.calls.disconnect({ sessionId: victim.id, code: 4321, reason: "Bye" });
+  assert.deepEqual(answer, { disconnected: [victim.id] });
+  assert.deepEqual(victim.link.closed, [4321, "Bye"]);
+  assert.equal(b.hub.session(victim.id), undefined, "the session ended");
+  // Its end is a disconnect: the lobby on the other node hears it leave.
+  assert.ok(
+    watcher.frames.some((f) =>
+      f.type === "presence" && f.data.sessionId === victim.id && f.data.action === "leave"
+    ),
+  );
+  assert.deepEqual(await a.hub.calls.disconnect({ sessionId: victim.id }), { disconnected: [] });
+});
+
+Deno.test("disconnect ends an away session too: it can no longer be resumed", async () => {
+  const deployment = new Deployment();
+  const node = await deployment.node();
+  const away = open(node);
+  node.hub.detach(away.id, away.link, false);
+  assert.ok(node.hub.session(away.id)?.away, "away, waiting to be resumed");
+  const answer = await node.hub.calls.disconnect({ sessionId: away.id });
+  assert.deepEqual(answer, { disconnected: [away.id] });
+  assert.equal(node.hub.session(away.id), undefined);
+  assert.equal(away.link.closed, undefined, "its connection was already gone");
+});
+
+Deno.test("publish and broadcast: chat from the server, numbered in each room's stream", async () => {
+  const deployment = new Deployment();
+  const node = await deployment.node();
+  const member = open(node);
+  const published = await node.hub.calls.publish({ room: "lobby", text: "hi", data: { a: 1 } });
+  assert.equal(published.offset, 1);
+  const chat = member.frames.find((f) => f.type === "chat")!;
+  assert.deepEqual(chat.data, {
+    room: "lobby",
+    msgId: published.msgId,
+    from: "server",
+    name: "server",
+    text: "hi",
+    ts: published.ts,
+    data: { a: 1 },
+    offset: 1,
+    epoch: published.epoch,
+  });
+  const { results } = await node.hub.calls.broadcast({ rooms: ["lobby", "x"], text: "all" });
+  assert.deepEqual(results.map((r) => [r.room, r.offset]), [["lobby", 2], ["x", 1]]);
+  assert.ok(results[0].msgId < results[1].msgId, "ids made in the order of the rooms");
+  assert.ok(published.msgId < results[0].msgId, "ids keep increasing");
+});
