@@ -268,6 +268,7 @@ Deno.test("publish: a chat from the server, numbered in the room's stream, kept 
     room: "news",
     msgId: published.msgId,
     from: "server",
+    userId: null,
     name: "Billing",
     text: "from the backend",
     ts: published.ts,

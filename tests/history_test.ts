@@ -411,6 +411,7 @@ Deno.test("history keeps the name a message was sent under, and each room's hist
       "room",
       "text",
       "ts",
+      "userId",
     ]);
   }
   await a.next(isEvent("chat", (d) => d.text === "after rename"));

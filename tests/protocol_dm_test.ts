@@ -46,7 +46,7 @@ Deno.test("dm_request, dm_accept, then dm both ways; only the two of them hear i
     status: "pending",
   });
   const request = await b.next(isEvent("dm_request"));
-  assert.deepEqual(request.data, { from: idOf(a), name: nameOf(a) });
+  assert.deepEqual(request.data, { from: idOf(a), userId: null, name: nameOf(a) });
 
   // Asking again while pending does not notify b again; nothing flows before consent.
   assert.deepEqual(ok(await a.request("dm_request", { to: idOf(b) })), {
@@ -74,6 +74,7 @@ Deno.test("dm_request, dm_accept, then dm both ways; only the two of them hear i
   assert.ok(before <= (sent.ts as number) && (sent.ts as number) <= Date.now());
   assert.deepEqual((await b.next(isEvent("dm"))).data, {
     from: idOf(a),
+    userId: null,
     name: nameOf(a),
     text: "hi b",
     msgId: sent.msgId,
@@ -86,6 +87,7 @@ Deno.test("dm_request, dm_accept, then dm both ways; only the two of them hear i
   assert.notEqual(back.msgId, sent.msgId);
   assert.deepEqual((await a.next(isEvent("dm"))).data, {
     from: idOf(b),
+    userId: null,
     name: "Bea",
     text: "hi a",
     msgId: back.msgId,

@@ -60,7 +60,9 @@ Deno.test("welcome: ULID session id, guest name, connect time and the configured
     "resumed",
     "serverTime",
     "sessionId",
+    "userId",
   ]);
+  assert.equal(w.userId, null, "anonymous: null, not absent");
   assert.equal(w.resumed, false);
   assert.equal(w.resumeTtlMs, 120_000, "the default RESUME_TTL_MS");
   assert.match(w.resumeToken, /^[A-Za-z0-9._-]{1,256}$/);
@@ -91,6 +93,7 @@ Deno.test("every session is in the lobby from the start and its arrival is annou
   assert.deepEqual(presence.data, {
     room: "lobby",
     sessionId: idOf(b),
+    userId: null,
     name: welcomeOf(b).name,
     action: "join",
   });
@@ -213,6 +216,7 @@ Deno.test("set_name trims, tells roommates with renamed, and the new name shows 
   };
   assert.deepEqual(members.find((m) => m.sessionId === idOf(a)), {
     sessionId: idOf(a),
+    userId: null,
     name: "Ada Lovelace",
   });
   const joined = await a.next(
@@ -257,7 +261,7 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   const joinA = ok(await a.request("join", { room: "r-1" }));
   assert.deepEqual(joinA, {
     room: "r-1",
-    members: [{ sessionId: idOf(a), name: welcomeOf(a).name }],
+    members: [{ sessionId: idOf(a), userId: null, name: welcomeOf(a).name }],
     epoch: joinA.epoch,
     offset: 0,
   });
@@ -269,6 +273,7 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   assert.deepEqual(presence.data, {
     room: "r-1",
     sessionId: idOf(b),
+    userId: null,
     name: welcomeOf(b).name,
     action: "join",
   });
@@ -290,12 +295,13 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   // Leave: the reply lists who is left, the others hear it, the leaver hears nothing of itself.
   assert.deepEqual(ok(await b.request("leave", { room: "r-1" })), {
     room: "r-1",
-    members: [{ sessionId: idOf(a), name: welcomeOf(a).name }],
+    members: [{ sessionId: idOf(a), userId: null, name: welcomeOf(a).name }],
   });
   const leave = await a.next(isEvent("presence", (d) => d.action === "leave"));
   assert.deepEqual(leave.data, {
     room: "r-1",
     sessionId: idOf(b),
+    userId: null,
     name: welcomeOf(b).name,
     action: "leave",
   });
@@ -317,6 +323,7 @@ Deno.test("join, leave and rooms: replies, presence to the others, not_member, e
   assert.deepEqual(gone.data, {
     room: "lobby",
     sessionId: idOf(c),
+    userId: null,
     name: welcomeOf(c).name,
     action: "leave",
   });
@@ -396,6 +403,7 @@ Deno.test("chat reaches every member, sender included, with the reply's msgId an
     room: "talk",
     msgId: reply.msgId,
     from: idOf(a),
+    userId: null,
     name: welcomeOf(a).name,
     text: "hello, talk",
     ts,

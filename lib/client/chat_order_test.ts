@@ -8,6 +8,7 @@ const chat = (room: string, offset: number, epoch = "e1"): ChatMessage => ({
   epoch,
   msgId: `m${offset}`,
   from: "01J00000000000000000000000",
+  userId: null,
   name: "Ada",
   text: `text ${offset}`,
   ts: 0,

@@ -97,7 +97,7 @@ Deno.test("events reach on() subscribers; unsubscribe works; a throwing listener
     const chat = (text: string) =>
       send(hub.last, {
         type: "chat",
-        data: { room: "lobby", msgId: text, from: "s9", name: "x", text, ts: 1 },
+        data: { room: "lobby", msgId: text, from: "s9", userId: null, name: "x", text, ts: 1 },
       });
     const errors = await capture("error", async () => {
       chat("one");

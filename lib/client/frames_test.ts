@@ -10,6 +10,7 @@ import { decodeFrame, type Incoming } from "./frames.ts";
 
 const welcome: Events["welcome"] = {
   sessionId: "s1",
+  userId: null,
   name: "guest-1",
   connectedAt: 1,
   serverTime: 1,

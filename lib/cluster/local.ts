@@ -9,6 +9,7 @@ import type { Member } from "../protocol/mod.ts";
 import { MemoryStreams, type MemoryStreamsOptions } from "./memory_streams.ts";
 import { MemoryIdempotency } from "./memory_idempotency.ts";
 import type { Broker, Cluster, ClusterInbox, Handover, Registry } from "./seam.ts";
+import { UserIndex } from "./user_index.ts";
 
 /** The in-memory defaults of `HISTORY_SIZE` and `HISTORY_TTL_MS`. */
 export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as const;
@@ -17,18 +18,21 @@ export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as
 export class LocalCluster implements Cluster {
   readonly nodeId = "local";
   readonly broker: Broker = { publish() {}, signal() {} };
+  /** The one thing a deployment of one keeps: its sessions by user, as the API asks for them. */
+  readonly #users = new UserIndex();
   readonly registry: Registry = {
-    sessionOpened() {},
-    sessionRenamed() {},
-    sessionClosed() {},
-    sessionAway() {},
-    sessionBack() {},
+    sessionOpened: (member, connectedAt) => this.#users.opened(member, connectedAt),
+    sessionRenamed: (member) => this.#users.renamed(member),
+    sessionClosed: (sessionId) => this.#users.closed(sessionId),
+    sessionAway: (sessionId) => this.#users.away(sessionId, true),
+    sessionBack: (sessionId) => this.#users.away(sessionId, false),
     joined: () => Promise.resolve(),
     left: () => Promise.resolve(),
     remoteCount: () => Promise.resolve(0),
     remoteMembers: (): Promise<Member[]> => Promise.resolve([]),
     remoteRooms: () => Promise.resolve(new Map()),
     locate: () => Promise.resolve(false),
+    userSessions: (userId) => Promise.resolve(this.#users.sessions(userId)),
     sessionSaved() {},
     conversation() {},
     sessionAdopted: () => Promise.resolve(),

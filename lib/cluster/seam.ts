@@ -35,10 +35,19 @@ import type {
  * `disconnect` from the server API travels the same way to the node that ends the session.
  */
 export type Signal =
-  | { kind: "dm_request"; to: string; from: string; name: string }
+  | { kind: "dm_request"; to: string; from: string; userId: string | null; name: string }
   | { kind: "dm_accepted"; to: string; from: string; name: string }
   | { kind: "dm_declined"; to: string; from: string }
-  | { kind: "dm"; to: string; from: string; name: string; text: string; msgId: string; ts: number }
+  | {
+    kind: "dm";
+    to: string;
+    from: string;
+    userId: string | null;
+    name: string;
+    text: string;
+    msgId: string;
+    ts: number;
+  }
   | { kind: "dm_end"; to: string; from: string; reason: CloseReason }
   | { kind: "dm_away"; to: string; from: string }
   | { kind: "dm_back"; to: string; from: string }
@@ -47,10 +56,24 @@ export type Signal =
 /** A session that left with no goodbye: its node died or lost the cluster. */
 export interface GoneSession {
   sessionId: string;
+  /** Its user; null when anonymous. */
+  userId: string | null;
   name: string;
   rooms: string[];
   /** In a snapshot: the session is away, waiting to be resumed, and not counted as connected. */
   away?: boolean;
+  /** In a snapshot: when the session started (epoch ms), for the per-user index. */
+  connectedAt?: number;
+}
+
+/** One session of a user, as the per-user index answers it. */
+export interface UserSession {
+  sessionId: string;
+  name: string;
+  /** When the session started (epoch ms). */
+  connectedAt: number;
+  /** Its connection dropped and it waits to be resumed. */
+  away: boolean;
 }
 
 /**
@@ -59,6 +82,8 @@ export interface GoneSession {
  */
 export interface SessionState {
   sessionId: string;
+  /** Its user, kept wherever it moves; null when anonymous. */
+  userId: string | null;
   name: string;
   connectedAt: number;
   /**
@@ -155,8 +180,9 @@ export interface Registry {
    * the hub holds the session's `welcome` until then, so a client that has been welcomed is
    * counted everywhere.
    */
-  sessionOpened(sessionId: string, name: string): Promise<void> | void;
-  sessionRenamed(sessionId: string, name: string, rooms: string[]): void;
+  sessionOpened(member: Member, connectedAt: number): Promise<void> | void;
+  /** `member` carries the new name. */
+  sessionRenamed(member: Member, rooms: string[]): void;
   sessionClosed(sessionId: string): void;
   /** The session's connection dropped: it stays locatable, but no longer counts as connected. */
   sessionAway(sessionId: string): void;
@@ -166,7 +192,7 @@ export interface Registry {
    * Resolves when other nodes list the member and frames they publish to `room` will reach this
    * node.
    */
-  joined(room: string, sessionId: string, name: string): Promise<void>;
+  joined(room: string, member: Member): Promise<void>;
   /** Resolves when other nodes no longer list the member. */
   left(room: string, sessionId: string): Promise<void>;
 
@@ -178,12 +204,18 @@ export interface Registry {
   remoteRooms(): Promise<Map<string, number>>;
   /** Whether `sessionId` is connected to another live node. */
   locate(sessionId: string): Promise<boolean>;
+  /**
+   * Every session of user `userId` in the deployment, this node's included (unlike the reads
+   * above): connected ones and away ones, oldest first. What `USER_CONNECTION_LIMIT` counts and
+   * the server API lists and disconnects by user.
+   */
+  userSessions(userId: string): Promise<UserSession[]>;
 
   /**
    * What a node that died would need to rebuild the session: its name, start and the hash of its
    * token's secret. Only called with resume on.
    */
-  sessionSaved(sessionId: string, name: string, connectedAt: number, secretHash: string): void;
+  sessionSaved(member: Member, connectedAt: number, secretHash: string): void;
   /** One conversation of a session changed (`null`: it is over), for the same reason. */
   conversation(sessionId: string, other: string, entry: ConversationEntry | null): void;
   /** This node took the session over (resumed here, or adopted): it is routed here now. */

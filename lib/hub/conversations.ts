@@ -86,7 +86,9 @@ export class Conversations {
     if (!this.#options.sessions.has(s.id)) {
       throw new HubError("not_found", "Session is no longer connected");
     }
-    if (s.outgoing.has(to)) this.#signal({ kind: "dm_request", to, from: s.id, name: s.name });
+    if (s.outgoing.has(to)) {
+      this.#signal({ kind: "dm_request", to, from: s.id, userId: s.userId, name: s.name });
+    }
     return { to, status: s.peers.has(to) ? "accepted" : "pending" };
   }
 
@@ -117,7 +119,7 @@ export class Conversations {
     }
     const msgId = this.#options.newId();
     const ts = this.#options.now();
-    this.#signal({ kind: "dm", to, from: s.id, name: s.name, text, msgId, ts });
+    this.#signal({ kind: "dm", to, from: s.id, userId: s.userId, name: s.name, text, msgId, ts });
     return { msgId, ts };
   }
 
@@ -251,7 +253,7 @@ export class Conversations {
         if (target.outgoing.has(from)) return this.#consent(target, from, signal.name, true);
         target.incoming.set(from, signal.name);
         this.#record(target, from);
-        target.send(encodeEvent("dm_request", { from, name: signal.name }));
+        target.send(encodeEvent("dm_request", { from, userId: signal.userId, name: signal.name }));
         return;
       case "dm_accepted":
         if (target.peers.has(from)) return;
@@ -275,6 +277,7 @@ export class Conversations {
         }
         target.send(encodeEvent("dm", {
           from,
+          userId: signal.userId,
           name: signal.name,
           text: signal.text,
           msgId: signal.msgId,

@@ -40,6 +40,7 @@ function member(name: string, got: Map<string, string[]>): Session {
   got.set(name, []);
   return {
     id: name,
+    userId: null,
     name,
     connectedAt: 0,
     send: (frame) => got.get(name)!.push(frame),

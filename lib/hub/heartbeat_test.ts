@@ -13,6 +13,7 @@ import { ManualTimers } from "./timers.ts";
 function fakeSession(index: number, beats: [number, number][]): Session {
   return {
     id: `s${index}`,
+    userId: null,
     name: `s${index}`,
     connectedAt: 0,
     send: (frame) => beats.push([index, JSON.parse(frame).data.serverTime]),

@@ -21,12 +21,12 @@
  */
 
 import { LocalCluster } from "../cluster/local.ts";
-import type { Cluster, ClusterInbox, GoneSession } from "../cluster/seam.ts";
+import type { Cluster, ClusterInbox, GoneSession, UserSession } from "../cluster/seam.ts";
 import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { Conversations } from "./conversations.ts";
 import { MAX_ROOMS_LISTED, Rooms, type RoomsOptions } from "./rooms.ts";
-import { encodeEvent, HubError, type Link, type Send, type Session } from "./session.ts";
+import { encodeEvent, HubError, type Link, member, type Send, type Session } from "./session.ts";
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
 import { Directory } from "./directory.ts";
@@ -206,22 +206,39 @@ export class Hub {
   /**
    * Registers a session for a new connection and sends it `welcome`: the session `resumeToken`
    * names when it can be resumed whole (its missed events follow the welcome), otherwise a new one
-   * in the lobby. `link` may be a bare send function for a connection that never closes itself.
+   * in the lobby, of user `userId` (the edge checked the token that names it; null: anonymous).
+   * `link` may be a bare send function for a connection that never closes itself.
    */
   connect(link: Link | Send): Session;
-  connect(link: Link | Send, resumeToken: string | undefined): Session | Promise<Session>;
-  connect(link: Link | Send, resumeToken?: string): Session | Promise<Session> {
+  connect(
+    link: Link | Send,
+    resumeToken: string | undefined,
+    userId?: string | null,
+  ): Session | Promise<Session>;
+  connect(
+    link: Link | Send,
+    resumeToken?: string,
+    userId: string | null = null,
+  ): Session | Promise<Session> {
     const bound = typeof link === "function" ? { send: link, close() {} } : link;
-    if (resumeToken === undefined) return this.#lives.open(bound);
+    if (resumeToken === undefined) return this.#lives.open(bound, userId);
     const resumed = this.#moves.resume(bound, resumeToken);
-    if (resumed instanceof Promise) return resumed.then((s) => this.#resumed(s, bound));
-    return this.#resumed(resumed, bound);
+    if (resumed instanceof Promise) return resumed.then((s) => this.#resumed(s, bound, userId));
+    return this.#resumed(resumed, bound, userId);
   }
 
   /** Counts a resume's outcome; a token that resumed nothing gets a new session. */
-  #resumed(session: Session | undefined, link: Link): Session {
+  #resumed(session: Session | undefined, link: Link, userId: string | null): Session {
     this.resumes[session ? "resumed" : "failed"]++;
-    return session ?? this.#lives.open(link);
+    return session ?? this.#lives.open(link, userId);
+  }
+
+  /**
+   * Every session of user `userId` in the deployment, oldest first, connected or away (waiting
+   * to be resumed).
+   */
+  userSessions(userId: string): Promise<UserSession[]> {
+    return this.cluster.registry.userSessions(userId);
   }
 
   /**
@@ -300,7 +317,7 @@ export class Hub {
         s.name = name;
         const rooms = [...s.rooms];
         this.#rooms.toRoommates(rooms, encodeEvent("renamed", { sessionId: s.id, name }), s);
-        this.cluster.registry.sessionRenamed(s.id, name, rooms);
+        this.cluster.registry.sessionRenamed(member(s), rooms);
       }
       return { name };
     },
@@ -347,6 +364,7 @@ export class Hub {
         room,
         msgId,
         from: s.id,
+        userId: s.userId,
         name: s.name,
         text,
         ts,
@@ -372,7 +390,7 @@ export class Hub {
       this.#rooms.toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
     },
     gone: (sessions) => {
-      for (const gone of sessions) this.#rooms.vanished(gone.sessionId, gone.name, gone.rooms);
+      for (const gone of sessions) this.#rooms.vanished(gone);
       this.#dms.gone(new Set(sessions.map((g) => g.sessionId)));
     },
     resynced: (reaped) => void this.#reconcile(reaped),
@@ -381,10 +399,10 @@ export class Hub {
     abandon: (ids) => this.#moves.abandon(ids),
     snapshot: (): GoneSession[] =>
       [...this.#sessions.values()].map((s) => ({
-        sessionId: s.id,
-        name: s.name,
+        ...member(s),
         rooms: [...s.rooms],
         away: s.away !== undefined,
+        connectedAt: s.connectedAt,
       })),
   };
 

@@ -86,6 +86,7 @@ Deno.test("connect sends welcome with a ULID, default name and times; lobby memb
   assert.deepEqual(a.take("presence"), [{
     room: "lobby",
     sessionId: b.id,
+    userId: null,
     name: defaultName(b.id),
     action: "join",
   }]);
@@ -148,7 +149,7 @@ Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms",
   const first = await call(a, "join", { room: "dev" });
   assert.deepEqual(first, {
     room: "dev",
-    members: [{ sessionId: a.id, name: defaultName(a.id) }],
+    members: [{ sessionId: a.id, userId: null, name: defaultName(a.id) }],
     epoch: first.epoch,
     offset: 0,
   });
@@ -158,6 +159,7 @@ Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms",
   assert.deepEqual(a.take("presence"), [{
     room: "dev",
     sessionId: b.id,
+    userId: null,
     name: defaultName(b.id),
     action: "join",
   }]);
@@ -171,7 +173,7 @@ Deno.test("join, leave and rooms: replies, presence and cleanup of empty rooms",
   });
   assert.deepEqual(await call(b, "leave", { room: "dev" }), {
     room: "dev",
-    members: [{ sessionId: a.id, name: defaultName(a.id) }],
+    members: [{ sessionId: a.id, userId: null, name: defaultName(a.id) }],
   });
   assert.deepEqual(a.take("presence").map((p) => p.action), ["leave"]);
   assert.equal(await refused(b, "leave", { room: "dev" }), "not_member");
@@ -226,6 +228,7 @@ Deno.test("chat reaches every member including the sender; non-members refused",
     room: "r",
     msgId,
     from: a.id,
+    userId: null,
     name: defaultName(a.id),
     text: "hi <b>",
     ts,
@@ -314,7 +317,7 @@ Deno.test("dm: request, accept, messages both ways, close", async () => {
   const a = connect(), b = connect();
   assert.equal(await refused(a, "dm", { to: b.id, text: "too early" }), "not_connected");
   assert.deepEqual(await call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
-  assert.deepEqual(b.take("dm_request"), [{ from: a.id, name: defaultName(a.id) }]);
+  assert.deepEqual(b.take("dm_request"), [{ from: a.id, userId: null, name: defaultName(a.id) }]);
   // Asking again while pending does not notify twice.
   assert.deepEqual(await call(a, "dm_request", { to: b.id }), { to: b.id, status: "pending" });
   assert.deepEqual(b.take("dm_request"), []);
@@ -329,6 +332,7 @@ Deno.test("dm: request, accept, messages both ways, close", async () => {
   const sent = await call(a, "dm", { to: b.id, text: "hello b" });
   assert.deepEqual(b.take("dm"), [{
     from: a.id,
+    userId: null,
     name: defaultName(a.id),
     text: "hello b",
     ...sent,
@@ -337,6 +341,7 @@ Deno.test("dm: request, accept, messages both ways, close", async () => {
   const back = await call(b, "dm", { to: a.id, text: "hello a" });
   assert.deepEqual(a.take("dm"), [{
     from: b.id,
+    userId: null,
     name: defaultName(b.id),
     text: "hello a",
     ...back,

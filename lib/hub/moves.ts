@@ -167,7 +167,7 @@ export class Moves {
   async #take(state: SessionState, link?: Link): Promise<Session | undefined> {
     const { sessions, lives, rooms, dms, cluster, now } = this.#options;
     if (sessions.has(state.sessionId)) return undefined;
-    const session = lives.create(state.sessionId, state.name, state.connectedAt);
+    const session = lives.create(state.sessionId, state.name, state.connectedAt, state.userId);
     lives.tokens.adopt(state.sessionId, state.secretHash);
     if (!link) lives.goAway(session, state.awayUntil ?? now() + this.#options.resumeTtlMs);
     dms.import(session, state);
@@ -244,6 +244,7 @@ export class Moves {
     }
     return {
       sessionId: session.id,
+      userId: session.userId,
       name: session.name,
       connectedAt: session.connectedAt,
       // What leaves the node stands for the secret: it checks it, but resumes nothing itself.

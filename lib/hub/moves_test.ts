@@ -53,6 +53,7 @@ const SECRET = "a-secret-of-the-session-0000000";
 function savedState(overrides: Partial<SessionState> = {}): SessionState {
   return {
     sessionId: SESSION,
+    userId: null,
     name: "Ada",
     connectedAt: 1,
     secretHash: hashSecret(SECRET),
@@ -71,7 +72,14 @@ Deno.test("a resume that lands while its session is being adopted here waits for
   const net = new Deployment();
   const n0 = await net.node();
   const b = open(n0);
-  const missed = encodeEvent("dm", { from: b.id, name: "Bea", text: "saved", msgId: "m", ts: 1 });
+  const missed = encodeEvent("dm", {
+    from: b.id,
+    userId: null,
+    name: "Bea",
+    text: "saved",
+    msgId: "m",
+    ts: 1,
+  });
   n0.cluster.joining.close();
   const adopting = n0.inbox.adopt([savedState({ frames: [missed] })]);
   assert.equal(n0.cluster.joining.waiting, 1, "halfway: joining its rooms");
@@ -190,7 +198,16 @@ Deno.test("a session that moved away and back, then ended, does not bounce late 
   n0.hub.detach(a.id, back, true);
 
   // A DM that crossed the end: it comes back to its sender as the end of the conversation.
-  n0.inbox.signal({ kind: "dm", to: a.id, from: b.id, name: "Bea", text: "hi", msgId: "m", ts: 1 });
+  n0.inbox.signal({
+    kind: "dm",
+    to: a.id,
+    from: b.id,
+    userId: null,
+    name: "Bea",
+    text: "hi",
+    msgId: "m",
+    ts: 1,
+  });
   assert.deepEqual(b.conn.of("dm_closed"), []);
 });
 

@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { Broker, Registry } from "../cluster/seam.ts";
+import type { Broker, GoneSession, Registry } from "../cluster/seam.ts";
 import type { Member, PresenceAction, RoomInfo, StreamPosition } from "../protocol/mod.ts";
 import { Fanout } from "./fanout.ts";
-import { encodeEvent, type Session } from "./session.ts";
+import { encodeEvent, member, type Session } from "./session.ts";
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
 export const MAX_ROOMS_LISTED = 1000;
@@ -79,7 +79,7 @@ export class Rooms {
     members.add(session);
     session.rooms.add(room);
     this.#presence(members, session, room, "join");
-    return this.#options.registry.joined(room, session.id, session.name);
+    return this.#options.registry.joined(room, member(session));
   }
 
   /** Removes a member and tells the room; resolves when the other nodes no longer list it. */
@@ -130,7 +130,7 @@ export class Rooms {
     if (!members) this.#rooms.set(room, members = new Set());
     members.add(session);
     session.rooms.add(room);
-    return this.#options.registry.joined(room, session.id, session.name);
+    return this.#options.registry.joined(room, member(session));
   }
 
   /** Removes a member that moved to another node, telling nobody. */
@@ -153,12 +153,13 @@ export class Rooms {
     }
   }
 
-  /** Local members hear that a session of another node left `rooms` with no goodbye. */
-  vanished(sessionId: string, name: string, rooms: string[]): void {
-    for (const room of rooms) {
+  /** Local members hear that a session of another node left its rooms with no goodbye. */
+  vanished(gone: GoneSession): void {
+    const { sessionId, userId, name } = gone;
+    for (const room of gone.rooms) {
       const members = this.#rooms.get(room);
       if (!members || members.size > this.#options.presenceLimit) continue;
-      const frame = encodeEvent("presence", { room, sessionId, name, action: "leave" });
+      const frame = encodeEvent("presence", { room, sessionId, userId, name, action: "leave" });
       this.#fanout.deliver(room, frame);
     }
   }
@@ -169,12 +170,7 @@ export class Rooms {
       if ((this.#rooms.get(room)?.size ?? 0) > this.#options.presenceLimit) continue;
       this.#options.broker.publish(
         room,
-        encodeEvent("presence", {
-          room,
-          sessionId: session.id,
-          name: session.name,
-          action: "join",
-        }),
+        encodeEvent("presence", { room, ...member(session), action: "join" }),
       );
     }
   }
@@ -189,7 +185,7 @@ export class Rooms {
 
   /** Every member of `room` in the deployment. */
   async members(room: string): Promise<Member[]> {
-    const local = [...this.#rooms.get(room) ?? []].map((m) => ({ sessionId: m.id, name: m.name }));
+    const local = [...this.#rooms.get(room) ?? []].map(member);
     const remote = await this.#options.registry.remoteMembers(room);
     return remote.length === 0 ? local : local.concat(remote);
   }
@@ -218,7 +214,7 @@ export class Rooms {
 
   #presence(members: Set<Session>, who: Session, room: string, action: PresenceAction): void {
     if (members.size > this.#options.presenceLimit) return;
-    const frame = encodeEvent("presence", { room, sessionId: who.id, name: who.name, action });
+    const frame = encodeEvent("presence", { room, ...member(who), action });
     this.#fanout.deliver(room, frame, who);
     this.#options.broker.publish(room, frame);
   }

@@ -74,6 +74,7 @@ export class ServerCalls {
       room,
       msgId,
       from: SERVER_SENDER,
+      userId: null,
       name: message.name ?? DEFAULT_SERVER_NAME,
       text: message.text,
       ts,
@@ -97,6 +98,11 @@ export class ServerCalls {
     if (request.sessionId !== undefined) {
       const id = request.sessionId;
       if (sessions.has(id) || await cluster.registry.locate(id)) ids.push(id);
+    }
+    if (request.userId !== undefined) {
+      for (const { sessionId } of await cluster.registry.userSessions(request.userId)) {
+        if (!ids.includes(sessionId)) ids.push(sessionId);
+      }
     }
     for (const id of ids) {
       if (!this.end(id, code, reason)) {
@@ -125,13 +131,25 @@ export class ServerCalls {
   /** Every member of `room` in the deployment. */
   async presence({ room }: ApiRequest<"presence">): Promise<ApiResult<"presence">> {
     const members = await this.#options.rooms.members(room);
-    return { room, members: members.map((m): ApiMember => ({ ...m, userId: null })) };
+    return {
+      room,
+      members: members.map(({ sessionId, userId, name }): ApiMember => ({
+        sessionId,
+        userId,
+        name,
+      })),
+    };
   }
 
   /** Every session of user `userId` in the deployment. */
-  userSessions({ userId }: ApiRequest<"user_sessions">): Promise<ApiResult<"user_sessions">> {
-    // Sessions carry no user yet: identity comes with tokens.
-    return Promise.resolve({ userId, sessions: [] });
+  async userSessions(
+    { userId }: ApiRequest<"user_sessions">,
+  ): Promise<ApiResult<"user_sessions">> {
+    const found = await this.#options.cluster.registry.userSessions(userId);
+    return {
+      userId,
+      sessions: found.map(({ sessionId, name, connectedAt }) => ({ sessionId, name, connectedAt })),
+    };
   }
 
   /** The newest messages of `room`, as the wire's `history` pages them, for members or not. */

@@ -67,6 +67,7 @@ Deno.test("publish and broadcast: chat from the server, numbered in each room's 
     room: "lobby",
     msgId: published.msgId,
     from: "server",
+    userId: null,
     name: "server",
     text: "hi",
     ts: published.ts,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ErrorCode, Events, EventType } from "../protocol/mod.ts";
+import type { ErrorCode, Events, EventType, Member } from "../protocol/mod.ts";
 
 /** Hands one serialized frame to a session's transport. Must not throw. */
 export type Send = (frame: string) => void;
@@ -50,6 +50,8 @@ export interface Away {
  */
 export interface Session {
   readonly id: string;
+  /** The user its token named, for as long as the session lives; null when anonymous. */
+  readonly userId: string | null;
   name: string;
   readonly connectedAt: number;
   readonly send: Send;
@@ -81,4 +83,9 @@ export class HubError extends Error {
 /** Serializes a server event frame once, for any number of recipients. */
 export function encodeEvent<E extends EventType>(type: E, data: Events[E]): string {
   return `{"type":"${type}","data":${JSON.stringify(data)}}`;
+}
+
+/** A session as member lists and the registry name it. */
+export function member(session: Session): Member {
+  return { sessionId: session.id, userId: session.userId, name: session.name };
 }

@@ -17,7 +17,7 @@ import type { Registry } from "../cluster/seam.ts";
 import { CLOSE_CODES, defaultName, LOBBY, REPLAYED_EVENTS } from "../protocol/mod.ts";
 import type { Conversations } from "./conversations.ts";
 import type { Rooms } from "./rooms.ts";
-import { encodeEvent, type Link, type Session } from "./session.ts";
+import { encodeEvent, type Link, member, type Session } from "./session.ts";
 import type { Timers } from "./timers.ts";
 import { ResumeTokens } from "./tokens.ts";
 
@@ -64,13 +64,16 @@ export class Sessions {
     return this.#options.resumeTtlMs > 0;
   }
 
-  /** A new session in the lobby for `link`; `welcome` goes out once the other nodes count it. */
-  open(link: Link): Session {
+  /**
+   * A new session in the lobby for `link`, of user `userId` (null: anonymous); `welcome` goes out
+   * once the other nodes count it.
+   */
+  open(link: Link, userId: string | null): Session {
     const { registry, rooms, now } = this.#options;
     const id = this.#options.newId();
-    const session = this.create(id, defaultName(id), now());
+    const session = this.create(id, defaultName(id), now(), userId);
     session.link = link;
-    const registered = registry.sessionOpened(id, session.name);
+    const registered = registry.sessionOpened(member(session), session.connectedAt);
     if (registered) {
       // Frames for the session wait behind its welcome, so a welcomed client is already counted
       // everywhere.
@@ -151,9 +154,10 @@ export class Sessions {
   // The steps that `moves.ts` builds on.
 
   /** A session registered here with nothing in it yet, holding its frames until flushed. */
-  create(id: string, name: string, connectedAt: number): Session {
+  create(id: string, name: string, connectedAt: number, userId: string | null): Session {
     const session: Session = {
       id,
+      userId,
       name,
       connectedAt,
       send: (frame) => {
@@ -245,10 +249,11 @@ export class Sessions {
     if (resumeTtlMs > 0 && !session.link!.gone) {
       const issued = this.tokens.issue(session.id);
       resumeToken = issued.token;
-      registry.sessionSaved(session.id, session.name, session.connectedAt, issued.hash);
+      registry.sessionSaved(member(session), session.connectedAt, issued.hash);
     }
     session.link!.send(encodeEvent("welcome", {
       sessionId: session.id,
+      userId: session.userId,
       name: session.name,
       connectedAt: session.connectedAt,
       serverTime: this.#options.now(),

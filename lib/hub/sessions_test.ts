@@ -230,5 +230,9 @@ Deno.test("a dm_request to an away session waits for it; dm_away is for peers on
   assert.deepEqual(b.conn.take("dm_away"), [], "no conversation, no dm_away");
   assert.deepEqual(await call(b.id, "dm_request", { to: a.id }), { to: a.id, status: "pending" });
   const again = open(a.conn.welcome.resumeToken);
-  assert.deepEqual(again.conn.take("dm_request"), [{ from: b.id, name: b.conn.welcome.name }]);
+  assert.deepEqual(again.conn.take("dm_request"), [{
+    from: b.id,
+    userId: null,
+    name: b.conn.welcome.name,
+  }]);
 });

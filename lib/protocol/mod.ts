@@ -21,6 +21,8 @@ export interface ClientFrame {
 /** A room member as the server reports it. */
 export interface Member {
   sessionId: string;
+  /** The user the session's token named (its `sub`); null for an anonymous session. */
+  userId: string | null;
   name: string;
 }
 
@@ -51,6 +53,8 @@ export interface ChatMessage extends StreamPosition {
   msgId: string;
   /** The sender's session id, or {@link SERVER_SENDER} for a message the server API published. */
   from: string;
+  /** The sender's user id; null for an anonymous sender. */
+  userId: string | null;
   name: string;
   text: string;
   ts: number;
@@ -108,6 +112,8 @@ export type CloseReason = "closed" | "disconnected" | "expired";
 export interface Events {
   welcome: {
     sessionId: string;
+    /** The token's `sub`; null for an anonymous session. */
+    userId: string | null;
     name: string;
     connectedAt: number;
     serverTime: number;
@@ -120,14 +126,27 @@ export interface Events {
     resumed: boolean;
   };
   heartbeat: { text: "Connected"; serverTime: number };
-  presence: { room: string; sessionId: string; name: string; action: PresenceAction };
+  presence: {
+    room: string;
+    sessionId: string;
+    userId: string | null;
+    name: string;
+    action: PresenceAction;
+  };
   /** A member of one of your rooms changed their display name. */
   renamed: { sessionId: string; name: string };
   chat: ChatMessage;
-  dm_request: { from: string; name: string };
+  dm_request: { from: string; userId: string | null; name: string };
   dm_accepted: { with: string; name: string };
   dm_declined: { with: string; reason: DeclineReason };
-  dm: { from: string; name: string; text: string; msgId: string; ts: number };
+  dm: {
+    from: string;
+    userId: string | null;
+    name: string;
+    text: string;
+    msgId: string;
+    ts: number;
+  };
   dm_closed: { with: string; reason: CloseReason };
   /** The room list changed (to sessions that sent `watch_rooms`; at most once a second). */
   rooms: { rooms: RoomInfo[] };
@@ -210,6 +229,8 @@ export const LIMITS = {
    * chat frame stays within what nodes accept from each other.
    */
   maxDataLength: 8192,
+  /** User ids (a token's `sub`): 1 to 64 characters, none of them control characters. */
+  maxUserIdLength: 64,
   /** Resume tokens: at most 256 URL-safe characters. */
   resumeTokenPattern: /^[A-Za-z0-9._-]{1,256}$/,
 } as const;

@@ -93,3 +93,21 @@ export function checkName(value: unknown, field: string): string {
   }
   return name;
 }
+
+/**
+ * A user id as a token's `sub` carries it: 1 to {@link LIMITS.maxUserIdLength} characters with no
+ * control, format or separator character, so it can be logged, shown and kept in a Redis value
+ * beside a name (`userId\nname`) as it is. Compared exactly: no trimming or normalizing, since it
+ * is the application's key, not text for people.
+ *
+ * @throws a message naming `field` when `value` is not one.
+ */
+export function checkUserId(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length < 1 || value.length > LIMITS.maxUserIdLength) {
+    throw `${field} must be a string of 1 to ${LIMITS.maxUserIdLength} characters`;
+  }
+  if (LONE_SURROGATE.test(value) || FORBIDDEN.test(value)) {
+    throw `${field} must not contain control, formatting or separator characters`;
+  }
+  return value;
+}

@@ -5,6 +5,7 @@ import { fakeRequest } from "./testing/fake_request.ts";
 
 const welcome = (sessionId: string, name = "guest", resumed = false): Events["welcome"] => ({
   sessionId,
+  userId: null,
   name,
   connectedAt: 0,
   serverTime: Date.now() + 5000,

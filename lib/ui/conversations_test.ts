@@ -41,25 +41,25 @@ Deno.test("conversations slice: a request checks the peer, then names and shows 
 
 Deno.test("conversations slice: hub events become reducer events", () => {
   const { dms, bob } = setup();
-  dms.receive("dm_request", { from: BOB, name: "Bob" });
+  dms.receive("dm_request", { from: BOB, userId: null, name: "Bob" });
   assert.equal(bob()?.status, "incoming");
   dms.receive("dm_closed", { with: BOB, reason: "expired" });
   assert.equal(bob()?.status, "expired");
   dms.receive("dm_accepted", { with: BOB, name: "Bob" });
   assert.equal(bob()?.status, "open");
-  dms.receive("dm", { from: BOB, name: "Bob", text: "hi", msgId: "x", ts: 1 });
+  dms.receive("dm", { from: BOB, userId: null, name: "Bob", text: "hi", msgId: "x", ts: 1 });
   assert.equal(bob()?.items.at(-1)?.text, "hi");
   dms.receive("dm_closed", { with: BOB, reason: "disconnected" });
   assert.equal(bob()?.status, "gone");
   dms.dispatch({ type: "dismissed", peer: BOB });
-  dms.receive("dm_request", { from: BOB, name: "Bob" });
+  dms.receive("dm_request", { from: BOB, userId: null, name: "Bob" });
   dms.receive("dm_declined", { with: BOB, reason: "declined" });
   assert.equal(bob()?.status, "incoming", "a decline answers only our own request");
 });
 
 Deno.test("conversations slice: accept, decline and send fold in their replies", async () => {
   const { dms, bob } = setup();
-  dms.receive("dm_request", { from: BOB, name: "Bob" });
+  dms.receive("dm_request", { from: BOB, userId: null, name: "Bob" });
   await dms.acceptDm(BOB);
   assert.equal(bob()?.status, "open");
   await assert.rejects(dms.sendDm(BOB, " "), /Type a message first/);
@@ -74,7 +74,7 @@ Deno.test("conversations slice: accept, decline and send fold in their replies",
     mine: true,
   });
   dms.dispatch({ type: "dismissed", peer: BOB });
-  dms.receive("dm_request", { from: BOB, name: "Bob" });
+  dms.receive("dm_request", { from: BOB, userId: null, name: "Bob" });
   await dms.declineDm(BOB);
   assert.equal(bob()?.status, "refused");
 });
@@ -127,7 +127,7 @@ Deno.test("conversations slice: dm_away and dm_back mark the peer, and only that
 Deno.test("conversations slice: a snapshot is restored whole, with this page's item limit", () => {
   const { dms } = setup();
   dms.receive("dm_accepted", { with: BOB, name: "Bob" });
-  dms.receive("dm", { from: BOB, name: "Bob", text: "hi", msgId: "x", ts: 1 });
+  dms.receive("dm", { from: BOB, userId: null, name: "Bob", text: "hi", msgId: "x", ts: 1 });
   dms.showDm(BOB);
   const saved = JSON.parse(JSON.stringify(dms.snapshot()));
   const other = createConversations({

@@ -3,7 +3,7 @@ import { directoryView, PRESENCE_LIMIT, roomDirectory } from "./room_directory.t
 import { fakeRequest } from "./testing/fake_request.ts";
 
 const members = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ sessionId: `s${i}`, name: `n${i}` }));
+  Array.from({ length: n }, (_, i) => ({ sessionId: `s${i}`, userId: null, name: `n${i}` }));
 
 Deno.test("directory: watched, then kept current by the hub's events, never asked again", async () => {
   const hub = fakeRequest({ watch_rooms: () => ({ rooms: [{ room: "lobby", size: 2 }] }) });

@@ -29,7 +29,7 @@ export interface PresenceChange {
 
 /** The hub's member list, everyone counted as here. */
 export function here(members: readonly Member[]): RoomMember[] {
-  return members.map(({ sessionId, name }) => ({ sessionId, name, away: false }));
+  return members.map(({ sessionId, userId, name }) => ({ sessionId, userId, name, away: false }));
 }
 
 /** The change presence event `p` makes to a room with `members`, or null when it makes none. */
@@ -39,7 +39,7 @@ export function presenceChange(
 ): PresenceChange | null {
   const known = members.find((m) => m.sessionId === p.sessionId);
   const others = members.filter((m) => m.sessionId !== p.sessionId);
-  const member = { sessionId: p.sessionId, name: p.name };
+  const member = { sessionId: p.sessionId, userId: p.userId, name: p.name };
   // Away and back keep the member's place in the list, and say nothing in the stream: a
   // dropped connection that comes back is not news, and a resume would flood the room.
   switch (p.action) {

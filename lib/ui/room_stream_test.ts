@@ -19,6 +19,7 @@ const msg = (offset: number, epoch = "e1", from = "01BOB"): ChatMessage => ({
   room: "deno",
   msgId: `${epoch}-${offset}`,
   from,
+  userId: null,
   name: from === ME ? "me" : "Bob",
   text: `m${offset}`,
   ts: offset,

@@ -12,6 +12,7 @@ const msg = (room: string, offset: number, from = BOB, epoch = EPOCH): ChatMessa
   room,
   msgId: `${epoch}-${room}-${offset}`,
   from,
+  userId: null,
   name: from === ME ? "me" : "Bob",
   text: `${room}${offset}`,
   ts: offset,
@@ -27,7 +28,11 @@ function setup(kept: Record<string, ChatMessage[]> = {}, epoch = () => EPOCH) {
   const stored = (room: string) => kept[room] ?? [];
   const position = (room: string) => ({ epoch: epoch(), offset: stored(room).at(-1)?.offset ?? 0 });
   const hub = fakeRequest({
-    join: ({ room }) => ({ room, members: [{ sessionId: ME, name: "me" }], ...position(room) }),
+    join: ({ room }) => ({
+      room,
+      members: [{ sessionId: ME, userId: null, name: "me" }],
+      ...position(room),
+    }),
     leave: ({ room }) => ({ room, members: [] }),
     rooms: () => ({ rooms: [{ room: "lobby", size: 2 }] }),
     chat: () => ({ msgId: "m", ts: 1 }),
@@ -63,7 +68,12 @@ Deno.test("rooms: join adds the room and shows it; joining it again only shows i
   assert.deepEqual(rooms.rooms.value.map((r) => r.room), ["lobby", "deno"]);
   assert.equal(rooms.currentRoom.value, "deno");
   assert.deepEqual(texts(rooms.room.value!.items), ["You joined #deno."]);
-  assert.deepEqual(rooms.room.value!.members, [{ sessionId: ME, name: "me", away: false }]);
+  assert.deepEqual(rooms.room.value!.members, [{
+    sessionId: ME,
+    userId: null,
+    name: "me",
+    away: false,
+  }]);
   rooms.showRoom("lobby");
   await rooms.join("deno");
   assert.equal(rooms.currentRoom.value, "deno");
@@ -201,6 +211,7 @@ Deno.test("rooms: leave shows the first room left and clears its unread", async 
 const presence = (action: Events["presence"]["action"], name = "Bob", room = "lobby") => ({
   room,
   sessionId: BOB,
+  userId: null,
   name,
   action,
 });
@@ -226,7 +237,7 @@ Deno.test("rooms: presence and renames update members and tell the room", () => 
 Deno.test("rooms: a member away is marked until back or leave, without a word in the room", () => {
   const { rooms, room } = setup();
   rooms.presence(presence("join"));
-  rooms.presence({ ...presence("join"), sessionId: "01CY", name: "Cy" });
+  rooms.presence({ ...presence("join"), sessionId: "01CY", userId: null, name: "Cy" });
   const before = room("lobby").items;
   assert.equal(rooms.presence(presence("away")), -1, "one fewer connected");
   assert.deepEqual(room("lobby").members.map((m) => [m.name, m.away]), [
@@ -248,8 +259,13 @@ Deno.test("rooms: away or back of a member not listed adds it", () => {
   // It joined while we were away ourselves: presence is not replayed.
   const { rooms, room } = setup();
   rooms.presence(presence("away"));
-  assert.deepEqual(room("lobby").members, [{ sessionId: BOB, name: "Bob", away: true }]);
-  rooms.presence({ ...presence("back"), sessionId: "01CY", name: "Cy" });
+  assert.deepEqual(room("lobby").members, [{
+    sessionId: BOB,
+    userId: null,
+    name: "Bob",
+    away: true,
+  }]);
+  rooms.presence({ ...presence("back"), sessionId: "01CY", userId: null, name: "Cy" });
   assert.deepEqual(room("lobby").members.map((m) => [m.name, m.away]), [
     ["Bob", true],
     ["Cy", false],
@@ -285,7 +301,12 @@ Deno.test("rooms: a new session clears member lists, then resync joins again wit
     ["leave", { room: "lobby" }],
     ["history", { room: "deno", limit: 3 }],
   ]);
-  assert.deepEqual(rooms.room.value!.members, [{ sessionId: ME, name: "me", away: false }]);
+  assert.deepEqual(rooms.room.value!.members, [{
+    sessionId: ME,
+    userId: null,
+    name: "me",
+    away: false,
+  }]);
   // The directory is the store's to watch again; the room we are in counts its members.
   assert.deepEqual(rooms.roomList.value, [{ room: "deno", size: 1 }]);
   assert.deepEqual(texts(room("deno").items), [
@@ -330,7 +351,12 @@ Deno.test("rooms: a reload takes back the rooms, then reopens them without a not
     ["join", { room: "side" }],
   ], "no leave, whatever the lobby");
   assert.deepEqual(texts(room("deno").items), ["deno1", "deno2"]);
-  assert.deepEqual(room("deno").members, [{ sessionId: ME, name: "me", away: false }]);
+  assert.deepEqual(room("deno").members, [{
+    sessionId: ME,
+    userId: null,
+    name: "me",
+    away: false,
+  }]);
   assert.deepEqual(room("side").items, []);
   rooms.restore({ rooms: ["deno"], current: "gone" });
   assert.equal(rooms.currentRoom.value, "deno", "a current room not in the list");

@@ -19,6 +19,7 @@ function open() {
   fake.setState("connected");
   fake.emit("welcome", {
     sessionId: ADA,
+    userId: null,
     name: "Ada",
     connectedAt: 0,
     serverTime: Date.now(),
@@ -35,6 +36,7 @@ const chat = (from = BOB): Events["chat"] => ({
   room: "lobby",
   msgId: `m${++offset}`,
   from,
+  userId: null,
   name: from === ADA ? "Ada" : "Bob",
   text: `hello ${offset}`,
   ts: offset,
@@ -47,7 +49,7 @@ Deno.test("store: what the reader does not see counts, per view and in the title
   using _ = store;
   // In sight, on a wide screen: the room shown and the request shown are read at once.
   fake.emit("chat", chat());
-  fake.emit("dm_request", { from: BOB, name: "Bob" });
+  fake.emit("dm_request", { from: BOB, userId: null, name: "Bob" });
   assert.deepEqual(store.unread.value, { chat: 0, dms: 0, random: 0 });
   assert.equal(store.title.value, "Deno real-time hub");
   assert.equal(store.announcement.value?.text, "Bob wants to start a conversation with you.");
@@ -56,7 +58,7 @@ Deno.test("store: what the reader does not see counts, per view and in the title
   store.setPageVisible(false);
   fake.emit("chat", chat());
   fake.emit("chat", chat(ADA));
-  fake.emit("dm", { from: BOB, name: "Bob", text: "psst", msgId: "d1", ts: 1 });
+  fake.emit("dm", { from: BOB, userId: null, name: "Bob", text: "psst", msgId: "d1", ts: 1 });
   assert.deepEqual(store.unread.value, { chat: 1, dms: 1, random: 0 });
   assert.equal(store.title.value, "(2) Deno real-time hub");
   store.setPageVisible(true);
@@ -65,7 +67,7 @@ Deno.test("store: what the reader does not see counts, per view and in the title
   // On a phone, only the open tab is seen; opening another reads it.
   store.setCompact(true);
   assert.equal(store.view.value, "chat");
-  fake.emit("dm", { from: BOB, name: "Bob", text: "again", msgId: "d2", ts: 2 });
+  fake.emit("dm", { from: BOB, userId: null, name: "Bob", text: "again", msgId: "d2", ts: 2 });
   await store.random("dice");
   fake.emit("chat", chat());
   assert.deepEqual(store.unread.value, { chat: 0, dms: 1, random: 1 });

@@ -9,6 +9,7 @@ const BOB = "01BOB";
 
 const welcome = (sessionId: string, resumed: boolean, name = "guest"): Events["welcome"] => ({
   sessionId,
+  userId: null,
   name,
   connectedAt: 0,
   serverTime: Date.now(),
@@ -22,6 +23,7 @@ const chat = (room: string, offset: number): ChatMessage => ({
   room,
   msgId: `${room}-${offset}`,
   from: BOB,
+  userId: null,
   name: "Bob",
   text: `${room}${offset}`,
   ts: offset,
@@ -37,7 +39,11 @@ function hub(kept: Record<string, ChatMessage[]> = {}): FakeClient {
     num_clients: () => ({ count: 2 }),
     rooms: () => ({ rooms: [] }),
     set_name: ({ name }) => ({ name }),
-    join: ({ room }) => ({ room, members: [{ sessionId: ADA, name: "Ada" }], ...position(room) }),
+    join: ({ room }) => ({
+      room,
+      members: [{ sessionId: ADA, userId: null, name: "Ada" }],
+      ...position(room),
+    }),
     leave: ({ room }) => ({ room, members: [] }),
     history: ({ room, limit = 50 }) => ({
       room,
@@ -181,16 +187,34 @@ Deno.test("store: away peers reach the member list, the count and the conversati
   fake.setState("connected");
   fake.emit("welcome", welcome(ADA, false));
   await settled();
-  fake.emit("presence", { room: "lobby", sessionId: BOB, name: "Bob", action: "join" });
+  fake.emit("presence", {
+    room: "lobby",
+    sessionId: BOB,
+    userId: null,
+    name: "Bob",
+    action: "join",
+  });
   fake.emit("dm_accepted", { with: BOB, name: "Bob" });
   assert.equal(store.clients.value, 3);
-  fake.emit("presence", { room: "lobby", sessionId: BOB, name: "Bob", action: "away" });
+  fake.emit("presence", {
+    room: "lobby",
+    sessionId: BOB,
+    userId: null,
+    name: "Bob",
+    action: "away",
+  });
   fake.emit("dm_away", { with: BOB });
   const bob = () => store.room.value?.members.find((m) => m.sessionId === BOB);
   assert.equal(bob()?.away, true);
   assert.equal(bobStatus(store)?.peerAway, true);
   assert.equal(store.clients.value, 2);
-  fake.emit("presence", { room: "lobby", sessionId: BOB, name: "Bob", action: "back" });
+  fake.emit("presence", {
+    room: "lobby",
+    sessionId: BOB,
+    userId: null,
+    name: "Bob",
+    action: "back",
+  });
   fake.emit("dm_back", { with: BOB });
   assert.equal(bob()?.away, false);
   assert.equal(bobStatus(store)?.peerAway, false);

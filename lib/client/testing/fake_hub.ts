@@ -69,6 +69,7 @@ export class FakeHub {
           if (resume) this.#tokens.set(resumeToken, session);
           const welcome: Events["welcome"] = {
             sessionId: session.sessionId,
+            userId: null,
             name: `guest-${session.sessionId.slice(1)}`,
             connectedAt: session.connectedAt,
             serverTime: 1000 * n,

@@ -7,7 +7,7 @@
  */
 
 import { defaultName, LIMITS, type StreamPosition } from "../../protocol/mod.ts";
-import { checkName } from "../../protocol/names.ts";
+import { checkName, checkUserId } from "../../protocol/names.ts";
 import { API_LIMITS } from "../../protocol/api.ts";
 
 /** Node ids, as `NODE_ID` allows them. */
@@ -147,6 +147,16 @@ export function name(value: unknown, owner: string, what: string): string {
   if (namesSeen.size >= NAMES_SEEN) namesSeen.clear();
   namesSeen.add(checked);
   return checked;
+}
+
+/** A session's user: null for an anonymous one, or an id `checkUserId` accepts. */
+export function userId(value: unknown, what: string): string | null {
+  if (value === null) return null;
+  try {
+    return checkUserId(value, what);
+  } catch (reason) {
+    throw new Error(String(reason));
+  }
 }
 
 /** Chat and DM text: a string within the protocol's length limit. */

@@ -34,6 +34,7 @@ function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
 
 const state: SessionState = {
   sessionId: S1,
+  userId: null,
   name: "Ada",
   connectedAt: 1,
   secretHash: "",

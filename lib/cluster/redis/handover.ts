@@ -185,6 +185,7 @@ export class RedisHandover implements Handover {
       }
       const rebuilt: SessionState = {
         sessionId: session.sessionId,
+        userId: session.userId,
         name: session.name,
         connectedAt: Number(record.connectedAt) || Date.now(),
         // A record from a node of the version before holds the secret itself.

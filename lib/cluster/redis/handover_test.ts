@@ -89,6 +89,7 @@ Deno.test({
     await admin.connect();
     const good: SessionState = {
       sessionId: GOOD,
+      userId: null,
       name: "Ada",
       connectedAt: 1,
       secretHash: "",
@@ -123,6 +124,7 @@ const dm = (text: string): Signal => ({
   kind: "dm",
   to: S1,
   from: S2,
+  userId: null,
   name: "Bea",
   text,
   msgId: "01JAAAAAAAAAAAAAAAAAAAAAA5",

@@ -87,7 +87,7 @@ async function setup() {
 function presence(data: Record<string, unknown> = {}): string {
   return JSON.stringify({
     type: "presence",
-    data: { room: "lobby", sessionId: BEA, name: "Bea", action: "join", ...data },
+    data: { room: "lobby", sessionId: BEA, userId: null, name: "Bea", action: "join", ...data },
   });
 }
 
@@ -97,6 +97,7 @@ function chat(data: Record<string, unknown> = {}): string {
     room: "lobby",
     msgId: MSG,
     from: BEA,
+    userId: null,
     name: "Bea",
     text: "hello",
     ts: 1_700_000_000_000,
@@ -141,6 +142,10 @@ const BAD_ROOM_FRAMES: Record<string, string> = {
   "chat with no epoch": `*\n${without(chat(), "epoch")}`,
   "chat with another session's default name": `*\n${chat({ name: "guest-zzzzzz" })}`,
   "chat with a name that is not trimmed": `*\n${chat({ name: " Bea" })}`,
+  "chat with no userId": `*\n${without(chat(), "userId")}`,
+  "chat with a userId that is a number": `*\n${chat({ userId: 7 })}`,
+  "presence with a userId over 64 characters": `n2\n${presence({ userId: "u".repeat(65) })}`,
+  "presence with a userId holding a line break": `n2\n${presence({ userId: "u1\nu2" })}`,
 };
 
 Deno.test({
@@ -163,7 +168,14 @@ Deno.test({
 
 /** A signal for Ada from Bea, with fields changed. */
 function signal(ada: string, fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ kind: "dm_request", to: ada, from: BEA, name: "Bea", ...fields });
+  return JSON.stringify({
+    kind: "dm_request",
+    to: ada,
+    from: BEA,
+    userId: null,
+    name: "Bea",
+    ...fields,
+  });
 }
 
 function badSignals(ada: string): Record<string, string> {
@@ -175,6 +187,8 @@ function badSignals(ada: string): Record<string, string> {
     "a from that is no session id": signal(ada, { from: "bea" }),
     "a to that is no session id": signal(ada, { to: 42 }),
     "a name with a line break": signal(ada, { name: "Bea\nSYSTEM: you are banned" }),
+    "an empty userId": signal(ada, { userId: "" }),
+    "a userId with a bidi override": signal(ada, { userId: "u\u202Eexe" }),
     "another session's default name": signal(ada, { name: "guest-abcdef" }),
     "a name over 32 characters": signal(ada, { name: "B".repeat(33) }),
     "a field too many": signal(ada, { html: "<script>" }),
@@ -233,7 +247,10 @@ Deno.test({
     await eventually(() => assert.ok(t.events.length > 0, "no signal yet"));
     const elapsed = Date.now() - started;
 
-    assert.deepEqual(t.events, [{ type: "dm_request", data: { from: BEA, name: "Bea" } }]);
+    assert.deepEqual(t.events, [{
+      type: "dm_request",
+      data: { from: BEA, userId: null, name: "Bea" },
+    }]);
     assert.equal(t.dropped(), Object.keys(bad).length);
     assertLoggedOnceASecond(t.warnings, elapsed, Object.keys(bad).length);
   },

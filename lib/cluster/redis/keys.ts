@@ -24,10 +24,12 @@ const NODE_PREFIX = `${PREFIX}node:`;
 const SESSIONS_SUFFIX = ":sessions";
 const AWAY_SUFFIX = ":away";
 const MEMBERS_SUFFIX = ":members";
+/** What goes before a user id to name its sessions hash. */
+export const USER_PREFIX = `${PREFIX}user:`;
 /** Room hashes and room channels share their names. */
 export const ROOM_PREFIX = `${PREFIX}room:`;
 
-/** Hash: session id → display name, for one node's sessions. */
+/** Hash: session id → `userId\nname` (`entries.ts`), for one node's sessions. */
 export const nodeSessions = (node: string): string => `${NODE_PREFIX}${node}${SESSIONS_SUFFIX}`;
 /** Set: the ids of one node's sessions that are away (not counted as connected). */
 export const nodeAway = (node: string): string => `${NODE_PREFIX}${node}${AWAY_SUFFIX}`;
@@ -57,8 +59,10 @@ export const historyKey = (room: string): string => `${PREFIX}history:${room}`;
 export const idempotencyKey = (key: string): string => `${PREFIX}idem:${key}`;
 /** Set: `room\nsession` pairs of one node, so a reaper knows what to remove. */
 export const nodeMembers = (node: string): string => `${NODE_PREFIX}${node}${MEMBERS_SUFFIX}`;
-/** Hash: session id → `node\nname`, the room's members deployment-wide. */
+/** Hash: session id → `node\nuserId\nname`, the room's members deployment-wide. */
 export const roomKey = (room: string): string => `${ROOM_PREFIX}${room}`;
+/** Hash: session id → `node\nconnectedAt`, one user's sessions deployment-wide. */
+export const userKey = (userId: string): string => `${USER_PREFIX}${userId}`;
 /** Channel: `node\n<frame>` for the room's members on every node. */
 export const roomChannel = (room: string): string => `${ROOM_PREFIX}${room}`;
 /** Channel: JSON signals for one node's sessions. */

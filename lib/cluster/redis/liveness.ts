@@ -16,7 +16,8 @@ import type { Logger } from "../../server/log.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
-import { CONTROL, nodeAway, NODES, nodeSeen, nodeSessions, SESSIONS } from "./keys.ts";
+import { CONTROL, nodeAway, NODES, nodeSeen, nodeSessions, SESSIONS, userKey } from "./keys.ts";
+import { encodeNamed } from "./entries.ts";
 import { encodeSeen, type Orphans } from "./scripts.ts";
 
 export interface LivenessOptions {
@@ -192,15 +193,19 @@ export class Liveness {
       const multi = client.multi();
       multi.zAdd(NODES, { score: Date.now(), value: this.#nodeId });
       for (const session of inbox.snapshot()) {
-        multi.hSet(SESSIONS, session.sessionId, this.#nodeId);
-        multi.hSet(nodeSessions(this.#nodeId), session.sessionId, session.name);
-        if (session.away) multi.sAdd(nodeAway(this.#nodeId), session.sessionId);
+        const { sessionId, userId, name } = session;
+        multi.hSet(SESSIONS, sessionId, this.#nodeId);
+        multi.hSet(nodeSessions(this.#nodeId), sessionId, encodeNamed(userId, name));
+        if (session.away) multi.sAdd(nodeAway(this.#nodeId), sessionId);
+        if (userId !== null) {
+          multi.hSet(userKey(userId), sessionId, `${this.#nodeId}\n${session.connectedAt}`);
+        }
       }
       await multi.exec();
       await Promise.all(
         inbox.snapshot().flatMap((s) =>
           s.rooms.map((room) =>
-            client.hubJoin({ node: this.#nodeId, room, sessionId: s.sessionId }, s.name)
+            client.hubJoin({ node: this.#nodeId, room, sessionId: s.sessionId }, s)
           )
         ),
       );

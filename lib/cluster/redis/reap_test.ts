@@ -67,7 +67,7 @@ Deno.test({
         .hSet(nodeSeen("dead"), "ops", "3 epoch")
         .exec();
       const gone = await client.hubReap({ node: "dead", claim: true, aliveSince: Date.now() });
-      assert.deepEqual(gone, [{ sessionId: S1, name: "Bea", rooms: ["ops"] }]);
+      assert.deepEqual(gone, [{ sessionId: S1, userId: null, name: "Bea", rooms: ["ops"] }]);
       assert.deepEqual(await client.keys("hub:*"), []);
     } finally {
       await client.close();
@@ -84,9 +84,10 @@ Deno.test({
     const options = { url: redis.url, nodeTtlMs: 500, log: silentLogger, resumeTtlMs: 60_000 };
     const stopping = new RedisCluster({ ...options, nodeId: "stopping" });
     await stopping.start(adoptingInbox().inbox);
-    await stopping.registry.sessionOpened(S1, "Ada");
+    await stopping.registry.sessionOpened({ sessionId: S1, userId: null, name: "Ada" }, 1);
     const state: SessionState = {
       sessionId: S1,
+      userId: null,
       name: "Ada",
       connectedAt: 1,
       secretHash: "",
@@ -131,9 +132,10 @@ Deno.test({
     await second.start(adoptingInbox().inbox);
     // Both were told to stop at once; the first is still saving its own sessions.
     first.handover.stop();
-    await second.registry.sessionOpened(S1, "Ada");
+    await second.registry.sessionOpened({ sessionId: S1, userId: null, name: "Ada" }, 1);
     await second.handover.evacuate([{
       sessionId: S1,
+      userId: null,
       name: "Ada",
       connectedAt: 1,
       secretHash: "",

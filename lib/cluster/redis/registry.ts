@@ -6,8 +6,10 @@
  * @module
  */
 
-import type { ConversationEntry, Registry, SessionState } from "../seam.ts";
+import type { ConversationEntry, Registry, SessionState, UserSession } from "../seam.ts";
 import type { Member } from "../../protocol/mod.ts";
+import { byAge, UserIndex } from "../user_index.ts";
+import { encodeNamed } from "./entries.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
@@ -21,6 +23,7 @@ import {
   sessionDmKey,
   sessionKey,
   SESSIONS,
+  userKey,
 } from "./keys.ts";
 
 /** How long a session's saved record outlives its last welcome, if nobody ends it. */
@@ -46,6 +49,8 @@ export class RedisRegistry implements Registry {
   readonly #nodeId: string;
   readonly #aliveSince: () => number;
   readonly #resumable: boolean;
+  /** This node's share of `userSessions`, kept here so that it holds while Redis is down. */
+  readonly #users = new UserIndex();
 
   constructor(options: RedisRegistryOptions) {
     this.#redis = options.redis;
@@ -55,21 +60,29 @@ export class RedisRegistry implements Registry {
     this.#resumable = options.resumable;
   }
 
-  sessionOpened(sessionId: string, name: string): Promise<void> {
-    return this.#redis.write(() =>
-      this.#redis.client.multi()
+  sessionOpened(member: Member, connectedAt: number): Promise<void> {
+    this.#users.opened(member, connectedAt);
+    const { sessionId, userId, name } = member;
+    return this.#redis.write(() => {
+      const multi = this.#redis.client.multi()
         .hSet(SESSIONS, sessionId, this.#nodeId)
-        .hSet(nodeSessions(this.#nodeId), sessionId, name)
-        .exec()
-    );
+        .hSet(nodeSessions(this.#nodeId), sessionId, encodeNamed(userId, name));
+      if (userId !== null) {
+        multi.hSet(userKey(userId), sessionId, `${this.#nodeId}\n${connectedAt}`);
+      }
+      return multi.exec();
+    });
   }
 
-  sessionRenamed(sessionId: string, name: string, rooms: string[]): void {
+  sessionRenamed(member: Member, rooms: string[]): void {
+    this.#users.renamed(member);
     if (this.#redis.down) return;
+    const { sessionId, userId, name } = member;
     const control: Control = { kind: "renamed", node: this.#nodeId, sessionId, name, rooms };
     this.#redis.fireAndForget(this.#redis.client.hubRename({
       node: this.#nodeId,
       sessionId,
+      userId,
       name,
       rooms,
       channel: CONTROL,
@@ -78,17 +91,21 @@ export class RedisRegistry implements Registry {
   }
 
   sessionClosed(sessionId: string): void {
+    const userId = this.#users.userOf(sessionId);
+    this.#users.closed(sessionId);
     if (this.#redis.down) return;
     const multi = this.#redis.client.multi()
       .hDel(SESSIONS, sessionId)
       .hDel(nodeSessions(this.#nodeId), sessionId)
       .sRem(nodeAway(this.#nodeId), sessionId);
+    if (userId !== undefined) multi.hDel(userKey(userId), sessionId);
     if (this.#resumable) multi.del([sessionKey(sessionId), sessionDmKey(sessionId)]);
     this.#redis.fireAndForget(multi.exec());
   }
 
-  sessionSaved(sessionId: string, name: string, connectedAt: number, secretHash: string): void {
+  sessionSaved(member: Member, connectedAt: number, secretHash: string): void {
     if (this.#redis.down || !this.#resumable) return;
+    const { sessionId, name } = member;
     const key = sessionKey(sessionId);
     this.#redis.fireAndForget(
       this.#redis.client.multi()
@@ -110,11 +127,15 @@ export class RedisRegistry implements Registry {
   }
 
   sessionAdopted(state: SessionState, away: boolean): Promise<void> {
-    const { sessionId, name } = state;
+    const { sessionId, userId, name, connectedAt } = state;
+    this.#users.opened({ sessionId, userId, name }, connectedAt, away);
     return this.#redis.write(() => {
       const multi = this.#redis.client.multi()
         .hSet(SESSIONS, sessionId, this.#nodeId)
-        .hSet(nodeSessions(this.#nodeId), sessionId, name);
+        .hSet(nodeSessions(this.#nodeId), sessionId, encodeNamed(userId, name));
+      if (userId !== null) {
+        multi.hSet(userKey(userId), sessionId, `${this.#nodeId}\n${connectedAt}`);
+      }
       if (away) multi.sAdd(nodeAway(this.#nodeId), sessionId);
       const moved: Control = { kind: "moved", node: this.#nodeId, sessions: [sessionId] };
       return multi.publish(CONTROL, JSON.stringify(moved)).exec();
@@ -122,6 +143,8 @@ export class RedisRegistry implements Registry {
   }
 
   sessionReleased(sessionId: string, rooms: string[]): void {
+    // Its user's entry now names the node that took it (`sessionAdopted` there).
+    this.#users.closed(sessionId);
     for (const room of rooms) this.#broker.roomLeft(room);
     if (this.#redis.down) return;
     const multi = this.#redis.client.multi()
@@ -133,18 +156,20 @@ export class RedisRegistry implements Registry {
   }
 
   sessionAway(sessionId: string): void {
+    this.#users.away(sessionId, true);
     if (this.#redis.down) return;
     this.#redis.fireAndForget(this.#redis.client.sAdd(nodeAway(this.#nodeId), sessionId));
   }
 
   sessionBack(sessionId: string): void {
+    this.#users.away(sessionId, false);
     if (this.#redis.down) return;
     this.#redis.fireAndForget(this.#redis.client.sRem(nodeAway(this.#nodeId), sessionId));
   }
 
-  async joined(room: string, sessionId: string, name: string): Promise<void> {
+  async joined(room: string, member: Member): Promise<void> {
     const written = this.#redis.write(() =>
-      this.#redis.client.hubJoin({ node: this.#nodeId, room, sessionId }, name)
+      this.#redis.client.hubJoin({ node: this.#nodeId, room, sessionId: member.sessionId }, member)
     );
     await Promise.all([written, this.#broker.roomJoined(room)]);
   }
@@ -180,6 +205,14 @@ export class RedisRegistry implements Registry {
   locate(sessionId: string): Promise<boolean> {
     // Not from the broker's location cache: a session that closed is still cached.
     return this.#redis.read(false, () => this.#redis.client.hubLocate(this.#view(), sessionId));
+  }
+
+  async userSessions(userId: string): Promise<UserSession[]> {
+    const remote = await this.#redis.read(
+      [],
+      () => this.#redis.client.hubUsers(this.#view(), userId),
+    );
+    return this.#users.sessions(userId).concat(remote).sort(byAge);
   }
 
   #view(): LiveView {

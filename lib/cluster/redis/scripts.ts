@@ -10,14 +10,15 @@
  * no read permission or path at run time, and `deno compile` embeds it.
  *
  * It runs past 300 lines because it holds one short definition per script, each beside its reply
- * parser; eleven small entries read better in one table than spread over files.
+ * parser; fourteen small entries read better in one table than spread over files.
  *
  * @module
  */
 
 import { type CommandParser, defineScript } from "redis";
-import type { GoneSession } from "../seam.ts";
+import type { GoneSession, UserSession } from "../seam.ts";
 import type { Member, StreamPosition } from "../../protocol/mod.ts";
+import { decodeMember, decodeNamed, encodeNamed } from "./entries.ts";
 import {
   historyKey,
   inboxKey,
@@ -35,6 +36,8 @@ import {
   ROOMS,
   SESSIONS,
   streamKey,
+  USER_PREFIX,
+  userKey,
 } from "./keys.ts";
 import chatLua from "./scripts/chat.lua" with { type: "text" };
 import countLua from "./scripts/count.lua" with { type: "text" };
@@ -49,6 +52,7 @@ import membersLua from "./scripts/members.lua" with { type: "text" };
 import reapLua from "./scripts/reap.lua" with { type: "text" };
 import renameLua from "./scripts/rename.lua" with { type: "text" };
 import signalLua from "./scripts/signal.lua" with { type: "text" };
+import usersLua from "./scripts/users.lua" with { type: "text" };
 
 /** What a read asks about the other nodes: who asks, and the oldest heartbeat still alive. */
 export interface LiveView {
@@ -66,6 +70,7 @@ export interface Membership {
 export interface Rename {
   node: string;
   sessionId: string;
+  userId: string | null;
   name: string;
   rooms: string[];
   /** Published on `channel` in the same step, so the rename and its news go together. */
@@ -87,7 +92,13 @@ const done = (): void => {};
 
 /** A claimed node's sessions, as `orphan.lua` answers them. */
 export interface Orphans {
-  sessions: { sessionId: string; name: string; away: boolean; rooms: string[] }[];
+  sessions: {
+    sessionId: string;
+    userId: string | null;
+    name: string;
+    away: boolean;
+    rooms: string[];
+  }[];
   /** Per room, the last stream message the node delivered. */
   seen: Map<string, StreamPosition>;
   /** The states the node saved as it stopped, by session id, as JSON. */
@@ -118,10 +129,10 @@ function parseOrphans(reply: unknown): Orphans {
   const sessions: Orphans["sessions"] = [];
   for (let i = 0; i < flat.length;) {
     const sessionId = flat[i++];
-    const name = flat[i++];
+    const { userId, name } = decodeNamed(flat[i++]);
     const away = flat[i++] === "1";
     const count = Number(flat[i++]);
-    sessions.push({ sessionId, name, away, rooms: flat.slice(i, i + count) });
+    sessions.push({ sessionId, userId, name, away, rooms: flat.slice(i, i + count) });
     i += count;
   }
   return {
@@ -167,9 +178,9 @@ function parseGone(flat: string[]): GoneSession[] {
   const sessions: GoneSession[] = [];
   for (let i = 0; i < flat.length;) {
     const sessionId = flat[i++];
-    const name = flat[i++];
+    const { userId, name } = decodeNamed(flat[i++]);
     const count = Number(flat[i++]);
-    sessions.push({ sessionId, name, rooms: flat.slice(i, i + count) });
+    sessions.push({ sessionId, userId, name, rooms: flat.slice(i, i + count) });
     i += count;
   }
   return sessions;
@@ -267,10 +278,35 @@ export const SCRIPTS = {
     transformReply(reply: unknown): Member[] {
       const flat = reply as string[];
       const members: Member[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        members.push({ sessionId: flat[i], name: flat[i + 1] });
-      }
+      for (let i = 0; i < flat.length; i += 2) members.push(decodeMember(flat[i], flat[i + 1]));
       return members;
+    },
+  }),
+  /** One user's sessions on the other live nodes. */
+  hubUsers: defineScript({
+    SCRIPT: usersLua,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, view: LiveView, userId: string) {
+      parser.pushKeys([NODES, userKey(userId)]);
+      parser.push(
+        view.self,
+        String(view.aliveSince),
+        ...NODE_SESSIONS_AROUND,
+        ...NODE_AWAY_AROUND,
+      );
+    },
+    transformReply(reply: unknown): UserSession[] {
+      const flat = reply as string[];
+      const sessions: UserSession[] = [];
+      for (let i = 0; i < flat.length; i += 4) {
+        sessions.push({
+          sessionId: flat[i],
+          name: decodeNamed(flat[i + 1]).name,
+          connectedAt: Number(flat[i + 2]),
+          away: flat[i + 3] === "1",
+        });
+      }
+      return sessions;
     },
   }),
   /** Whether `sessionId` is on another live node. */
@@ -289,10 +325,11 @@ export const SCRIPTS = {
     // One key per room: the count goes with the keys.
     parseCommand(parser: CommandParser, rename: Rename) {
       parser.pushKeysLength([nodeSessions(rename.node), ...rename.rooms.map(roomKey)]);
+      const named = encodeNamed(rename.userId, rename.name);
       parser.push(
         rename.sessionId,
-        rename.name,
-        `${rename.node}\n${rename.name}`,
+        named,
+        `${rename.node}\n${named}`,
         rename.channel,
         rename.message,
       );
@@ -303,9 +340,14 @@ export const SCRIPTS = {
   hubJoin: defineScript({
     SCRIPT: joinLua,
     NUMBER_OF_KEYS: 3,
-    parseCommand(parser: CommandParser, member: Membership, name: string) {
+    parseCommand(parser: CommandParser, member: Membership, named: Member) {
       parser.pushKeys([roomKey(member.room), ROOMS, nodeMembers(member.node)]);
-      parser.push(member.sessionId, member.node, name, member.room);
+      parser.push(
+        member.sessionId,
+        member.node,
+        encodeNamed(named.userId, named.name),
+        member.room,
+      );
     },
     transformReply: done,
   }),
@@ -364,7 +406,13 @@ export const SCRIPTS = {
         nodeAway(reap.node),
         nodeSeen(reap.node),
       ]);
-      parser.push(reap.node, reap.claim ? "1" : "0", String(reap.aliveSince), ROOM_PREFIX);
+      parser.push(
+        reap.node,
+        reap.claim ? "1" : "0",
+        String(reap.aliveSince),
+        ROOM_PREFIX,
+        USER_PREFIX,
+      );
     },
     transformReply: (reply: unknown): GoneSession[] => parseGone(reply as string[]),
   }),

@@ -73,13 +73,20 @@ Deno.test({
       await a.start(atA.inbox);
       await b.start(recordingInbox().inbox);
 
-      await b.registry.sessionOpened(S1, "Bea");
-      await b.registry.joined("ops", S1, "Bea");
+      await b.registry.sessionOpened({ sessionId: S1, userId: "bea", name: "Bea" }, 1);
+      await b.registry.joined("ops", { sessionId: S1, userId: "bea", name: "Bea" });
       assert.equal(await a.registry.remoteCount(), 1);
-      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: S1, name: "Bea" }]);
+      assert.deepEqual(await a.registry.remoteMembers("ops"), [{
+        sessionId: S1,
+        userId: "bea",
+        name: "Bea",
+      }]);
       assert.deepEqual(await a.registry.remoteRooms(), new Map([["ops", 1]]));
       assert.equal(await a.registry.locate(S1), true);
       assert.equal(await b.registry.locate(S1), false, "b's own session is not remote to b");
+      assert.deepEqual(await a.registry.userSessions("bea"), [
+        { sessionId: S1, name: "Bea", connectedAt: 1, away: false },
+      ]);
 
       // Each node's command connection loaded every script once; no call needed the text.
       let stats = commandStats(await admin.info("commandstats"));
@@ -102,16 +109,31 @@ Deno.test({
 
       // A fire-and-forget script call meets the flushed cache too, and gets through.
       await admin.scriptFlush();
-      b.registry.sessionRenamed(S1, "Bee", ["ops"]);
-      assert.deepEqual(await atA.renamed, { sessionId: S1, name: "Bee", rooms: ["ops"] });
-      assert.deepEqual(await a.registry.remoteMembers("ops"), [{ sessionId: S1, name: "Bee" }]);
+      b.registry.sessionRenamed({ sessionId: S1, userId: "bea", name: "Bee" }, ["ops"]);
+      assert.deepEqual(await atA.renamed, {
+        sessionId: S1,
+        name: "Bee",
+        rooms: ["ops"],
+      });
+      assert.deepEqual(await a.registry.remoteMembers("ops"), [{
+        sessionId: S1,
+        userId: "bea",
+        name: "Bee",
+      }]);
 
       // b leaves: its entries are reaped at once and a hears which sessions went, with their rooms.
       await b.close();
-      assert.deepEqual(await atA.gone, [{ sessionId: S1, name: "Bee", rooms: ["ops"] }]);
+      assert.deepEqual(await atA.gone, [{
+        sessionId: S1,
+        userId: "bea",
+        name: "Bee",
+        rooms: ["ops"],
+      }]);
       assert.equal(await a.registry.remoteCount(), 0);
       assert.deepEqual(await a.registry.remoteRooms(), new Map());
       assert.equal(await a.registry.locate(S1), false);
+      assert.deepEqual(await a.registry.userSessions("bea"), []);
+      assert.equal(await admin.exists("hub:user:bea"), 0, "the reap took the user's entry too");
       assert.deepEqual(log.problems, []);
     } finally {
       await b.close();

@@ -104,7 +104,7 @@ export class RedisStreams implements RoomStreams {
     const messages: ChatMessage[] = [];
     for (const json of stored) {
       try {
-        const message = chat(JSON.parse(json), "History message");
+        const message = chat(JSON.parse(json), "History message", true);
         if (message.room !== room) throw new Error(`History message is of room ${message.room}`);
         messages.push(message);
       } catch (err) {

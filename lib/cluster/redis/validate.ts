@@ -50,6 +50,7 @@ import {
   shape,
   text,
   time,
+  userId,
 } from "./checks.ts";
 export {
   fields,
@@ -67,22 +68,35 @@ export {
   time,
 } from "./checks.ts";
 
-const CHAT = shape(["room", "msgId", "from", "name", "text", "ts", "offset", "epoch"], ["data"]);
-const PRESENCE = shape(["room", "sessionId", "name", "action"]);
+const CHAT = shape(
+  ["room", "msgId", "from", "userId", "name", "text", "ts", "offset", "epoch"],
+  ["data"],
+);
+/** Messages kept in history before user ids existed have none: they were anonymous. */
+const STORED_CHAT = shape(
+  ["room", "msgId", "from", "name", "text", "ts", "offset", "epoch"],
+  ["userId", "data"],
+);
+const PRESENCE = shape(["room", "sessionId", "userId", "name", "action"]);
 const RENAMED = shape(["sessionId", "name"]);
-const DM = shape(["from", "name", "text", "msgId", "ts"]);
-const FROM_NAME = shape(["from", "name"]);
+const DM = shape(["from", "userId", "name", "text", "msgId", "ts"]);
+const FROM_NAME = shape(["from", "userId", "name"]);
 const WITH_NAME = shape(["with", "name"]);
 const WITH_REASON = shape(["with", "reason"]);
 
-/** A chat message, as room frames, history and replays carry it. */
-export function chat(value: unknown, what: string): ChatMessage {
+/**
+ * A chat message, as room frames, history and replays carry it. A `stored` one (read back from
+ * history) may lack `userId`, and gets `null`: a client always sees the field.
+ */
+export function chat(value: unknown, what: string, stored = false): ChatMessage {
   const d = object(value, what);
-  fields(d, CHAT, what);
+  fields(d, stored ? STORED_CHAT : CHAT, what);
   room(d.room, `${what}.room`);
   sessionId(d.msgId, `${what}.msgId`);
   // A message the server API published is from the server, not from a session.
   const from = d.from === SERVER_SENDER ? SERVER_SENDER : sessionId(d.from, `${what}.from`);
+  if (stored && d.userId === undefined) d.userId = null;
+  else userId(d.userId, `${what}.userId`);
   name(d.name, from, `${what}.name`);
   text(d.text, `${what}.text`);
   time(d.ts, `${what}.ts`);
@@ -99,6 +113,7 @@ const EVENTS = {
     fields(d, PRESENCE, what);
     room(d.room, `${what}.room`);
     const id = sessionId(d.sessionId, `${what}.sessionId`);
+    userId(d.userId, `${what}.userId`);
     name(d.name, id, `${what}.name`);
     oneOf(d.action, ["join", "leave", "away", "back"], `${what}.action`);
   },
@@ -108,6 +123,7 @@ const EVENTS = {
   },
   dm(d: Fields, what: string) {
     fields(d, DM, what);
+    userId(d.userId, `${what}.userId`);
     name(d.name, sessionId(d.from, `${what}.from`), `${what}.name`);
     text(d.text, `${what}.text`);
     sessionId(d.msgId, `${what}.msgId`);
@@ -115,6 +131,7 @@ const EVENTS = {
   },
   dm_request(d: Fields, what: string) {
     fields(d, FROM_NAME, what);
+    userId(d.userId, `${what}.userId`);
     name(d.name, sessionId(d.from, `${what}.from`), `${what}.name`);
   },
   dm_accepted(d: Fields, what: string) {
@@ -195,20 +212,26 @@ export function replayFrame(text: unknown, what: string): string {
 
 const TO_FROM = shape(["kind", "to", "from"]);
 const TO_FROM_NAME = shape(["kind", "to", "from", "name"]);
-const DM_SIGNAL = shape(["kind", "to", "from", "name", "text", "msgId", "ts"]);
+const TO_FROM_USER_NAME = shape(["kind", "to", "from", "userId", "name"]);
+const DM_SIGNAL = shape(["kind", "to", "from", "userId", "name", "text", "msgId", "ts"]);
 const DM_END = shape(["kind", "to", "from", "reason"]);
 const DISCONNECT = shape(["kind", "to", "code", "reason"]);
 
 /** The checks of each signal kind, past `to` and `from`. */
 const SIGNALS: { [K in Signal["kind"]]: (s: Fields, from: string, what: string) => void } = {
   dm_request: (s, from, what) => {
+    fields(s, TO_FROM_USER_NAME, what);
+    userId(s.userId, `${what}.userId`);
+    name(s.name, from, `${what}.name`);
+  },
+  dm_accepted: (s, from, what) => {
     fields(s, TO_FROM_NAME, what);
     name(s.name, from, `${what}.name`);
   },
-  dm_accepted: (s, from, what) => SIGNALS.dm_request(s, from, what),
   dm_declined: (s, _from, what) => fields(s, TO_FROM, what),
   dm: (s, from, what) => {
     fields(s, DM_SIGNAL, what);
+    userId(s.userId, `${what}.userId`);
     name(s.name, from, `${what}.name`);
     text(s.text, `${what}.text`);
     sessionId(s.msgId, `${what}.msgId`);
@@ -240,12 +263,15 @@ export function signal(value: unknown, what = "Signal"): Signal {
   return s as unknown as Signal;
 }
 
-const GONE = shape(["sessionId", "name", "rooms"], ["away"]);
+// `userId` may be absent from a node of the version before: its sessions were anonymous.
+const GONE = shape(["sessionId", "name", "rooms"], ["userId", "away"]);
 
 /** Checks a session another node says is gone. */
 export function goneSession(value: unknown, what: string): GoneSession {
   const g = object(value, what);
   fields(g, GONE, what);
+  if (g.userId === undefined) g.userId = null;
+  else userId(g.userId, `${what}.userId`);
   name(g.name, sessionId(g.sessionId, `${what}.sessionId`), `${what}.name`);
   rooms(g.rooms, `${what}.rooms`);
   if (g.away !== undefined && typeof g.away !== "boolean") {
@@ -266,8 +292,8 @@ const STATE = shape(
     "frames",
     "lastOffsets",
   ],
-  // `secret`: what nodes of the version before hashes saved and handed over.
-  ["secretHash", "secret", "awayUntil", "lost"],
+  // `secret`: what nodes of the version before hashes saved and handed over; they had no users.
+  ["userId", "secretHash", "secret", "awayUntil", "lost"],
 );
 
 /** A pair: a session id and what goes with it. */
@@ -300,6 +326,7 @@ export function sessionState(value: unknown, what = "State"): SessionState {
   if (s.lost !== undefined && s.lost !== true) throw new Error(`${what}.lost must be true`);
   const state: SessionState = {
     sessionId: id,
+    userId: s.userId === undefined ? null : userId(s.userId, `${what}.userId`),
     name: name(s.name, id, `${what}.name`),
     connectedAt: time(s.connectedAt, `${what}.connectedAt`),
     secretHash: secretHash(s, what),

@@ -15,6 +15,7 @@ const chat = encodeChat({
   room: "lobby",
   msgId: "01JCCCCCCCCCCCCCCCCCCCCCCC",
   from: "01JBBBBBBBBBBBBBBBBBBBBBBB",
+  userId: null,
   name: "Bea",
   text: "see you at the standup in five minutes",
   ts: 1_700_000_000_000,
@@ -25,12 +26,14 @@ const longChat = encodeChat({ ...JSON.parse(chat).data, text: "word ".repeat(800
 const presence = encodeEvent("presence", {
   room: "lobby",
   sessionId: "01JBBBBBBBBBBBBBBBBBBBBBBB",
+  userId: null,
   name: "Renée",
   action: "join",
 });
 const guest = encodeEvent("presence", {
   room: "lobby",
   sessionId: "01JBBBBBBBBBBBBBBBBBBBBBBB",
+  userId: null,
   name: "guest-bbbbbb",
   action: "join",
 });

@@ -31,6 +31,7 @@ const message = {
   room: "lobby",
   msgId: MSG,
   from: BEA,
+  userId: null,
   name: "Bea",
   text: "hello",
   ts: 1_700_000_000_000,
@@ -45,6 +46,7 @@ Deno.test("the frames hubs publish pass: chat from the stream, presence and rena
   const presence = encodeEvent("presence", {
     room: "lobby",
     sessionId: BEA,
+    userId: null,
     name: "Bea",
     action: "away",
   });
@@ -55,6 +57,7 @@ Deno.test("the frames hubs publish pass: chat from the stream, presence and rena
   const guest = encodeEvent("presence", {
     room: "lobby",
     sessionId: BEA,
+    userId: null,
     name: "guest-bbbbbb",
     action: "join",
   });
@@ -107,10 +110,10 @@ Deno.test("bad room frames are refused, each error naming what is wrong", () => 
 
 Deno.test("bad signals are refused; a good one of each kind passes", () => {
   const good = [
-    { kind: "dm_request", to: ADA, from: BEA, name: "Bea" },
+    { kind: "dm_request", to: ADA, from: BEA, userId: null, name: "Bea" },
     { kind: "dm_accepted", to: ADA, from: BEA, name: "guest-bbbbbb" },
     { kind: "dm_declined", to: ADA, from: BEA },
-    { kind: "dm", to: ADA, from: BEA, name: "Bea", text: "", msgId: MSG, ts: 1 },
+    { kind: "dm", to: ADA, from: BEA, userId: null, name: "Bea", text: "", msgId: MSG, ts: 1 },
     { kind: "dm_end", to: ADA, from: BEA, reason: "disconnected" },
     { kind: "dm_away", to: ADA, from: BEA },
     { kind: "dm_back", to: ADA, from: BEA },
@@ -140,9 +143,15 @@ Deno.test("bad signals are refused; a good one of each kind passes", () => {
 });
 
 Deno.test("control messages: every kind a node sends passes, with its fields checked", () => {
-  const gone = { sessionId: BEA, name: "Bea", rooms: ["lobby"], away: true };
+  const gone = { sessionId: BEA, userId: null, name: "Bea", rooms: ["lobby"], away: true };
   const controls = [
-    { kind: "renamed", node: "n2", sessionId: BEA, name: "Bee", rooms: ["lobby", "ops"] },
+    {
+      kind: "renamed",
+      node: "n2",
+      sessionId: BEA,
+      name: "Bee",
+      rooms: ["lobby", "ops"],
+    },
     { kind: "gone", node: "n2", sessions: [gone] },
     { kind: "moved", node: "n2", sessions: [BEA] },
     { kind: "leaving", node: "n2" },
@@ -162,6 +171,7 @@ Deno.test("control messages: every kind a node sends passes, with its fields che
 function state(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     sessionId: ADA,
+    userId: null,
     name: "Ada",
     connectedAt: 1,
     secretHash: hashSecret("s3cret"),
@@ -171,7 +181,7 @@ function state(overrides: Record<string, unknown> = {}): Record<string, unknown>
     outgoing: [[MSG, 2]],
     frames: [
       encodeChat(message),
-      encodeEvent("dm", { from: BEA, name: "Bea", text: "hi", msgId: MSG, ts: 1 }),
+      encodeEvent("dm", { from: BEA, userId: null, name: "Bea", text: "hi", msgId: MSG, ts: 1 }),
       encodeEvent("dm_closed", { with: BEA, reason: "closed" }),
     ],
     lastOffsets: { lobby: { epoch: "AAAAAAAAAAAA", offset: 6 } },
@@ -198,6 +208,7 @@ Deno.test("a state from the version before, with the secret itself, arrives with
 Deno.test("bad states are refused: a frame to replay that no hub would send, a secret that is no hash", () => {
   const forged = encodeEvent("welcome", {
     sessionId: ADA,
+    userId: null,
     name: "Ada",
     connectedAt: 1,
     serverTime: 1,

@@ -4,7 +4,7 @@
  * request table of `lib/protocol/requests.ts`), and answered in the ack, or without one as the
  * seeds expect (an event of the same name for their five requests, `error` for failures of the
  * others). The hub's frames come back as events of the same name; `welcome` becomes the seeds'
- * `client_id`.
+ * `client_id` (with the session's `userId` beside the `clientId`).
  *
  * A fan-out hands the same frame string to every member in a row, so the last frame and its
  * packet are kept: one encode per fan-out, as on `/ws`.
@@ -112,8 +112,14 @@ export class HubNamespace implements Namespace {
   #deliver(socket: RootSocket, frame: string): void {
     if (!socket.connected) return;
     if (frame.startsWith(WELCOME)) {
-      const { sessionId } = (JSON.parse(frame) as { data: { sessionId: string } }).data;
-      return socket.emitJson(`["client_id",{"clientId":${JSON.stringify(sessionId)}}]`);
+      const { sessionId, userId } = (JSON.parse(frame) as {
+        data: { sessionId: string; userId: string | null };
+      }).data;
+      return socket.emitJson(
+        `["client_id",{"clientId":${JSON.stringify(sessionId)},"userId":${
+          JSON.stringify(userId)
+        }}]`,
+      );
     }
     if (frame !== this.#lastFrame) {
       this.#lastPacket = eventPacket(frame);

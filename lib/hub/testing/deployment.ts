@@ -127,8 +127,8 @@ export class TestCluster implements Cluster {
       signal: (signal: Signal) => deployment.holder(signal.to)?.inbox.signal(signal),
     };
     this.registry = {
-      sessionOpened: (id) => {
-        this.listed.add(id);
+      sessionOpened: ({ sessionId }) => {
+        this.listed.add(sessionId);
         return this.opening.isOpen ? undefined : this.opening.pass();
       },
       sessionRenamed() {},
@@ -141,6 +141,7 @@ export class TestCluster implements Cluster {
       remoteMembers: (): Promise<Member[]> => Promise.resolve([]),
       remoteRooms: () => Promise.resolve(new Map()),
       locate: (id) => Promise.resolve(others().some((n) => n.hub.session(id))),
+      userSessions: () => Promise.resolve([]),
       sessionSaved() {},
       conversation() {},
       sessionAdopted: (state) => Promise.resolve(void this.listed.add(state.sessionId)),

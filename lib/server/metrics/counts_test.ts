@@ -32,6 +32,7 @@ Deno.test("frames out are counted by the type each frame starts with", () => {
   const presence = encodeEvent("presence", {
     room: "r",
     sessionId: "s",
+    userId: null,
     name: "n",
     action: "join",
   });
@@ -41,7 +42,13 @@ Deno.test("frames out are counted by the type each frame starts with", () => {
   counts.frameOut('{"type":"reply","id":1,"ok":true,"data":{}}');
   counts.frameOut(JSON.stringify({ type: "reply", id: null, ok: false, error: {} }));
   counts.frameOut(
-    encodeEvent("presence", { room: "r", sessionId: "t", name: "m", action: "leave" }),
+    encodeEvent("presence", {
+      room: "r",
+      sessionId: "t",
+      userId: null,
+      name: "m",
+      action: "leave",
+    }),
   );
   counts.frameOut('{"type":"made_up","data":{}}');
   assert.equal(counts.framesOut.get("presence"), 4);

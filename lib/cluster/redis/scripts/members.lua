@@ -1,4 +1,4 @@
--- Members of one room connected to the other live nodes, as a flat list [id, name, ...].
+-- Members of one room connected to the other live nodes, as a flat list [id, `userId\nname`, ...].
 -- KEYS[1] nodes, KEYS[2] the room's hash.
 -- ARGV[1] this node, ARGV[2] the oldest heartbeat that still counts as alive.
 local live = {}

@@ -2,7 +2,7 @@
 -- the node off the list and deletes what only the node used, but it keeps its sessions routed to
 -- it and listed in their rooms, since they are not gone: the adopter rewrites those entries as
 -- it takes each session in. Returns {sessions, seen, states, signals}: sessions as a flat list of
--- [id, name, away ('1' or '0'), room-count, room...], the node's last delivered stream message
+-- [id, `userId\nname`, away ('1' or '0'), room-count, room...], the node's last delivered stream message
 -- per room as [room, position...], the states it saved as it stopped as [id, json...], and the
 -- signals its channel carried to it that it had not handled, oldest first.
 -- KEYS[1] nodes, KEYS[2] the node's sessions hash, KEYS[3] its members set, KEYS[4] its away set,

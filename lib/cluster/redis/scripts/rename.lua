@@ -1,6 +1,6 @@
 -- Renames a session of this node and tells every node, in one step, as a MULTI would.
 -- KEYS[1] this node's sessions hash, KEYS[2..] the hashes of the rooms the session is in.
--- ARGV[1] the session, ARGV[2] its new name, ARGV[3] its room entry (`node\nname`),
+-- ARGV[1] the session, ARGV[2] its `userId\nname`, ARGV[3] its room entry (`node\nuserId\nname`),
 -- ARGV[4] the control channel, ARGV[5] the control message.
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 for i = 2, #KEYS do
