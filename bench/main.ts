@@ -1,7 +1,7 @@
 /**
  * `deno task bench [--quick] [--rounds N]
  * [--peers hub,hub-nohistory,echo,socket.io,flask-socketio,hub-2-nodes]
- * [--workloads rpc,fanout,connections,storm,scale] [--generators N] [--no-report]
+ * [--workloads rpc,fanout,connections,storm,scale,api] [--generators N] [--no-report]
  * [--baseline <git revision>] [--scale] [--merge <results.json>]`: checks every peer
  * once with its official client, then runs the RPC and fan-out workloads in rounds, the servers
  * interleaved (each workload runs every server in turn, in an order rotated by one each round) so a
@@ -16,7 +16,9 @@
  * every client resuming on the other) runs once, last, when `hub` or `hub-2-nodes` is asked for;
  * `--peers hub --workloads storm` runs it alone. The `scale` workload (19,800 connections on one
  * process, with `--baseline` the hub at that revision beside it) and `--scale` (five nodes, 99,000
- * connections) are in `scale_main.ts`. Every peer, Redis and generator process is stopped on exit,
+ * connections) are in `scale_main.ts`. The `api` workload (the server API publishing into a room of
+ * 1,000 members over HTTP keep-alive, beside the same room's chat over WebSocket, `bench/api.ts`)
+ * runs once, after the storm, when `hub` is asked for. Every peer, Redis and generator process is stopped on exit,
  * Ctrl-C and errors included.
  *
  * @module
@@ -54,6 +56,7 @@ import {
 } from "./workloads.ts";
 import { writeReport } from "./report.ts";
 import { resumeStorm, type StormFigures } from "./storm.ts";
+import { API_FULL, API_QUICK, type ApiResult, apiWorkload } from "./api.ts";
 import {
   mergeResults,
   runScaleDeployment,
@@ -115,6 +118,8 @@ export interface Results {
   /** The scale workload (`scale.ts`) and the five-node scale run (`--scale`), when they ran. */
   scale?: ScaleResult;
   scaleRun?: ScaleRunResult;
+  /** The server API workload (`api.ts`), when it ran. */
+  api?: ApiResult;
   /** `--merge`: the earlier results file the sections named here were taken from. */
   mergedFrom?: { file: string; timestamp: string; sections: string[] };
 }
@@ -216,8 +221,15 @@ function machine(): Omit<Results["machine"], "loadavgAfter"> {
 }
 
 /** The peers' own workloads, and the resume storm (the hub's two-node deployment only). */
-export type Workload = WorkloadName | "storm" | "scale";
-export const WORKLOADS: readonly Workload[] = ["rpc", "fanout", "connections", "storm", "scale"];
+export type Workload = WorkloadName | "storm" | "scale" | "api";
+export const WORKLOADS: readonly Workload[] = [
+  "rpc",
+  "fanout",
+  "connections",
+  "storm",
+  "scale",
+  "api",
+];
 
 /** Runs `fn`, logging it; a failure is logged and kept in `errors`, and gives `undefined`. */
 async function attempt<T>(
@@ -471,7 +483,7 @@ async function main(): Promise<number> {
   // A server that takes part in none of the workloads asked for is not even started.
   const names = PEERS.filter((name) =>
     requested.includes(name) &&
-    workloads.some((w) => w !== "storm" && w !== "scale" && runsWorkload(name, w))
+    workloads.some((w) => w !== "storm" && w !== "scale" && w !== "api" && runsWorkload(name, w))
   );
   const roundWorkloads = (["rpc", "fanout"] as const).filter((w) => workloads.includes(w));
   const wantTwoNode = requested.includes(TWO_NODE) && roundWorkloads.length > 0;
@@ -566,6 +578,11 @@ async function main(): Promise<number> {
       }
     }
     if (wantStorm) results.storm = await runStorm(settings);
+    if (workloads.includes("api") && requested.includes("hub")) {
+      const api = { ...(values.quick ? API_QUICK : API_FULL), generators: settings.generators };
+      results.api = await apiWorkload(api, log);
+      log(`api: ${JSON.stringify(results.api)}`);
+    }
     if (workloads.includes("scale") && requested.includes("hub")) {
       const scaleSettings = values.quick ? SCALE_QUICK : SCALE_FULL;
       results.scale = await runScaleWorkload(scaleSettings, log, values.baseline);
@@ -592,7 +609,7 @@ async function main(): Promise<number> {
   const failed = Object.values(results.peers).some((p) => p.errors.length > 0) ||
     (results.twoNode?.errors.length ?? 0) > 0 || (results.storm?.errors.length ?? 0) > 0 ||
     Object.values(results.scale?.servers ?? {}).some((f) => f.errors.length > 0) ||
-    (results.scaleRun?.errors.length ?? 0) > 0;
+    (results.scaleRun?.errors.length ?? 0) > 0 || (results.api?.errors.length ?? 0) > 0;
   return failed ? 1 : 0;
 }
 

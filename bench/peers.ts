@@ -13,6 +13,7 @@ import { runLoad } from "../tools/load/run.ts";
 import { type Child, spawn, waitForPort } from "./procs.ts";
 import type { Command } from "./generator.ts";
 import type { RawCommand } from "./raw_generator.ts";
+import type { ApiCommand } from "./api_publisher.ts";
 import { lines } from "./lines.ts";
 import type { DialectName } from "./wire.ts";
 
@@ -303,7 +304,7 @@ export class Generator {
   }
 
   /** Sends one command and resolves with its result. */
-  async send<T>(command: Command | RawCommand): Promise<T> {
+  async send<T>(command: Command | RawCommand | ApiCommand): Promise<T> {
     await this.#writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
     let next = await this.#lines.next();
     // Anything but a JSON line (a stray log) is skipped.

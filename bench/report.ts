@@ -9,7 +9,7 @@
  *
  * The page is its sections in order: `report_sections.ts` (one function per section),
  * `report_history.ts` (fan-out with history on and off), `report_two_nodes.ts` and
- * `report_storm.ts` (the resume storm), `report_scale.ts` (the scale workloads, with their own
+ * `report_storm.ts` (the resume storm), `report_api.ts` (the server API), `report_scale.ts` (the scale workloads, with their own
  * chart from `chart_scale.ts`), with the targets in `report_targets.ts` and the shared number and
  * table formatting in `report_format.ts`.
  *
@@ -38,6 +38,7 @@ import {
 import { historySection } from "./report_history.ts";
 import { twoNodeSection } from "./report_two_nodes.ts";
 import { stormSection } from "./report_storm.ts";
+import { apiSection } from "./report_api.ts";
 import { mergedNote, scaleRunSection, scaleSection } from "./report_scale.ts";
 import { renderScaleChart } from "./chart_scale.ts";
 
@@ -65,6 +66,7 @@ export function markdown(
     ...connectionsSection(results),
     ...(results.twoNode ? twoNodeSection(results, results.twoNode) : []),
     ...(results.storm ? stormSection(results, results.storm) : []),
+    ...(results.api ? apiSection(results.api) : []),
     ...scaleSection(results),
     ...scaleRunSection(results.scaleRun, scaleChart),
     ...comparisonSection(results),

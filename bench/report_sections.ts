@@ -438,6 +438,7 @@ export function errorsSection(results: Results): string[] {
     ...allPeersOf(results).flatMap((n) => r(n).errors.map((e) => `- ${n}: ${e}`)),
     ...(results.twoNode?.errors ?? []).map((e) => `- hub, 2 nodes: ${e}`),
     ...(results.storm?.errors ?? []).map((e) => `- resume storm: ${e}`),
+    ...(results.api?.errors ?? []).map((e) => `- server API: ${e}`),
   ];
   return errors.length > 0 ? ["## Errors in this run", "", ...errors, ""] : [];
 }

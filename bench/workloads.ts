@@ -103,7 +103,10 @@ class CpuWindow {
 /** CPU in % of one core. */
 const pct = (us: number, wallMs: number) => round((us / 1000 / wallMs) * 100);
 
-async function withGenerators<T>(count: number, fn: (gens: Generator[]) => Promise<T>): Promise<T> {
+export async function withGenerators<T>(
+  count: number,
+  fn: (gens: Generator[]) => Promise<T>,
+): Promise<T> {
   const gens = startGenerators(count);
   try {
     return await fn(gens);
@@ -116,7 +119,7 @@ async function withGenerators<T>(count: number, fn: (gens: Generator[]) => Promi
  * Opens `total` connections over the generators; `gens[i]` connects to node `nodeOf(i)`, unless
  * `node` pins them all to one node.
  */
-async function connectAll(
+export async function connectAll(
   target: Target,
   gens: Generator[],
   total: number,
@@ -313,7 +316,7 @@ export interface NodeFanout {
 }
 
 /** Waits until the subscribers have `expected` messages of `phase`, or nothing new came for 2 s. */
-async function drain(subs: Generator[], phase: string, expected: number, maxMs = 20_000) {
+export async function drain(subs: Generator[], phase: string, expected: number, maxMs = 20_000) {
   const deadline = performance.now() + maxMs;
   let last = -1, lastChange = performance.now();
   while (true) {
@@ -331,7 +334,7 @@ async function drain(subs: Generator[], phase: string, expected: number, maxMs =
 }
 
 /** The subscribers' results merged, over all of them or those of one node. */
-function merged(results: FanoutResult[], keep: (i: number) => boolean = () => true) {
+export function merged(results: FanoutResult[], keep: (i: number) => boolean = () => true) {
   const hist = new Histogram();
   let received = 0;
   results.forEach((r, i) => {
