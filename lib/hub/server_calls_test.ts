@@ -2,12 +2,15 @@
  * What the server API asks of the hub, over an in-process deployment of two hubs
  * (`testing/deployment.ts`): a disconnect reaches the node that has the session, whether the
  * session is connected or away, and ends it for good; a server message is a numbered chat from
- * `server`; a broadcast numbers each room's message in its own stream.
+ * `server`; a broadcast numbers each room's message in its own stream. On one hub: a user's
+ * sessions listed, and ended together.
  */
 
 import assert from "node:assert/strict";
-import type { Link } from "./session.ts";
+import { Hub } from "./hub.ts";
+import type { Link, Session } from "./session.ts";
 import { Deployment, type Node } from "./testing/deployment.ts";
+import { ManualTimers } from "./timers.ts";
 
 /** A connection that keeps its frames' types and data, and how it was closed. */
 function connection() {
@@ -79,4 +82,43 @@ Deno.test("publish and broadcast: chat from the server, numbered in each room's 
   assert.deepEqual(results.map((r) => [r.room, r.offset]), [["lobby", 2], ["x", 1]]);
   assert.ok(results[0].msgId < results[1].msgId, "ids made in the order of the rooms");
   assert.ok(published.msgId < results[0].msgId, "ids keep increasing");
+});
+
+Deno.test("a user's sessions: listed, and all ended by one disconnect; other sessions stay", async () => {
+  const hub = new Hub({ heartbeatMs: 60_000, dmRequestTtlMs: 60_000, timers: new ManualTimers() });
+  const connectAs = (userId: string | null) => {
+    const conn = connection();
+    return { ...conn, session: hub.connect(conn.link, undefined, userId) as Session };
+  };
+  const [first, second] = [connectAs("user-42"), connectAs("user-42")];
+  const other = connectAs("user-7");
+  const anonymous = connectAs(null);
+  const listed = await hub.calls.userSessions({ userId: "user-42" });
+  assert.deepEqual(listed, {
+    userId: "user-42",
+    sessions: [first, second].map(({ session }) => ({
+      sessionId: session.id,
+      name: session.name,
+      connectedAt: session.connectedAt,
+    })),
+  });
+  const presence = await hub.calls.presence({ room: "lobby" });
+  assert.deepEqual(
+    presence.members.map((m) => m.userId).sort(),
+    [null, "user-42", "user-42", "user-7"].sort(),
+  );
+  const answer = await hub.calls.disconnect({ userId: "user-42" });
+  assert.deepEqual(answer.disconnected.sort(), [first.session.id, second.session.id].sort());
+  assert.deepEqual([first.link.closed, second.link.closed], [
+    [4003, "Disconnected by the application"],
+    [4003, "Disconnected by the application"],
+  ]);
+  assert.equal(other.link.closed, undefined);
+  assert.equal(anonymous.link.closed, undefined);
+  assert.deepEqual(await hub.calls.userSessions({ userId: "user-42" }), {
+    userId: "user-42",
+    sessions: [],
+  });
+  assert.deepEqual(await hub.calls.disconnect({ userId: "user-42" }), { disconnected: [] });
+  await hub.close();
 });
