@@ -432,3 +432,18 @@ Deno.test("presence lists a room's members with their userId (null when anonymou
   const empty = await get(target(server), "presence", { room: "nobody-here" });
   assert.deepEqual(empty.body, { room: "nobody-here", members: [] });
 });
+
+Deno.test("/metrics counts the API's calls by call and status", async () => {
+  await using server = await startTestServer({ apiKey: KEY });
+  await post(target(server), "publish", { room: "lobby", text: "one" });
+  await post(target(server), "publish", { room: "lobby", text: "two" });
+  await post(target(server, null), "publish", { room: "lobby", text: "no key" });
+  await post(target(server), "broadcast", { rooms: [], text: "x" });
+  const text = await (await fetch(`${server.origin}/metrics`)).text();
+  const sample = (labels: string) =>
+    Number(new RegExp(`^hub_api_calls_total\\{${labels}\\} (\\d+)$`, "m").exec(text)?.[1]);
+  assert.equal(sample('call="publish",status="200"'), 2);
+  assert.equal(sample('call="publish",status="401"'), 1);
+  assert.equal(sample('call="broadcast",status="400"'), 1);
+  assert.equal(sample('call="presence",status="200"'), 0, "every call is there from zero");
+});

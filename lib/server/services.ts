@@ -17,12 +17,15 @@ import { CLOSE_CODES } from "../protocol/mod.ts";
 import { EdgeCounts } from "./metrics/counts.ts";
 import { MetricsExporter } from "./metrics/exporter.ts";
 import { type ConnectionCount, createConnectionCount } from "../edge/capacity.ts";
+import { ApiCounts } from "./api/counts.ts";
 
 export interface Services extends ConnectionContext {
   /** `/metrics`: reads the edge's counts, the hub and the cluster when asked. */
   exporter: MetricsExporter;
   /** WebSocket connections held, against `MAX_CONNECTIONS` or the limit derived in its place. */
   connections: ConnectionCount;
+  /** The server API's calls, for `/metrics`. */
+  api: ApiCounts;
   /**
    * Run first when the server stops, before the hub leaves: an edge whose sessions cannot be
    * resumed (`lib/edge/socketio/`) ends them, so they are not handed to another node.
@@ -78,7 +81,8 @@ export function createServices(
   hub.startHeartbeat();
   const sockets = new Set<WebSocket>();
   const counts = new EdgeCounts();
-  const exporter = new MetricsExporter({ hub, sockets, counts });
+  const api = new ApiCounts();
+  const exporter = new MetricsExporter({ hub, sockets, counts, api });
   const stopping = new Set<(code: number) => void>();
   let closing = false;
   return {
@@ -89,6 +93,7 @@ export function createServices(
     exporter,
     sockets,
     connections: createConnectionCount(config.maxConnections, log),
+    api,
     stopping,
     get closing() {
       return closing;

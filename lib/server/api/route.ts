@@ -60,6 +60,12 @@ export function apiRoute<C extends ApiCall>(
 ): (ctx: Context<State>) => Promise<Response> {
   const { method } = API_CALLS[call];
   return async (ctx) => {
+    const response = await handle(ctx);
+    ctx.state.services.api.answered(call, response.status);
+    return response;
+  };
+
+  async function handle(ctx: Context<State>): Promise<Response> {
     const { services } = ctx.state;
     const req = ctx.req;
     if (!services.config.apiKey) {
@@ -95,7 +101,7 @@ export function apiRoute<C extends ApiCall>(
       services.log.error("server API call failed", { call, error: err as Error });
       return apiError("internal", "Internal error; the call may not have completed");
     }
-  };
+  }
 }
 
 /** Runs a checked call, once per idempotency key when it carries one. */

@@ -20,6 +20,7 @@ import { RedisCluster } from "../../cluster/redis/mod.ts";
 import { MemoryStreams } from "../../cluster/memory_streams.ts";
 import type { EdgeCounts, Tally } from "./counts.ts";
 import { EventLoopMonitor } from "./event_loop.ts";
+import type { ApiCounts } from "../api/counts.ts";
 
 /** What the exporter reads. */
 export interface MetricsSources {
@@ -27,6 +28,8 @@ export interface MetricsSources {
   /** Open WebSockets. */
   sockets: { readonly size: number };
   counts: EdgeCounts;
+  /** The server API's calls. */
+  api?: ApiCounts;
 }
 
 /** Redis commands a node waits on take well under a millisecond on a healthy network. */
@@ -38,7 +41,7 @@ export class MetricsExporter {
   readonly registry = new Registry();
   readonly #eventLoop: EventLoopMonitor;
 
-  constructor({ hub, sockets, counts }: MetricsSources) {
+  constructor({ hub, sockets, counts, api }: MetricsSources) {
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -124,6 +127,18 @@ export class MetricsExporter {
         this.inc({ outcome: "failed" }, hub.resumes.failed);
       },
     });
+    if (api) {
+      new Counter({
+        name: "hub_api_calls_total",
+        help: "Server API calls answered, by call and HTTP status",
+        labelNames: ["call", "status"],
+        registers,
+        collect() {
+          this.reset();
+          for (const [call, status, count] of api.entries()) this.inc({ call, status }, count);
+        },
+      });
+    }
     const streams = hub.cluster.streams;
     if (streams instanceof MemoryStreams) {
       gauge("hub_history_messages", "Messages kept for history, all rooms", () => streams.kept);
