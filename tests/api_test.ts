@@ -2,7 +2,8 @@
  * End-to-end tests of the server API on one real server (`docs/api.md`): the key (off, missing,
  * wrong), bad input for every call (each case names the bad input it tries and the field the
  * error must name), publish and broadcast reaching members with their stream positions and
- * history, idempotency, disconnect with no resume, presence and history. The cluster half is in
+ * history, idempotency, disconnect with no resume, presence and history, a server message in a
+ * resumed session's replay, and the calls counted in `/metrics`. The cluster half is in
  * `api_cluster_test.ts`.
  */
 
@@ -446,4 +447,26 @@ Deno.test("/metrics counts the API's calls by call and status", async () => {
   assert.equal(sample('call="publish",status="401"'), 1);
   assert.equal(sample('call="broadcast",status="400"'), 1);
   assert.equal(sample('call="presence",status="200"'), 0, "every call is there from zero");
+});
+
+Deno.test("a session away when the server published gets the message in its replay on resume", async () => {
+  await using server = await startTestServer({ apiKey: KEY });
+  await using watcher = await open(server);
+  const away = await open(server);
+  const { sessionId, resumeToken } = welcomeOf(away);
+  away.socket.close(4000, "network changed");
+  await away.closed;
+  await watcher.next(isEvent("presence", (d) => d.sessionId === sessionId && d.action === "away"));
+  const published = await post(target(server), "publish", {
+    room: "lobby",
+    text: "while you were away",
+    data: { n: 1 },
+  });
+  const { msgId } = published.body as { msgId: string };
+  await using back = await Probe.open(`${server.wsUrl}?resume=${resumeToken}`);
+  assert.equal(welcomeOf(back).resumed, true);
+  const replayed = await back.next(isEvent("chat", (d) => d.msgId === msgId));
+  assert.deepEqual([replayed.data!.from, replayed.data!.data], ["server", { n: 1 }]);
+  // Replayed right after the welcome, before anything new.
+  assert.equal(back.frames.indexOf(replayed), 1);
 });
