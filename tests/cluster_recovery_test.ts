@@ -34,7 +34,7 @@ async function startNode(
   nodeId: string,
   log: Logger = silentLogger,
 ): Promise<Services & AsyncDisposable> {
-  const services = createServices(
+  const services = await createServices(
     {
       ...DEFAULTS,
       redisUrl: redis.url,

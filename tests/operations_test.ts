@@ -199,6 +199,8 @@ Deno.test({
       return [response.status, await response.text()];
     };
     await eventually(async () => assert.deepEqual(await readyz(), [200, "ready"]));
+    // The histograms count from the first read of /metrics (prom-client loads then).
+    await scrape(server);
     await using a = await Probe.open(server.wsUrl);
     assert.equal((await a.request("join", { room: "before" })).ok, true);
     const up = await scrape(server);

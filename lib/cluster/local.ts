@@ -17,6 +17,7 @@ export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as
 /** A deployment of one node: nothing to carry, nothing to add. */
 export class LocalCluster implements Cluster {
   readonly nodeId = "local";
+  readonly kind = "memory";
   readonly broker: Broker = { publish() {}, signal() {} };
   /** The one thing a deployment of one keeps: its sessions by user, as the API asks for them. */
   readonly #users = new UserIndex();

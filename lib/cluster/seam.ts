@@ -315,6 +315,12 @@ export interface Idempotency {
 export interface Cluster {
   /** This node's id, unique in the deployment. */
   readonly nodeId: string;
+  /**
+   * Which implementation this is, for the few readers outside `lib/cluster/` that report on
+   * Redis (readiness, metrics) without importing it: the Redis client is loaded only by a server
+   * that has `REDIS_URL` set.
+   */
+  readonly kind: "memory" | "redis";
   readonly broker: Broker;
   readonly registry: Registry;
   readonly streams: RoomStreams;

@@ -9,7 +9,6 @@
 import type { Config } from "./config.ts";
 import type { ConnectionContext } from "../edge/connection.ts";
 import type { Cluster } from "../cluster/seam.ts";
-import { RedisCluster } from "../cluster/redis/mod.ts";
 import { LocalCluster } from "../cluster/local.ts";
 import { Hub } from "../hub/hub.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -18,6 +17,7 @@ import { EdgeCounts } from "./metrics/counts.ts";
 import { MetricsExporter } from "./metrics/exporter.ts";
 import { type ConnectionCount, createConnectionCount } from "../edge/capacity.ts";
 import { ApiCounts } from "./api/counts.ts";
+import { type Bus, LocalBus } from "../edge/socketio/bus.ts";
 
 export interface Services extends ConnectionContext {
   /** `/metrics`: reads the edge's counts, the hub and the cluster when asked. */
@@ -26,6 +26,11 @@ export interface Services extends ConnectionContext {
   connections: ConnectionCount;
   /** The server API's calls, for `/metrics`. */
   api: ApiCounts;
+  /**
+   * Makes the Socket.IO edge's bus (`lib/edge/socketio/bus.ts`): over Redis in a deployment, a
+   * no-op otherwise. Chosen here, where the Redis client is loaded only when it is needed.
+   */
+  socketIoBus(): Bus;
   /**
    * Run first when the server stops, before the hub leaves: an edge whose sessions cannot be
    * resumed (`lib/edge/socketio/`) ends them, so they are not handed to another node.
@@ -53,13 +58,16 @@ function madeUpNodeId(): string {
 /**
  * Builds the hub and its companions for `config`; the heartbeat starts at once. With `redisUrl`
  * set the hub is one node of a Redis-joined deployment; call `hub.start()` before serving.
+ *
+ * The Redis cluster is imported only then: its client holds about 27 MiB resident once loaded,
+ * which the in-memory default has no use for.
  */
-export function createServices(
+export async function createServices(
   config: Config,
   log: Logger = createLogger(config.logLevel, { format: config.logFormat }),
-): Services {
+): Promise<Services> {
   const cluster: Cluster = config.redisUrl
-    ? new RedisCluster({
+    ? new (await import("../cluster/redis/mod.ts")).RedisCluster({
       url: config.redisUrl,
       password: config.redisPassword || undefined,
       nodeId: config.nodeId || madeUpNodeId(),
@@ -79,6 +87,20 @@ export function createServices(
     cluster,
   });
   hub.startHeartbeat();
+  let socketIoBus = (): Bus => new LocalBus();
+  if (config.redisUrl) {
+    const { RedisBus } = await import("../edge/socketio/bus_redis.ts");
+    socketIoBus = () => {
+      const bus = new RedisBus({
+        url: config.redisUrl,
+        password: config.redisPassword || undefined,
+        nodeId: hub.cluster.nodeId,
+        log,
+      });
+      bus.start();
+      return bus;
+    };
+  }
   const sockets = new Set<WebSocket>();
   const counts = new EdgeCounts();
   const api = new ApiCounts();
@@ -94,6 +116,7 @@ export function createServices(
     sockets,
     connections: createConnectionCount(config.maxConnections, log),
     api,
+    socketIoBus,
     stopping,
     get closing() {
       return closing;

@@ -95,7 +95,7 @@ export async function startServer<S>(
   log?: Logger,
 ): Promise<RunningServer> {
   const full: Config = { ...DEFAULTS, ...config };
-  const services = createServices(full, log);
+  const services = await createServices(full, log);
   await services.hub.start();
   const app = createApp(services);
   const abort = new AbortController();

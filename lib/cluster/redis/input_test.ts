@@ -46,7 +46,7 @@ async function setup() {
     },
     error() {},
   };
-  const node = createServices(
+  const node = await createServices(
     { ...DEFAULTS, redisUrl: redis.url, nodeId: "n1", nodeTtlMs: 10_000, chatRate: 0 },
     log,
   );

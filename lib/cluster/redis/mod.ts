@@ -54,6 +54,7 @@ const START_WAIT_MS = 3000;
 
 export class RedisCluster implements Cluster {
   readonly nodeId: string;
+  readonly kind = "redis";
   readonly broker: RedisBroker;
   readonly registry: RedisRegistry;
   readonly streams: RedisStreams;

@@ -21,7 +21,7 @@ import { NODES, nodeSessions, sessionKey, SESSIONS } from "./keys.ts";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function startNode(redis: Redis, nodeId: string, resumeTtlMs: number) {
-  const services = createServices(
+  const services = await createServices(
     { ...DEFAULTS, redisUrl: redis.url, nodeId, nodeTtlMs: 1000, chatRate: 0, resumeTtlMs },
     silentLogger,
   );

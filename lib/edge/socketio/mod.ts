@@ -16,8 +16,7 @@ import type { EngineTimings } from "./engine_socket.ts";
 import type { PollingLimits } from "./polling.ts";
 import { type Namespace, SioConnection } from "./sio_connection.ts";
 import { CONFORMANCE_TIMINGS, conformanceNamespaces, echo } from "./conformance.ts";
-import { type Bus, LocalBus } from "./bus.ts";
-import { RedisBus } from "./bus_redis.ts";
+import type { Bus } from "./bus.ts";
 import { HubNamespace } from "./hub_namespace.ts";
 import { Seeds } from "./seeds.ts";
 
@@ -145,18 +144,8 @@ function appNamespaces(
 }
 
 function createEdge(services: Services): SocketIoEdge {
-  const { config, hub, log } = services;
-  let bus: Bus = new LocalBus();
-  if (config.redisUrl) {
-    const redis = new RedisBus({
-      url: config.redisUrl,
-      password: config.redisPassword || undefined,
-      nodeId: hub.cluster.nodeId,
-      log,
-    });
-    redis.start();
-    bus = redis;
-  }
+  const { config } = services;
+  const bus: Bus = services.socketIoBus();
   const { namespaces, seeds } = appNamespaces(services, bus);
   const main = socketIoServer(services, TIMINGS, maxPayloadFor(config), namespaces);
   const conformance = config.sioConformance

@@ -117,6 +117,8 @@ export class TestCluster implements Cluster {
   readonly handover: Handover;
   readonly idempotency: MemoryIdempotency;
 
+  readonly kind = "memory";
+
   constructor(readonly deployment: Deployment, readonly nodeId: string) {
     this.idempotency = deployment.idempotency;
     const others = () => deployment.nodes.filter((n) => n.cluster !== this);
