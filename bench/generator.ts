@@ -32,6 +32,8 @@ export type Command =
     concurrency?: number;
     room?: string;
     timeoutMs?: number;
+    /** Appended to the endpoint's path, e.g. `?token=…` (the API workload's token checks). */
+    query?: string;
   }
   | { cmd: "rpc"; inflight: number; count?: number; durationMs?: number; timeoutMs?: number }
   | { cmd: "publish"; room: string; phase: string; rate: number; durationMs: number }
@@ -86,8 +88,9 @@ class Conn {
   onReply: ReplyHandler = () => {};
   onEvent: (name: string, data: unknown) => void = () => {};
 
-  constructor(url: string, readonly dialect: Dialect) {
-    this.ws = new WebSocket(url + dialect.path);
+  /** `query`: what follows the dialect's path, e.g. `?token=…`. */
+  constructor(url: string, readonly dialect: Dialect, query = "") {
+    this.ws = new WebSocket(url + dialect.path + query);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.ready = promise;
     this.ws.onmessage = (event: MessageEvent) => {
@@ -167,7 +170,7 @@ async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<C
   const one = async () => {
     while (started < command.count) {
       started++;
-      const conn = new Conn(command.url, dialect);
+      const conn = new Conn(command.url, dialect, command.query);
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         await Promise.race([

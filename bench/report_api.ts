@@ -33,56 +33,84 @@ export function apiSection(api: ApiResult): string[] {
     "delivery p99 is mostly time queued. The fixed rate gives the latency a member sees.",
     "",
   ];
-  if (!f) return [...out, "Not measured: see the errors below.", ""];
-  out.push(
-    table(["at a fixed rate", "value"], [
-      ["requests/s (open loop)", fmt(f.rate.rate, 0)],
-      ["messages published", fmt(f.rate.published, 0)],
-      ["deliveries", `${fmt(f.rate.received, 0)} of ${fmt(f.rate.expected, 0)}`],
-      ["delivery p50", ms(f.rate.deliveryP50Ms)],
-      ["**delivery p99**", `**${ms(f.rate.deliveryP99Ms)}**`],
-      ["delivery max", ms(f.rate.deliveryMaxMs)],
-      ["request p50 / p99", `${ms(f.rate.requestP50Ms)} / ${ms(f.rate.requestP99Ms)}`],
-    ]),
-    "",
-    table(["saturation", "API (HTTP)", "chat (WebSocket)", "API ÷ chat"], [
-      [
-        "**messages/s**",
-        `**${fmt(f.api.messagesPerSec, 0)}**`,
-        fmt(f.ws.messagesPerSec, 0),
-        fmtRatio(f.ratios.messagesPerSec),
-      ],
-      [
-        "deliveries/s, until the last one",
-        fmt(f.api.deliveriesPerSec, 0),
-        fmt(f.ws.deliveriesPerSec, 0),
-        fmtRatio(f.ratios.deliveriesPerSec),
-      ],
-      [
-        "**delivery p99**",
-        `**${ms(f.api.deliveryP99Ms)}**`,
-        ms(f.ws.deliveryP99Ms),
-        fmtRatio(f.ratios.deliveryP99),
-      ],
-      ["delivery p50", ms(f.api.deliveryP50Ms), ms(f.ws.deliveryP50Ms), "–"],
-      ["request p50 / p99", `${ms(f.api.requestP50Ms)} / ${ms(f.api.requestP99Ms)}`, "–", "–"],
-      [
-        "hub CPU per message",
-        `${fmt(f.api.serverCpuPerMessageUs, 0)} µs`,
-        `${fmt(f.ws.serverCpuPerMessageUs, 0)} µs`,
-        fmtRatio(f.ratios.serverCpuPerMessage),
-      ],
-      ["hub CPU", `${fmt(f.api.serverCpuPct, 0)} %`, `${fmt(f.ws.serverCpuPct, 0)} %`, "–"],
-      [
-        "deliveries seen",
-        `${fmt(f.api.deliveries, 0)} of ${fmt(f.api.expected, 0)}`,
-        `${fmt(f.ws.deliveries, 0)} of ${fmt(f.ws.expected, 0)}`,
-        "–",
-      ],
-      ["failed", fmt(f.api.failed, 0), fmt(f.ws.failed, 0), "–"],
-    ]),
-    "",
-  );
+  if (!f) out.push("Not measured: see the errors below.", "");
+  else {
+    out.push(
+      table(["at a fixed rate", "value"], [
+        ["requests/s (open loop)", fmt(f.rate.rate, 0)],
+        ["messages published", fmt(f.rate.published, 0)],
+        ["deliveries", `${fmt(f.rate.received, 0)} of ${fmt(f.rate.expected, 0)}`],
+        ["delivery p50", ms(f.rate.deliveryP50Ms)],
+        ["**delivery p99**", `**${ms(f.rate.deliveryP99Ms)}**`],
+        ["delivery max", ms(f.rate.deliveryMaxMs)],
+        ["request p50 / p99", `${ms(f.rate.requestP50Ms)} / ${ms(f.rate.requestP99Ms)}`],
+      ]),
+      "",
+      table(["saturation", "API (HTTP)", "chat (WebSocket)", "API ÷ chat"], [
+        [
+          "**messages/s**",
+          `**${fmt(f.api.messagesPerSec, 0)}**`,
+          fmt(f.ws.messagesPerSec, 0),
+          fmtRatio(f.ratios.messagesPerSec),
+        ],
+        [
+          "deliveries/s, until the last one",
+          fmt(f.api.deliveriesPerSec, 0),
+          fmt(f.ws.deliveriesPerSec, 0),
+          fmtRatio(f.ratios.deliveriesPerSec),
+        ],
+        [
+          "**delivery p99**",
+          `**${ms(f.api.deliveryP99Ms)}**`,
+          ms(f.ws.deliveryP99Ms),
+          fmtRatio(f.ratios.deliveryP99),
+        ],
+        ["delivery p50", ms(f.api.deliveryP50Ms), ms(f.ws.deliveryP50Ms), "–"],
+        ["request p50 / p99", `${ms(f.api.requestP50Ms)} / ${ms(f.api.requestP99Ms)}`, "–", "–"],
+        [
+          "hub CPU per message",
+          `${fmt(f.api.serverCpuPerMessageUs, 0)} µs`,
+          `${fmt(f.ws.serverCpuPerMessageUs, 0)} µs`,
+          fmtRatio(f.ratios.serverCpuPerMessage),
+        ],
+        ["hub CPU", `${fmt(f.api.serverCpuPct, 0)} %`, `${fmt(f.ws.serverCpuPct, 0)} %`, "–"],
+        [
+          "deliveries seen",
+          `${fmt(f.api.deliveries, 0)} of ${fmt(f.api.expected, 0)}`,
+          `${fmt(f.ws.deliveries, 0)} of ${fmt(f.ws.expected, 0)}`,
+          "–",
+        ],
+        ["failed", fmt(f.api.failed, 0), fmt(f.ws.failed, 0), "–"],
+      ]),
+      "",
+    );
+  }
+  const a = api.auth;
+  if (a) {
+    out.push(
+      `### The cost of token checks: ${fmt(a.connections, 0)} connects`,
+      "",
+      `${fmt(a.connections, 0)} connections (${s.generators} generator processes, 50 at a time ` +
+        "each) to a fresh hub without tokens, then to a fresh hub with `AUTH_MODE=required` and " +
+        "an HS256 `AUTH_SECRET`, each connection with a signed token in `/ws?token=`.",
+      "",
+      table(["", "no tokens", "`AUTH_MODE=required`", "required ÷ none"], [
+        [
+          "**connects/s**",
+          fmt(a.none.connectsPerSec, 0),
+          `**${fmt(a.required.connectsPerSec, 0)}**`,
+          fmtRatio(a.ratios.connectsPerSec),
+        ],
+        [
+          "hub CPU per connect",
+          `${fmt(a.none.serverCpuPerConnectUs, 0)} µs`,
+          `${fmt(a.required.serverCpuPerConnectUs, 0)} µs`,
+          fmtRatio(a.ratios.serverCpuPerConnect),
+        ],
+      ]),
+      "",
+    );
+  }
   for (const missing of api.missing) out.push(`Not measured: ${missing}.`, "");
   return out;
 }

@@ -123,7 +123,7 @@ export async function connectAll(
   target: Target,
   gens: Generator[],
   total: number,
-  options: { room?: string; concurrency?: number; node?: number } = {},
+  options: { room?: string; concurrency?: number; node?: number; query?: string } = {},
 ): Promise<ConnectResult[]> {
   const counts = options.node === undefined
     ? perGenerator(target, gens.length, total)
@@ -138,6 +138,7 @@ export async function connectAll(
           dialect: target.dialect,
           count: counts[i],
           room: options.room,
+          query: options.query,
           concurrency: options.concurrency,
         })
     ),
