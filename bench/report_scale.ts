@@ -176,8 +176,11 @@ export function scaleSection(results: Results): string[] {
     "open-file limit here is 20,000), all from one raw-socket generator process " +
     "(`bench/raw_generator.ts`, node:net, about 7 KiB a socket) whatever the server, " +
     `${s.concurrency} connecting at a time. Each phase starts a fresh server. ${base}` +
-    "`echo-heartbeat` is echo sending the hub's heartbeat frame to every socket in one loop " +
-    "every `HEARTBEAT_MS`: what the heartbeat's writes cost bare Deno. The probe is a fresh " +
+    "`echo-heartbeat` is echo sending the hub's heartbeat frame to every socket every " +
+    "`HEARTBEAT_MS`, staggered over the interval in slices of the hub's tick size (250 " +
+    "sockets): what the heartbeat's writes cost bare Deno. Both echoes keep the hub's keepalive " +
+    "(Deno's `idleTimeout` of 30 s, a ping to a socket idle for 15 s; Deno's default is 120 s), " +
+    "so each server detects a dead peer equally soon. The probe is a fresh " +
     `client (a new connection) sending \`ping\` ${s.probeRate} times a second on a fixed ` +
     "schedule; a server that holds its event loop shows it in the probe's p99. The hub runs " +
     "with `MAX_CONNECTIONS=19850`, as its limit derived from the open-file limit would refuse " +

@@ -12,13 +12,17 @@
  *   echo's sockets join it), a publisher sending 2 messages/s for 10 s, CPU per delivery, the
  *   members' latency and reach, and the probe's round trips meanwhile.
  *
- * Servers: `hub`, `echo`, `echo-heartbeat` (echo sending the same heartbeat frame to every socket
- * in one loop: the floor for a heartbeat's CPU, idle phase only) and, when a baseline tree is
- * given, `hub-before` (the hub before this work, from that tree).
+ * Servers: `hub`, `echo`, `echo-heartbeat` (echo sending the same heartbeat frame to every socket,
+ * staggered in slices of the hub's tick size: the floor for the hub's heartbeat, idle phase only)
+ * and, when a baseline tree is given, `hub-before` (the hub before this work, from that tree).
+ * Both echoes keep the hub's keepalive (`IDLE_TIMEOUT_S` 30 s: Deno pings a socket idle for 15 s),
+ * so the idle figures compare servers that detect a dead peer equally soon.
  *
  * @module
  */
 
+import { DEFAULTS } from "../lib/server/config.ts";
+import { BATCH } from "../lib/hub/heartbeat.ts";
 import { Histogram } from "../tools/load/histogram.ts";
 import type { ConnectResult, FanoutResult, PublishResult } from "./generator.ts";
 import { Generator, ROOT, startHub } from "./peers.ts";
@@ -125,10 +129,16 @@ async function start(kind: ScaleServer, heartbeatMs: number, baseline?: string) 
       args: [
         "run",
         "--allow-net",
-        "--allow-env=PORT,HEARTBEAT_MS",
+        "--allow-env=PORT,HEARTBEAT_MS,HEARTBEAT_SLICE,IDLE_TIMEOUT_S",
         `${ROOT}bench/peers/echo.ts`,
       ],
-      env: { PORT: String(port), ...(kind === "echo-heartbeat" ? heartbeat : {}) },
+      env: {
+        PORT: String(port),
+        // The hub's keepalive: Deno pings a socket idle for half of it, as the hub's do.
+        IDLE_TIMEOUT_S: String(DEFAULTS.idleTimeoutS),
+        // Beats staggered in the hub's ticks, so the floor is the hub's design done bare.
+        ...(kind === "echo-heartbeat" ? { ...heartbeat, HEARTBEAT_SLICE: String(BATCH) } : {}),
+      },
     });
   }
   await waitForPort(child, port);

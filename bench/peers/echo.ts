@@ -5,6 +5,9 @@
  * serialized once). It sends a minimal `welcome` so the same clients work against it.
  * Listens on 127.0.0.1:$PORT. With `HEARTBEAT_MS` set it also sends every socket the hub's
  * heartbeat frame at that interval, all in one loop: the floor for what a heartbeat costs in CPU.
+ * `HEARTBEAT_SLICE` spreads those beats over the interval in slices instead (the hub's staggered
+ * heartbeat, bare), and `IDLE_TIMEOUT_S` sets Deno's keepalive as the hub's `IDLE_TIMEOUT_S` does
+ * (unset: Deno's default, 120 s); the scale workloads give echo the hub's.
  *
  * @module
  */
@@ -14,14 +17,37 @@ const heartbeatMs = Number(Deno.env.get("HEARTBEAT_MS") ?? 0);
 const rooms = new Map<string, Set<WebSocket>>();
 const sockets = new Set<WebSocket>();
 
-if (heartbeatMs > 0) {
+const heartbeatSlice = Number(Deno.env.get("HEARTBEAT_SLICE") ?? 0);
+const idleTimeout = Deno.env.get("IDLE_TIMEOUT_S");
+const heartbeatFrame = () =>
+  JSON.stringify({ type: "heartbeat", data: { text: "Connected", serverTime: Date.now() } });
+
+if (heartbeatMs > 0 && heartbeatSlice <= 0) {
   setInterval(() => {
-    const frame = JSON.stringify({
-      type: "heartbeat",
-      data: { text: "Connected", serverTime: Date.now() },
-    });
+    const frame = heartbeatFrame();
     for (const socket of sockets) socket.send(frame);
   }, heartbeatMs);
+}
+
+// HEARTBEAT_SLICE: the same beats, spread over the interval in slices of that many sockets, one
+// timer per slice: the floor for a staggered heartbeat (a snapshot per interval; a socket that
+// came or went meanwhile waits for the next).
+if (heartbeatMs > 0 && heartbeatSlice > 0) {
+  const beat = () => {
+    const start = performance.now();
+    const all = [...sockets];
+    const slices = Math.max(1, Math.ceil(all.length / heartbeatSlice));
+    for (let i = 0; i < slices; i++) {
+      setTimeout(() => {
+        const frame = heartbeatFrame();
+        for (const socket of all.slice(i * heartbeatSlice, (i + 1) * heartbeatSlice)) {
+          if (socket.readyState === WebSocket.OPEN) socket.send(frame);
+        }
+      }, (i * heartbeatMs) / slices);
+    }
+    setTimeout(beat, Math.max(0, heartbeatMs - (performance.now() - start)));
+  };
+  beat();
 }
 
 interface Frame {
@@ -71,7 +97,10 @@ Deno.serve({
   port,
   onListen: () => console.log(`listening on 127.0.0.1:${port}`),
 }, (req) => {
-  const { socket, response } = Deno.upgradeWebSocket(req);
+  const { socket, response } = Deno.upgradeWebSocket(
+    req,
+    idleTimeout ? { idleTimeout: Number(idleTimeout) } : {},
+  );
   const joined = new Set<string>();
   socket.onopen = () => {
     if (heartbeatMs > 0) sockets.add(socket);
