@@ -44,17 +44,19 @@ export interface UpgradeAnswer {
 }
 
 /**
- * Sends an upgrade request with `changes` (see {@link upgradeRequest}) on a fresh TCP connection and
- * reads the answer until the server closes it or a second passes, then closes the connection.
+ * Sends an upgrade request for `path` with `changes` (see {@link upgradeRequest}) on a fresh TCP
+ * connection and reads the answer until the server closes it or a second passes, then closes the
+ * connection.
  */
 export async function upgradeAnswer(
   port: number,
   changes: Record<string, string | null> = {},
+  path = "/ws",
 ): Promise<UpgradeAnswer> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   let text = "";
   try {
-    await writeAll(conn, encoder.encode(upgradeRequest(port, "/ws", changes)));
+    await writeAll(conn, encoder.encode(upgradeRequest(port, path, changes)));
     const chunk = new Uint8Array(16 * 1024);
     const deadline = setTimeout(() => conn.close(), 1000);
     try {
