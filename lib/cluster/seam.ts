@@ -213,9 +213,10 @@ export interface Registry {
 
   /**
    * What a node that died would need to rebuild the session: its name, start and the hash of its
-   * token's secret. Only called with resume on.
+   * token's secret, made by calling `secretHash` (a registry that keeps nothing never pays for the
+   * SHA-256). Only called with resume on.
    */
-  sessionSaved(member: Member, connectedAt: number, secretHash: string): void;
+  sessionSaved(member: Member, connectedAt: number, secretHash: () => string): void;
   /** One conversation of a session changed (`null`: it is over), for the same reason. */
   conversation(sessionId: string, other: string, entry: ConversationEntry | null): void;
   /** This node took the session over (resumed here, or adopted): it is routed here now. */

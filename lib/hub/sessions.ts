@@ -249,7 +249,7 @@ export class Sessions {
     if (resumeTtlMs > 0 && !session.link!.gone) {
       const issued = this.tokens.issue(session.id);
       resumeToken = issued.token;
-      registry.sessionSaved(member(session), session.connectedAt, issued.hash);
+      registry.sessionSaved(member(session), session.connectedAt, () => issued.hash);
     }
     session.link!.send(encodeEvent("welcome", {
       sessionId: session.id,

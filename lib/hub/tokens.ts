@@ -3,9 +3,11 @@
  * its own session, which is no secret to its holder, so any node can tell where to resume it; the
  * secret is random and compared in full, so knowing a session id never lets you take it over.
  *
- * Only the client ever holds the secret. The tokens keep its SHA-256, and that hash is all that
- * leaves the node (the session's record in Redis, saved and handed-over states): whoever reads
- * Redis learns hashes, which resume nothing, since a check hashes what the client offers.
+ * Outside the client, the secret lives only in the memory of the node that issued it; its SHA-256
+ * is all that leaves the node (the session's record in Redis, saved and handed-over states):
+ * whoever reads Redis learns hashes, which resume nothing, since a check hashes what the client
+ * offers. The hash is made when something asks for it, not at issue: the in-memory hub never does,
+ * and every connect would otherwise pay for a SHA-256 it has no use for.
  *
  * @module
  */
@@ -14,10 +16,9 @@ import { createHash } from "node:crypto";
 
 const SESSION_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** 24 random bytes in base64url: 32 characters. */
+/** 24 random bytes in base64url: 32 characters (24 bytes need no padding). */
 function randomSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+  return crypto.getRandomValues(new Uint8Array(24)).toBase64({ alphabet: "base64url" });
 }
 
 /**
@@ -45,43 +46,69 @@ function same(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/**
+ * A session's live secret as this node knows it: the secret itself when this node issued it, only
+ * its hash when the session moved here; the hash is made from the secret on first use.
+ */
+class Live {
+  constructor(readonly secret: string | undefined, hash?: string) {
+    this.#hash = hash;
+  }
+
+  #hash: string | undefined;
+
+  get hash(): string {
+    return this.#hash ??= hashSecret(this.secret!);
+  }
+
+  /** Whether a client's offered secret is this one. */
+  matches(offered: string): boolean {
+    return this.secret !== undefined
+      ? same(this.secret, offered)
+      : same(this.hash, hashSecret(offered));
+  }
+}
+
 export class ResumeTokens {
-  /** Session id → the hash of its live secret. */
-  readonly #hashes = new Map<string, string>();
+  /** Session id → its live secret. */
+  readonly #live = new Map<string, Live>();
 
   /**
    * A new token for `sessionId`, and the hash that stands for it anywhere but in the client's
-   * hands; the session's previous token stops working.
+   * hands (made when read); the session's previous token stops working.
    */
-  issue(sessionId: string): { token: string; hash: string } {
-    const secret = randomSecret();
-    const hash = hashSecret(secret);
-    this.#hashes.set(sessionId, hash);
-    return { token: `${sessionId}.${secret}`, hash };
+  issue(sessionId: string): { token: string; readonly hash: string } {
+    const live = new Live(randomSecret());
+    this.#live.set(sessionId, live);
+    return {
+      token: `${sessionId}.${live.secret}`,
+      get hash() {
+        return live.hash;
+      },
+    };
   }
 
   /** Whether `secret`, as a client offers it, is the session's live one. */
   check(sessionId: string, secret: string): boolean {
-    const live = this.#hashes.get(sessionId);
-    return live !== undefined && same(live, hashSecret(secret));
+    return this.#live.get(sessionId)?.matches(secret) ?? false;
   }
 
   /** Keeps the live secret's hash of a session that moved here, so its token still works. */
   adopt(sessionId: string, hash: string): void {
-    if (hash) this.#hashes.set(sessionId, hash);
+    if (hash) this.#live.set(sessionId, new Live(undefined, hash));
   }
 
   /** The hash of the session's live secret, "" if none. */
   hash(sessionId: string): string {
-    return this.#hashes.get(sessionId) ?? "";
+    return this.#live.get(sessionId)?.hash ?? "";
   }
 
   /** Forgets the session's token, as an ended or departed session needs. */
   revoke(sessionId: string): void {
-    this.#hashes.delete(sessionId);
+    this.#live.delete(sessionId);
   }
 
   clear(): void {
-    this.#hashes.clear();
+    this.#live.clear();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Resume tokens keep only a hash of each live secret, so what a node hands to Redis (saved
+ * Resume tokens hand on only a hash of each live secret, so what a node hands to Redis (saved
  * records, saved states, claim answers) cannot resume anything, and a hash read back from Redis
  * still checks the real secret.
  */
@@ -12,7 +12,7 @@ const ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-Deno.test("a token's secret checks; what the tokens keep and hand on is its SHA-256, never the secret", () => {
+Deno.test("a token's secret checks; what the tokens hand on is its SHA-256, never the secret", () => {
   const tokens = new ResumeTokens();
   const { token, hash } = tokens.issue(ID);
   const { sessionId, secret } = parseToken(token)!;

@@ -103,8 +103,9 @@ export class RedisRegistry implements Registry {
     this.#redis.fireAndForget(multi.exec());
   }
 
-  sessionSaved(member: Member, connectedAt: number, secretHash: string): void {
+  sessionSaved(member: Member, connectedAt: number, hashOf: () => string): void {
     if (this.#redis.down || !this.#resumable) return;
+    const secretHash = hashOf();
     const { sessionId, name } = member;
     const key = sessionKey(sessionId);
     this.#redis.fireAndForget(
