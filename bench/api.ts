@@ -22,13 +22,13 @@
  * @module
  */
 
-import { Generator, type RunningPeer, startHub } from "./peers.ts";
-import { cpuMicros, freePort, sleep, waitForPort } from "./procs.ts";
+import { Generator } from "./peers.ts";
+import { cpuMicros, sleep } from "./procs.ts";
 import type { ApiPublishResult } from "./api_publisher.ts";
 import type { PublishResult } from "./generator.ts";
 import { Histogram } from "../tools/load/histogram.ts";
 import { connectAll, drain, merged, withGenerators } from "./workloads.ts";
-import { authConnects, type AuthFigures } from "./api_auth.ts";
+import { authConnects, type AuthFigures, freshHub } from "./api_auth.ts";
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const ms = (micros: number) => round(micros / 1000, 2);
@@ -150,24 +150,17 @@ export async function apiWorkload(
     missing: [],
     errors: [],
   };
-  const port = freePort();
-  const child = startHub("hub-api", port, { API_KEY: KEY });
+  const hub = await freshHub("hub-api", { API_KEY: KEY }).catch((err: Error) => err);
+  if (hub instanceof Error) return { ...result, errors: [`api: ${hub.message}`] };
+  const { child, port, target } = hub;
   const publisher = new Generator("api", "./api_publisher.ts");
   try {
-    await waitForPort(child, port);
-    const peer: RunningPeer = {
-      name: "hub",
-      dialect: "hub",
-      port,
-      base: `ws://127.0.0.1:${port}`,
-      child,
-    };
     result.figures = await withGenerators(settings.generators + 1, async ([member, ...subs]) => {
-      await connectAll({ name: "hub", dialect: "hub", nodes: [peer] }, subs, settings.members, {
+      await connectAll(target, subs, settings.members, {
         room: ROOM,
         concurrency: 50,
       });
-      await connectAll({ name: "hub", dialect: "hub", nodes: [peer] }, [member], 1, { room: ROOM });
+      await connectAll(target, [member], 1, { room: ROOM });
       await sleep(1000); // let join announcements drain
       const url = `http://127.0.0.1:${port}`;
       const post = (
@@ -207,39 +200,37 @@ export async function apiWorkload(
 
       await sleep(300);
       log(`api: saturation, ${settings.inflight} in flight`);
-      let before = cpu();
-      const sat = checked(
-        "saturation",
-        await post("sat", { inflight: settings.inflight }, settings.durationMs),
-      );
-      const apiSeen = await deliveries(
-        subs,
+      /** One saturation phase: what `send` answers, then every delivery it caused. */
+      const saturate = async <T extends { ok: number } | { acked: number }>(
+        phase: string,
+        send: () => Promise<T>,
+      ) => {
+        const before = cpu();
+        const sent = await send();
+        const count = "ok" in sent ? sent.ok : sent.acked;
+        const seen = await deliveries(subs, phase, count * settings.members, SATURATION_DRAIN_MS);
+        return { sent, seen, cpuUs: cpu() - before };
+      };
+      const sat = await saturate(
         "sat",
-        sat.ok * settings.members,
-        SATURATION_DRAIN_MS,
+        async () =>
+          checked(
+            "saturation",
+            await post("sat", { inflight: settings.inflight }, settings.durationMs),
+          ),
       );
-      const apiCpu = cpu() - before;
-      const satRequests = Histogram.from(sat.latency);
-
       await sleep(300);
       log(
         `api: the yardstick, chat from a member over its WebSocket, ${settings.inflight} in flight`,
       );
-      before = cpu();
-      const chat = await member.send<PublishResult>({
-        cmd: "burst",
-        room: ROOM,
-        phase: "ws",
-        window: settings.inflight,
-        durationMs: settings.durationMs,
-      });
-      const wsSeen = await deliveries(
-        subs,
-        "ws",
-        chat.acked * settings.members,
-        SATURATION_DRAIN_MS,
-      );
-      const wsCpu = cpu() - before;
+      const chat = await saturate("ws", () =>
+        member.send<PublishResult>({
+          cmd: "burst",
+          room: ROOM,
+          phase: "ws",
+          window: settings.inflight,
+          durationMs: settings.durationMs,
+        }));
 
       const saturation = (
         answered: { ok: number; startMs: number; endMs: number; failed: number },
@@ -268,16 +259,12 @@ export async function apiWorkload(
           serverCpuPerMessageUs: Math.round(cpuUs / answered.ok),
         };
       };
-      const api = saturation(sat, apiSeen, apiCpu, satRequests);
+      const api = saturation(sat.sent, sat.seen, sat.cpuUs, Histogram.from(sat.sent.latency));
+      const { acked, sent, startMs, endMs } = chat.sent;
       const ws = saturation(
-        {
-          ok: chat.acked,
-          startMs: chat.startMs,
-          endMs: chat.endMs,
-          failed: chat.sent - chat.acked,
-        },
-        wsSeen,
-        wsCpu,
+        { ok: acked, startMs, endMs, failed: sent - acked },
+        chat.seen,
+        chat.cpuUs,
       );
       const expected = fixed.ok * settings.members;
       return {

@@ -12,9 +12,9 @@
  */
 
 import { SignJWT } from "jose";
-import { type RunningPeer, startHub } from "./peers.ts";
-import { cpuMicros, freePort, sleep, waitForPort } from "./procs.ts";
-import { connectAll, withGenerators } from "./workloads.ts";
+import { startHub } from "./peers.ts";
+import { type Child, cpuMicros, freePort, sleep, waitForPort } from "./procs.ts";
+import { connectAll, type Target, withGenerators } from "./workloads.ts";
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -33,6 +33,29 @@ export interface AuthFigures {
   required: ConnectFigures;
   /** `required` over `none`. */
   ratios: { connectsPerSec: number; serverCpuPerConnect: number };
+}
+
+/** A fresh hub with `env`, listening on a free port, as a target of one node. */
+export async function freshHub(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ child: Child; port: number; target: Target }> {
+  const port = freePort();
+  const child = startHub(name, port, env);
+  try {
+    await waitForPort(child, port);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  const peer = {
+    name: "hub",
+    dialect: "hub",
+    port,
+    base: `ws://127.0.0.1:${port}`,
+    child,
+  } as const;
+  return { child, port, target: { name, dialect: "hub", nodes: [peer] } };
 }
 
 /** Whether a connection without a token gets in: a hub that checks tokens refuses it. */
@@ -55,22 +78,13 @@ async function connects(
   count: number,
   generators: number,
 ): Promise<ConnectFigures | "unchecked"> {
-  const port = freePort();
-  const child = startHub(name, port, env);
+  const { child, port, target } = await freshHub(name, env);
   try {
-    await waitForPort(child, port);
     if (env.AUTH_MODE === "required" && await tokenlessGetsIn(port)) return "unchecked";
-    const peer: RunningPeer = {
-      name: "hub",
-      dialect: "hub",
-      port,
-      base: `ws://127.0.0.1:${port}`,
-      child,
-    };
     return await withGenerators(generators, async (gens) => {
       await sleep(500);
       const before = cpuMicros([child.pid]);
-      const results = await connectAll({ name, dialect: "hub", nodes: [peer] }, gens, count, {
+      const results = await connectAll(target, gens, count, {
         concurrency: 50,
         query,
       });
