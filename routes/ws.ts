@@ -1,7 +1,7 @@
 /**
- * `GET /ws`: the WebSocket endpoint. Checks the handshake (`lib/edge/upgrade.ts`), the origin and
- * the connection limit before upgrading, then hands the socket to the edge
- * (`lib/edge/connection.ts`), which binds it to the hub.
+ * `GET /ws`: the WebSocket endpoint. Checks the handshake (`lib/edge/upgrade.ts`), the origin,
+ * the connection limit and the token (`?token=`, `lib/edge/identity.ts`) before upgrading, then
+ * hands the socket to the edge (`lib/edge/connection.ts`), which binds it to the hub.
  *
  * @module
  */
@@ -10,13 +10,15 @@ import { attachSocket } from "../lib/edge/connection.ts";
 import { originAllowed } from "../lib/edge/origin.ts";
 import { resumeToken } from "../lib/edge/resume.ts";
 import { checkHandshake } from "../lib/edge/upgrade.ts";
+import { identify, tokenParam, Unauthenticated, unauthorized } from "../lib/edge/identity.ts";
+import type { Identity } from "../lib/hub/hub.ts";
 import { define } from "../utils.ts";
 
 /** Seconds a client refused for `MAX_CONNECTIONS` is asked to wait (another node may have room). */
 const FULL_RETRY_AFTER_S = 5;
 
 export const handler = define.handlers({
-  GET(ctx) {
+  async GET(ctx) {
     const { services } = ctx.state;
     const req = ctx.req;
     const handshake = checkHandshake(req);
@@ -40,11 +42,18 @@ export const handler = define.handlers({
         headers: { "retry-after": String(FULL_RETRY_AFTER_S) },
       });
     }
+    let identity: Identity | undefined;
+    try {
+      identity = await identify(services.verifier, tokenParam(ctx.url), services.log);
+    } catch (err) {
+      if (err instanceof Unauthenticated) return unauthorized(err.reason);
+      throw err;
+    }
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: services.config.idleTimeoutS,
     });
     connections.track(socket);
-    attachSocket(socket, services, { resumeToken: resumeToken(ctx.url) });
+    attachSocket(socket, services, { resumeToken: resumeToken(ctx.url), identity });
     return response;
   },
 });

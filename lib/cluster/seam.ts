@@ -21,6 +21,7 @@
  * @module
  */
 
+import type { Identity } from "../hub/session.ts";
 import type {
   ChatMessage,
   CloseReason,
@@ -84,6 +85,11 @@ export interface SessionState {
   sessionId: string;
   /** Its user, kept wherever it moves; null when anonymous. */
   userId: string | null;
+  /**
+   * Its token's claims, absent when anonymous; also absent when it was rebuilt after its node
+   * died (the registry keeps the user, not the claims), until a resume presents a token again.
+   */
+  identity?: Identity;
   name: string;
   connectedAt: number;
   /**

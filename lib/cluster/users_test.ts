@@ -30,7 +30,10 @@ async function open(hub: Hub, userId: string | null) {
     },
     close() {},
   };
-  const session: Session = await hub.connect(link, undefined, userId);
+  const identity = userId === null
+    ? undefined
+    : { userId, rooms: [], admin: false, expiresAt: Date.now() + 3_600_000 };
+  const session: Session = await hub.connect(link, undefined, identity);
   await welcomed.promise;
   /** The data of the events of `type` so far. */
   const events = (type: string) => frames.filter((f) => f.type === type).map((f) => f.data);

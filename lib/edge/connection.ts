@@ -11,7 +11,9 @@
  */
 
 import type { Config } from "../server/config.ts";
-import { Hub, HubError, type Link, type Session } from "../hub/hub.ts";
+import { Hub, HubError, type Identity, type Link, type Session } from "../hub/hub.ts";
+import type { TokenVerifier } from "../auth/verify.ts";
+import { refreshSession } from "./refresh.ts";
 import type { Logger } from "../server/log.ts";
 import { CLOSE_CODES, type ErrorCode, type RequestId } from "../protocol/mod.ts";
 import { Offence, TokenBucket } from "./rate_limit.ts";
@@ -69,6 +71,8 @@ export interface ConnectionContext {
   sockets: Set<WebSocket>;
   /** True once shutdown began: sockets that open from then on are closed at once. */
   readonly closing?: boolean;
+  /** Checks `refresh` tokens; undefined with `AUTH_MODE=none`. */
+  verifier?: TokenVerifier;
 }
 
 /** What a caller may swap in for one socket's edge; the defaults are the real ones. */
@@ -77,6 +81,8 @@ export interface AttachOptions {
   clock?: Clock;
   /** A resume token from the upgrade request, already checked for shape. */
   resumeToken?: string;
+  /** Who the upgrade request's token says the client is; undefined: anonymous. */
+  identity?: Identity;
 }
 
 const encoder = new TextEncoder();
@@ -246,7 +252,7 @@ export function attachSocket(
       return;
     }
     sockets.add(socket);
-    const opened = hub.connect(link, options.resumeToken);
+    const opened = hub.connect(link, options.resumeToken, options.identity);
     if (!(opened instanceof Promise)) return started(opened);
     // The session is on another node and moves here first; frames wait for it.
     waiting = [];
@@ -332,7 +338,9 @@ export function attachSocket(
     ) return;
     let result: unknown;
     try {
-      result = hub.handle(session.id, request);
+      result = request.type === "refresh"
+        ? refreshSession(hub, context.verifier, session.id, request.data.token, clock.now())
+        : hub.handle(session.id, request);
     } catch (err) {
       return failed(id, request.type, err);
     }

@@ -289,6 +289,7 @@ const SAMPLES: { [T in RequestType]: RequestData<T> } = {
   dm_decline: { from: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
   dm: { to: "01ARZ3NDEKTSV4RRFFQ69G5FAV", text: "x" },
   dm_close: { with: "01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+  refresh: { token: "x" },
 };
 
 Deno.test("every request that notifies others is charged to CHAT_RATE, and no other", () => {

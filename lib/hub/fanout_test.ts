@@ -41,6 +41,7 @@ function member(name: string, got: Map<string, string[]>): Session {
   return {
     id: name,
     userId: null,
+    identity: undefined,
     name,
     connectedAt: 0,
     send: (frame) => got.get(name)!.push(frame),

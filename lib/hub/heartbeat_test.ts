@@ -14,6 +14,7 @@ function fakeSession(index: number, beats: [number, number][]): Session {
   return {
     id: `s${index}`,
     userId: null,
+    identity: undefined,
     name: `s${index}`,
     connectedAt: 0,
     send: (frame) => beats.push([index, JSON.parse(frame).data.serverTime]),

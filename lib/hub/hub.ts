@@ -4,8 +4,10 @@
  * the transport (WebSocket today) stays at the edge.
  *
  * It keeps the session registry and the request table, and hands the rest to one module each:
- * {@link Rooms} (membership, fan-out, presence), {@link Conversations} (the DM state machine) and
- * {@link ServerCalls} (what the server API asks).
+ * {@link Rooms} (membership, fan-out, presence), {@link RoomRequests} (the requests about rooms),
+ * {@link Conversations} (the DM state machine), {@link ServerCalls} (what the server API asks),
+ * and the inbox (`inbox.ts`: what the cluster delivers). A session's token was checked at the edge;
+ * the hub gets its {@link Identity}.
  * Other nodes are reached through a {@link Cluster}; with the default `LocalCluster` the hub is
  * the whole deployment.
  *
@@ -21,16 +23,27 @@
  */
 
 import { LocalCluster } from "../cluster/local.ts";
-import type { Cluster, ClusterInbox, GoneSession, UserSession } from "../cluster/seam.ts";
-import { LIMITS, type ReplyData, type RequestType } from "../protocol/mod.ts";
+import type { Cluster, ClusterInbox, UserSession } from "../cluster/seam.ts";
+import type { ReplyData, RequestType } from "../protocol/mod.ts";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { Conversations } from "./conversations.ts";
 import { MAX_ROOMS_LISTED, Rooms, type RoomsOptions } from "./rooms.ts";
-import { encodeEvent, HubError, type Link, member, type Send, type Session } from "./session.ts";
+import {
+  encodeEvent,
+  HubError,
+  type Identity,
+  type Link,
+  member,
+  type Send,
+  type Session,
+} from "./session.ts";
+import { mustRename } from "./access.ts";
+import { RoomRequests } from "./room_requests.ts";
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
 import { Directory } from "./directory.ts";
 import { ServerCalls } from "./server_calls.ts";
+import { hubInbox } from "./inbox.ts";
 import { monotonicUlid } from "./ulid.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
@@ -41,7 +54,7 @@ import {
 } from "./heartbeat.ts";
 
 export { encodeEvent, HubError, MAX_ROOMS_LISTED };
-export type { Link, Send, Session };
+export type { Identity, Link, Send, Session };
 
 /** ULIDs that keep increasing within one millisecond, so ids sort in the order they were made. */
 const ulid = monotonicUlid();
@@ -106,9 +119,12 @@ export class Hub {
   readonly #lives: Sessions;
   readonly #moves: Moves;
   readonly #directory: Directory;
+  readonly #roomRequests: RoomRequests;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #startedAt: number;
+  /** What the cluster delivers to this node, and reads from it (`inbox.ts`). */
+  readonly #inbox: ClusterInbox;
 
   constructor(options: HubOptions) {
     this.cluster = options.cluster ?? new LocalCluster();
@@ -142,6 +158,12 @@ export class Hub {
       resumeTtlMs: options.resumeTtlMs ?? 0,
       resumeBuffer: options.resumeBuffer ?? 1000,
     });
+    this.#roomRequests = new RoomRequests({
+      rooms: this.#rooms,
+      cluster: this.cluster,
+      now: this.#now,
+      newId: ulid,
+    });
     this.#directory = new Directory({
       list: () => this.#rooms.list(),
       live: (session) => this.#sessions.get(session.id) === session,
@@ -160,6 +182,12 @@ export class Hub {
     const calls = { sessions: this.#sessions, rooms: this.#rooms, lives: this.#lives };
     this.calls = new ServerCalls({ ...calls, cluster: this.cluster, now: this.#now, newId: ulid });
     this.#startedAt = this.#now();
+    this.#inbox = hubInbox({
+      sessions: this.#sessions,
+      rooms: this.#rooms,
+      dms: this.#dms,
+      moves: this.#moves,
+    });
     // The default cluster has nothing to connect to; only its room streams need the inbox.
     if (!options.cluster) void this.cluster.start(this.#inbox);
   }
@@ -206,31 +234,48 @@ export class Hub {
   /**
    * Registers a session for a new connection and sends it `welcome`: the session `resumeToken`
    * names when it can be resumed whole (its missed events follow the welcome), otherwise a new one
-   * in the lobby, of user `userId` (the edge checked the token that names it; null: anonymous).
-   * `link` may be a bare send function for a connection that never closes itself.
+   * in the lobby. `identity` is what the connection's token says (the edge checked it; none:
+   * anonymous): a new session is its user's, and a resumed one must be. `link` may be a bare send
+   * function for a connection that never closes itself.
    */
-  connect(link: Link | Send): Session;
+  connect(link: Link | Send, resumeToken?: undefined, identity?: Identity): Session;
   connect(
     link: Link | Send,
     resumeToken: string | undefined,
-    userId?: string | null,
+    identity?: Identity,
   ): Session | Promise<Session>;
   connect(
     link: Link | Send,
     resumeToken?: string,
-    userId: string | null = null,
+    identity?: Identity,
   ): Session | Promise<Session> {
     const bound = typeof link === "function" ? { send: link, close() {} } : link;
-    if (resumeToken === undefined) return this.#lives.open(bound, userId);
-    const resumed = this.#moves.resume(bound, resumeToken);
-    if (resumed instanceof Promise) return resumed.then((s) => this.#resumed(s, bound, userId));
-    return this.#resumed(resumed, bound, userId);
+    if (resumeToken === undefined) return this.#lives.open(bound, identity);
+    const resumed = this.#moves.resume(bound, resumeToken, identity);
+    if (resumed instanceof Promise) return resumed.then((s) => this.#resumed(s, bound, identity));
+    return this.#resumed(resumed, bound, identity);
   }
 
   /** Counts a resume's outcome; a token that resumed nothing gets a new session. */
-  #resumed(session: Session | undefined, link: Link, userId: string | null): Session {
+  #resumed(session: Session | undefined, link: Link, identity?: Identity): Session {
     this.resumes[session ? "resumed" : "failed"]++;
-    return session ?? this.#lives.open(link, userId);
+    return session ?? this.#lives.open(link, identity);
+  }
+
+  /**
+   * A session's new token, checked by the edge: the session lives on until its `exp`.
+   *
+   * @throws {HubError} `forbidden` when it names another user than the session's.
+   */
+  refresh(sessionId: string, identity: Identity): ReplyData<"refresh"> {
+    const session = this.#sessions.get(sessionId);
+    if (!session) throw new HubError("not_found", "Session is no longer connected");
+    if (identity.userId !== session.userId) {
+      throw new HubError("forbidden", "The new token is for another user than this session's");
+    }
+    session.identity = identity;
+    this.#lives.expiry.arm(session);
+    return { expiresAt: identity.expiresAt };
   }
 
   /**
@@ -313,6 +358,7 @@ export class Hub {
       return { text: `${text} ${n}`, n };
     },
     set_name: (s, { name }) => {
+      mustRename(s);
       if (s.name !== name) {
         s.name = name;
         const rooms = [...s.rooms];
@@ -321,97 +367,24 @@ export class Hub {
       }
       return { name };
     },
-    join: async (s, { room }) => {
-      if (!s.rooms.has(room)) {
-        if (s.rooms.size >= LIMITS.maxRoomsPerSession) {
-          throw new HubError(
-            "too_many",
-            `A session can be in at most ${LIMITS.maxRoomsPerSession} rooms`,
-          );
-        }
-        await this.#rooms.join(s, room);
-      }
-      const [members, position] = await Promise.all([
-        this.#rooms.members(room),
-        this.cluster.streams.position(room),
-      ]);
-      return { room, members, ...position };
-    },
-    leave: async (s, { room }) => {
-      this.#member(s, room);
-      await this.#rooms.leave(s, room);
-      return { room, members: await this.#rooms.members(room) };
-    },
+    join: (s, data) => this.#roomRequests.join(s, data),
+    leave: (s, data) => this.#roomRequests.leave(s, data),
     rooms: async () => ({ rooms: await this.#rooms.list() }),
     watch_rooms: async (s) => ({ rooms: await this.#directory.watch(s) }),
     unwatch_rooms: (s) => {
       this.#directory.unwatch(s);
       return {};
     },
-    history: async (s, { room, limit, before }) => {
-      this.#member(s, room);
-      const page = await this.cluster.streams.history(room, {
-        limit: limit ?? LIMITS.defaultHistoryLimit,
-        before,
-      });
-      return { room, ...page };
-    },
-    chat: (s, { room, text }) => {
-      this.#member(s, room);
-      const msgId = ulid();
-      const ts = this.#now();
-      const published = this.cluster.streams.publish({
-        room,
-        msgId,
-        from: s.id,
-        userId: s.userId,
-        name: s.name,
-        text,
-        ts,
-      });
-      return published instanceof Promise ? published.then(() => ({ msgId, ts })) : { msgId, ts };
-    },
+    history: (s, data) => this.#roomRequests.history(s, data),
+    chat: (s, data) => this.#roomRequests.chat(s, data),
     dm_request: (s, { to }) => this.#dms.request(s, to),
     dm_accept: (s, { from }) => this.#dms.accept(s, from),
     dm_decline: (s, { from }) => this.#dms.decline(s, from),
     dm: (s, { to, text }) => this.#dms.message(s, to, text),
     dm_close: (s, { with: other }) => this.#dms.close(s, other),
-  };
-
-  #member(s: Session, room: string): void {
-    if (!s.rooms.has(room)) throw new HubError("not_member", `Not a member of room "${room}"`);
-  }
-
-  /** What the cluster delivers to this node, and reads from it. */
-  readonly #inbox: ClusterInbox = {
-    room: (room, frame) => this.#rooms.deliver(room, frame),
-    signal: (signal) => this.#dms.receive(signal),
-    renamed: (sessionId, name, rooms) => {
-      this.#rooms.toRoommates(rooms, encodeEvent("renamed", { sessionId, name }));
+    // The edge checks the token and calls `refresh` above; no edge hands the bare request on.
+    refresh: () => {
+      throw new HubError("unauthorized", "This server takes no tokens");
     },
-    gone: (sessions) => {
-      for (const gone of sessions) this.#rooms.vanished(gone);
-      this.#dms.gone(new Set(sessions.map((g) => g.sessionId)));
-    },
-    resynced: (reaped) => void this.#reconcile(reaped),
-    release: (sessionId, secret, forward) => this.#moves.release(sessionId, secret, forward),
-    adopt: (states) => this.#moves.adopt(states),
-    abandon: (ids) => this.#moves.abandon(ids),
-    snapshot: (): GoneSession[] =>
-      [...this.#sessions.values()].map((s) => ({
-        ...member(s),
-        rooms: [...s.rooms],
-        away: s.away !== undefined,
-        connectedAt: s.connectedAt,
-      })),
   };
-
-  /**
-   * Mends what an outage broke: conversations first; then, when the other nodes were told this
-   * node's sessions were gone, its members are announced in their rooms again.
-   */
-  async #reconcile(reaped: boolean): Promise<void> {
-    await this.#dms.reconcile(reaped);
-    if (reaped) { for (const session of this.#sessions.values()) this.#rooms.announce(session); }
-  }
 }

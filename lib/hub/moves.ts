@@ -21,7 +21,7 @@ import type { Cluster, SessionState, Signal } from "../cluster/seam.ts";
 import { CLOSE_CODES, type StreamPosition } from "../protocol/mod.ts";
 import type { Conversations } from "./conversations.ts";
 import { chatPosition, type Rooms } from "./rooms.ts";
-import { encodeEvent, type Link, type Session } from "./session.ts";
+import { encodeEvent, type Identity, type Link, type Session } from "./session.ts";
 import { replayed, type Sessions } from "./sessions.ts";
 import { parseToken } from "./tokens.ts";
 
@@ -49,18 +49,23 @@ export class Moves {
 
   /**
    * The session a resume token names, resumed on `link`: here, or claimed from another node.
-   * Undefined when the token resumes nothing; the caller opens a new session then.
+   * Undefined when the token resumes nothing, or the connection presented the `identity` of
+   * another user than the session's; the caller opens a new session then.
    */
-  resume(link: Link, token: string): Session | undefined | Promise<Session | undefined> {
+  resume(
+    link: Link,
+    token: string,
+    identity?: Identity,
+  ): Session | undefined | Promise<Session | undefined> {
     const parsed = parseToken(token);
     if (!parsed || !this.#options.lives.resumable) return undefined;
     const { sessionId, secret } = parsed;
     // Halfway through being taken in, the session is listed here but not whole yet.
-    if (this.#taking.has(sessionId)) return this.#local(sessionId, secret, link);
+    if (this.#taking.has(sessionId)) return this.#local(sessionId, secret, link, identity);
     const local = this.#options.sessions.get(sessionId);
-    if (local) return this.#options.lives.resume(local, secret, link) ? local : undefined;
+    if (local) return this.#options.lives.resume(local, secret, link, identity) ? local : undefined;
     if (!this.#options.cluster.handover.claim) return undefined;
-    return this.#claim(sessionId, secret, link);
+    return this.#claim(sessionId, secret, link, identity);
   }
 
   /**
@@ -138,22 +143,38 @@ export class Moves {
     return taking;
   }
 
-  async #claim(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
+  async #claim(
+    sessionId: string,
+    secret: string,
+    link: Link,
+    identity: Identity | undefined,
+  ): Promise<Session | undefined> {
     const claimed = await this.#options.cluster.handover.claim!(sessionId, secret);
     if (claimed === null) {
       // An answer that came after the claim stopped waiting is taken in here anyway, since its
       // node has let the session go; asked again, that node has nothing, so the claim ends empty
       // while the session is (being) taken in here.
       const here = this.#taking.has(sessionId) || this.#options.sessions.has(sessionId);
-      return here ? await this.#local(sessionId, secret, link) : undefined;
+      return here ? await this.#local(sessionId, secret, link, identity) : undefined;
     }
     // Adopted here meanwhile (its node stopped or died): an ordinary resume from here on.
-    if (claimed === "local") return await this.#local(sessionId, secret, link);
-    return await this.take(claimed, link);
+    if (claimed === "local") return await this.#local(sessionId, secret, link, identity);
+    if (identity && identity.userId !== claimed.userId) {
+      // The secret's holder came with another user's token: the session moved here already, so
+      // it stays, away, for a connection of its own user.
+      await this.take(claimed);
+      return undefined;
+    }
+    return await this.take(identity ? { ...claimed, identity } : claimed, link);
   }
 
   /** Resumes a session of this node once it is whole here. */
-  async #local(sessionId: string, secret: string, link: Link): Promise<Session | undefined> {
+  async #local(
+    sessionId: string,
+    secret: string,
+    link: Link,
+    identity: Identity | undefined,
+  ): Promise<Session | undefined> {
     await this.#taking.get(sessionId);
     const { sessions, lives } = this.#options;
     const local = sessions.get(sessionId);
@@ -161,13 +182,14 @@ export class Moves {
     // A client that left while it waited never sees a welcome: the session stays as it is, and
     // the token the client still has still works.
     if (link.gone) return lives.tokens.check(sessionId, secret) ? local : undefined;
-    return lives.resume(local, secret, link) ? local : undefined;
+    return lives.resume(local, secret, link, identity) ? local : undefined;
   }
 
   async #take(state: SessionState, link?: Link): Promise<Session | undefined> {
     const { sessions, lives, rooms, dms, cluster, now } = this.#options;
     if (sessions.has(state.sessionId)) return undefined;
-    const session = lives.create(state.sessionId, state.name, state.connectedAt, state.userId);
+    const { sessionId, name, connectedAt, userId, identity } = state;
+    const session = lives.create(sessionId, name, connectedAt, userId, identity);
     lives.tokens.adopt(state.sessionId, state.secretHash);
     if (!link) lives.goAway(session, state.awayUntil ?? now() + this.#options.resumeTtlMs);
     dms.import(session, state);
@@ -247,6 +269,7 @@ export class Moves {
       userId: session.userId,
       name: session.name,
       connectedAt: session.connectedAt,
+      identity: session.identity,
       // What leaves the node stands for the secret: it checks it, but resumes nothing itself.
       secretHash: lives.tokens.hash(session.id),
       rooms: [...session.rooms],

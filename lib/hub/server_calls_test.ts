@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Hub } from "./hub.ts";
-import type { Link, Session } from "./session.ts";
+import type { Link } from "./session.ts";
 import { Deployment, type Node } from "./testing/deployment.ts";
 import { ManualTimers } from "./timers.ts";
 
@@ -88,7 +88,10 @@ Deno.test("a user's sessions: listed, and all ended by one disconnect; other ses
   const hub = new Hub({ heartbeatMs: 60_000, dmRequestTtlMs: 60_000, timers: new ManualTimers() });
   const connectAs = (userId: string | null) => {
     const conn = connection();
-    return { ...conn, session: hub.connect(conn.link, undefined, userId) as Session };
+    const identity = userId === null
+      ? undefined
+      : { userId, rooms: [], admin: false, expiresAt: Date.now() + 3_600_000 };
+    return { ...conn, session: hub.connect(conn.link, undefined, identity) };
   };
   const [first, second] = [connectAs("user-42"), connectAs("user-42")];
   const other = connectAs("user-7");

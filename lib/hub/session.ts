@@ -20,6 +20,23 @@ export interface Pending {
   readonly expiresAt: number;
 }
 
+/**
+ * Who a session's token says it is. The edge checked the token (`lib/auth/`); the hub trusts this
+ * and never sees the token itself.
+ */
+export interface Identity {
+  /** The token's `sub`. */
+  readonly userId: string;
+  /** The token's `name`, when it has one: the session's display name, which it cannot change. */
+  readonly name?: string;
+  /** Room names, or patterns ending in `*`, the session may join beyond public rooms. */
+  readonly rooms: readonly string[];
+  /** May join every room. */
+  readonly admin: boolean;
+  /** When the token expires (epoch ms): the session ends then, unless refreshed. */
+  readonly expiresAt: number;
+}
+
 /** A session's current connection, as the transport hands it to the hub. */
 export interface Link {
   send: Send;
@@ -52,6 +69,8 @@ export interface Session {
   readonly id: string;
   /** The user its token named, for as long as the session lives; null when anonymous. */
   readonly userId: string | null;
+  /** Its token's claims, replaced by each refresh; undefined when anonymous. */
+  identity: Identity | undefined;
   name: string;
   readonly connectedAt: number;
   readonly send: Send;

@@ -17,7 +17,8 @@ import type { Registry } from "../cluster/seam.ts";
 import { CLOSE_CODES, defaultName, LOBBY, REPLAYED_EVENTS } from "../protocol/mod.ts";
 import type { Conversations } from "./conversations.ts";
 import type { Rooms } from "./rooms.ts";
-import { encodeEvent, type Link, member, type Session } from "./session.ts";
+import { encodeEvent, type Identity, type Link, member, type Session } from "./session.ts";
+import { Expiry } from "./expiry.ts";
 import type { Timers } from "./timers.ts";
 import { ResumeTokens } from "./tokens.ts";
 
@@ -47,11 +48,23 @@ export function replayed(frame: string): boolean {
 
 export class Sessions {
   readonly tokens = new ResumeTokens();
+  /** Sessions with a token end when it expires. */
+  readonly expiry: Expiry;
   readonly #options: SessionsOptions;
   #away = 0;
 
   constructor(options: SessionsOptions) {
     this.#options = options;
+    this.expiry = new Expiry({
+      timers: options.timers,
+      now: options.now,
+      expired: (session) => {
+        const link = session.link;
+        // Ended first, so that the edge finds no session to keep away as its socket closes.
+        this.end(session.id);
+        link?.close(CLOSE_CODES.tokenExpired, "Token expired");
+      },
+    });
   }
 
   /** Sessions with a connection: away ones do not count. */
@@ -65,13 +78,14 @@ export class Sessions {
   }
 
   /**
-   * A new session in the lobby for `link`, of user `userId` (null: anonymous); `welcome` goes out
-   * once the other nodes count it.
+   * A new session in the lobby for `link`, of the user its token names (none: anonymous), and
+   * with the token's name if it has one; `welcome` goes out once the other nodes count it.
    */
-  open(link: Link, userId: string | null): Session {
+  open(link: Link, identity?: Identity): Session {
     const { registry, rooms, now } = this.#options;
     const id = this.#options.newId();
-    const session = this.create(id, defaultName(id), now(), userId);
+    const name = identity?.name ?? defaultName(id);
+    const session = this.create(id, name, now(), identity?.userId ?? null, identity);
     session.link = link;
     const registered = registry.sessionOpened(member(session), session.connectedAt);
     if (registered) {
@@ -88,11 +102,13 @@ export class Sessions {
   }
 
   /**
-   * Resumes a session of this node on `link` if `secret` is its token's: answers false when it
-   * is not, or when the session can no longer be resumed whole (it ends then).
+   * Resumes a session of this node on `link` if `secret` is its token's, and `identity`, when the
+   * connection presented one, is of the session's user (its claims replace the session's): answers
+   * false when not, or when the session can no longer be resumed whole (it ends then).
    */
-  resume(session: Session, secret: string, link: Link): boolean {
+  resume(session: Session, secret: string, link: Link, identity?: Identity): boolean {
     if (!this.tokens.check(session.id, secret)) return false;
+    if (identity && identity.userId !== session.userId) return false;
     if (session.away?.overflowed) {
       this.end(session.id);
       return false;
@@ -104,7 +120,10 @@ export class Sessions {
     // The old connection must not report its end as this session's: the link no longer matches.
     previous?.close(CLOSE_CODES.replaced, "Replaced by a resumed connection");
     session.held = frames;
+    if (identity) session.identity = identity;
     this.flush(session, true);
+    // Told again of a token about to expire, which an away session could not hear.
+    this.expiry.arm(session);
     if (wasAway) this.back(session);
     return true;
   }
@@ -137,6 +156,7 @@ export class Sessions {
     if (!session) return;
     sessions.delete(id);
     this.settle(session);
+    this.expiry.clear(id);
     session.link = undefined;
     session.held = undefined;
     this.tokens.revoke(id);
@@ -148,16 +168,27 @@ export class Sessions {
   /** Forgets every session without telling anyone, as a stopping hub does. */
   close(): void {
     for (const session of this.#options.sessions.values()) this.settle(session);
+    this.expiry.stop();
     this.tokens.clear();
   }
 
   // The steps that `moves.ts` builds on.
 
-  /** A session registered here with nothing in it yet, holding its frames until flushed. */
-  create(id: string, name: string, connectedAt: number, userId: string | null): Session {
+  /**
+   * A session registered here with nothing in it yet, holding its frames until flushed; its
+   * token's clock runs from now.
+   */
+  create(
+    id: string,
+    name: string,
+    connectedAt: number,
+    userId: string | null,
+    identity?: Identity,
+  ): Session {
     const session: Session = {
       id,
       userId,
+      identity,
       name,
       connectedAt,
       send: (frame) => {
@@ -174,6 +205,7 @@ export class Sessions {
       incoming: new Map(),
     };
     this.#options.sessions.set(id, session);
+    this.expiry.arm(session);
     return session;
   }
 
@@ -225,6 +257,7 @@ export class Sessions {
   forget(session: Session): void {
     this.#options.sessions.delete(session.id);
     this.settle(session);
+    this.expiry.clear(session.id);
     this.tokens.revoke(session.id);
     session.held = undefined;
   }

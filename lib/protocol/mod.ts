@@ -94,6 +94,8 @@ export interface Requests {
   dm_decline: { req: { from: string }; res: { with: string } };
   dm: { req: { to: string; text: string }; res: { msgId: string; ts: number } };
   dm_close: { req: { with: string }; res: { with: string } };
+  /** A new token for this session: same `sub`; the session then lives until its `exp`. */
+  refresh: { req: { token: string }; res: { expiresAt: number } };
 }
 
 export type RequestType = keyof Requests;
@@ -154,6 +156,8 @@ export interface Events {
   dm_away: { with: string };
   /** An away peer resumed its session. */
   dm_back: { with: string };
+  /** The session's token expires at `expiresAt` (epoch ms), 30 s from now: send `refresh`. */
+  token_expiring: { expiresAt: number };
 }
 
 /** `join`/`leave` as members come and go; `away`/`back` as a member's connection drops and resumes. */
@@ -188,6 +192,8 @@ export const ERROR_CODES = [
   "not_connected",
   "no_request",
   "too_many",
+  "unauthorized",
+  "forbidden",
   "internal",
 ] as const;
 
@@ -229,6 +235,14 @@ export const LIMITS = {
    * chat frame stays within what nodes accept from each other.
    */
   maxDataLength: 8192,
+  /**
+   * A token's `rooms` claim: at most this many entries, each a room name or a prefix of one
+   * ending in `*` (`private-team-*`; `*` alone grants every room).
+   */
+  maxRoomGrants: 256,
+  roomGrantPattern: /^(?:[A-Za-z0-9_.-]{1,64}|[A-Za-z0-9_.-]{0,63}\*)$/,
+  /** Connection tokens (JWTs), in characters. */
+  maxTokenLength: 8192,
   /** User ids (a token's `sub`): 1 to 64 characters, none of them control characters. */
   maxUserIdLength: 64,
   /** Resume tokens: at most 256 URL-safe characters. */
@@ -265,6 +279,10 @@ export const CLOSE_CODES = {
    * default of the codes it may choose (4000 to 4999). `HubClient` does not reconnect after it.
    */
   disconnected: 4003,
+  /** The session's token expired before a `refresh`: the session has ended. */
+  tokenExpired: 4001,
+  /** The user already has `USER_CONNECTION_LIMIT` sessions in the deployment. */
+  userLimit: 4005,
   /** Slow consumer: too much unsent data queued for this client. */
   slowConsumer: 4008,
   /** Another connection resumed this session. */

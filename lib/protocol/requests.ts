@@ -88,6 +88,14 @@ export function integer(min: number, max: number): FieldCheck<number> {
   };
 }
 
+/** A token as it travels: checked for what it says at the edge, here only for its size. */
+const token: FieldCheck<string> = (value, field) => {
+  if (typeof value !== "string" || value === "" || value.length > LIMITS.maxTokenLength) {
+    throw `${field} must be a token of 1 to ${LIMITS.maxTokenLength} characters`;
+  }
+  return value;
+};
+
 export const sessionId: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string" || !ULID.test(value)) {
     throw `${field} must be a session id (a 26-character ULID)`;
@@ -129,4 +137,5 @@ export const REQUESTS: RequestTable = {
   dm_decline: { fields: { from: sessionId }, cost: "frame" },
   dm: { fields: { to: sessionId, text: message }, cost: "notify" },
   dm_close: { fields: { with: sessionId }, cost: "frame" },
+  refresh: { fields: { token }, cost: "frame" },
 };

@@ -3,12 +3,18 @@
  * Every variable is checked at start; a bad value stops the server with a message that names the
  * variable, because a typo found at 3 a.m. in production is worse than one found at deploy time.
  *
+ * It runs a little past 300 lines because it holds every variable's parser and its entry in one
+ * table, so that a variable is read the same way wherever it is documented.
+ *
  * @module
  */
 
+import * as auth from "../auth/config.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-export interface Config {
+/** The `AUTH_*` variables and `USER_CONNECTION_LIMIT` are described in `lib/auth/config.ts`. */
+export interface Config extends auth.AuthSettings {
   port: number;
   host: string;
   heartbeatMs: number;
@@ -94,6 +100,7 @@ export const DEFAULTS: Config = {
   logFormat: "text",
   sioConformance: false,
   sioSeedDms: true,
+  ...auth.AUTH_DEFAULTS,
 };
 
 /** One documented variable: its name, what it holds, and how to read it. */
@@ -261,6 +268,18 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
   logFormat: { key: "logFormat", env: "LOG_FORMAT", parse: logFormat },
   sioConformance: { key: "sioConformance", env: "SIO_CONFORMANCE", parse: flag },
   sioSeedDms: { key: "sioSeedDms", env: "SIO_SEED_DMS", parse: flag },
+  authMode: { key: "authMode", env: "AUTH_MODE", parse: auth.authMode },
+  authSecret: { key: "authSecret", env: "AUTH_SECRET", parse: auth.secret },
+  authPublicKey: { key: "authPublicKey", env: "AUTH_PUBLIC_KEY", parse: auth.publicKey },
+  authJwksUrl: { key: "authJwksUrl", env: "AUTH_JWKS_URL", parse: auth.jwksUrl },
+  authAlgorithm: { key: "authAlgorithm", env: "AUTH_ALGORITHM", parse: auth.algorithm },
+  authAudience: { key: "authAudience", env: "AUTH_AUDIENCE", parse: (raw) => raw.trim() },
+  authIssuer: { key: "authIssuer", env: "AUTH_ISSUER", parse: (raw) => raw.trim() },
+  userConnectionLimit: {
+    key: "userConnectionLimit",
+    env: "USER_CONNECTION_LIMIT",
+    parse: integer(0, 1_000_000),
+  },
 };
 
 /**
@@ -271,7 +290,8 @@ const VARIABLES: { [K in keyof Config]: Variable<K> } = {
  * ```ts
  * const config = loadConfig((name) => Deno.env.get(name));
  * ```
- * @throws {ConfigError} naming the first variable whose value cannot be used.
+ * @throws {ConfigError} naming the first variable whose value cannot be used, or the one that
+ * does not fit with the others (`AUTH_*`).
  */
 export function loadConfig(env: (name: string) => string | undefined): Config {
   const config: Record<string, unknown> = { ...DEFAULTS };
@@ -284,5 +304,7 @@ export function loadConfig(env: (name: string) => string | undefined): Config {
       throw new ConfigError(variable.env, (err as Error).message);
     }
   }
+  const mismatch = auth.authMismatch(config as unknown as Config);
+  if (mismatch) throw new ConfigError(mismatch.variable, mismatch.message);
   return config as unknown as Config;
 }

@@ -62,6 +62,12 @@ Deno.test("every variable is read", () => {
       LOG_FORMAT: "JSON",
       SIO_CONFORMANCE: "1",
       SIO_SEED_DMS: "false",
+      AUTH_MODE: " Required ",
+      AUTH_JWKS_URL: "https://id.example.com/.well-known/jwks.json",
+      AUTH_ALGORITHM: "es256",
+      AUTH_AUDIENCE: " chat ",
+      AUTH_ISSUER: "https://id.example.com",
+      USER_CONNECTION_LIMIT: "3",
     }),
     {
       port: 0,
@@ -91,6 +97,14 @@ Deno.test("every variable is read", () => {
       logFormat: "json",
       sioConformance: true,
       sioSeedDms: false,
+      authMode: "required",
+      authSecret: "",
+      authPublicKey: "",
+      authJwksUrl: "https://id.example.com/.well-known/jwks.json",
+      authAlgorithm: "ES256",
+      authAudience: "chat",
+      authIssuer: "https://id.example.com",
+      userConnectionLimit: 3,
     },
   );
   assert.deepEqual(from({ ALLOWED_ORIGINS: "*" }).allowedOrigins, ["*"]);
@@ -151,4 +165,43 @@ Deno.test("a number past the safe integer range is refused as too large, not wit
   const message = refused({ HISTORY_TTL_MS: "99999999999999999999" }, "HISTORY_TTL_MS");
   assert.doesNotMatch(message, /9007199254740991/);
   assert.match(message, /too large/);
+});
+
+Deno.test("AUTH_*: each value read, and combinations that cannot work stop the server", () => {
+  const secret = "s".repeat(32);
+  const pem = "-----BEGIN PUBLIC KEY-----\\nMFkw\\n-----END PUBLIC KEY-----";
+  assert.equal(from({ AUTH_MODE: "optional", AUTH_SECRET: secret }).authSecret, secret);
+  // A PEM on one line, as an environment file holds it, has its line breaks back.
+  assert.equal(
+    from({ AUTH_MODE: "required", AUTH_PUBLIC_KEY: pem }).authPublicKey,
+    "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----",
+  );
+  refused({ AUTH_MODE: "sometimes" }, "AUTH_MODE");
+  refused({ AUTH_MODE: "required" }, "AUTH_MODE");
+  refused({ AUTH_SECRET: secret }, "AUTH_MODE");
+  refused({ AUTH_MODE: "optional", AUTH_SECRET: "short" }, "AUTH_SECRET");
+  refused({ AUTH_MODE: "optional", AUTH_PUBLIC_KEY: "MFkw" }, "AUTH_PUBLIC_KEY");
+  refused({ AUTH_MODE: "optional", AUTH_JWKS_URL: "http://id.example.com/jwks" }, "AUTH_JWKS_URL");
+  assert.equal(
+    from({ AUTH_MODE: "optional", AUTH_JWKS_URL: "http://127.0.0.1:9/jwks" }).authJwksUrl,
+    "http://127.0.0.1:9/jwks",
+  );
+  refused({ AUTH_MODE: "optional", AUTH_SECRET: secret, AUTH_PUBLIC_KEY: pem }, "AUTH_PUBLIC_KEY");
+  refused(
+    { AUTH_MODE: "optional", AUTH_SECRET: secret, AUTH_ALGORITHM: "RS256" },
+    "AUTH_ALGORITHM",
+  );
+  refused(
+    { AUTH_MODE: "optional", AUTH_PUBLIC_KEY: pem, AUTH_ALGORITHM: "HS256" },
+    "AUTH_ALGORITHM",
+  );
+  refused(
+    { AUTH_MODE: "optional", AUTH_SECRET: secret, AUTH_ALGORITHM: "HS512" },
+    "AUTH_ALGORITHM",
+  );
+  refused({ USER_CONNECTION_LIMIT: "2" }, "USER_CONNECTION_LIMIT");
+  refused(
+    { AUTH_MODE: "required", AUTH_SECRET: secret, USER_CONNECTION_LIMIT: "-1" },
+    "USER_CONNECTION_LIMIT",
+  );
 });

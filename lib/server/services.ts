@@ -18,6 +18,7 @@ import { MetricsExporter } from "./metrics/exporter.ts";
 import { type ConnectionCount, createConnectionCount } from "../edge/capacity.ts";
 import { ApiCounts } from "./api/counts.ts";
 import { type Bus, LocalBus } from "../edge/socketio/bus.ts";
+import { createVerifier } from "../auth/verify.ts";
 
 export interface Services extends ConnectionContext {
   /** `/metrics`: reads the edge's counts, the hub and the cluster when asked. */
@@ -111,6 +112,7 @@ export async function createServices(
     config,
     log,
     hub,
+    verifier: createVerifier(config),
     metrics: { messagesIn: 0, messagesOut: 0, counts },
     exporter,
     sockets,

@@ -11,6 +11,7 @@ import { type Config, ConfigError, DEFAULTS, loadConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { CLOSE_CODES } from "../protocol/mod.ts";
 import { createServices, type Services } from "./services.ts";
+import { KeyError } from "../auth/verify.ts";
 import { keepServing } from "./accept_errors.ts";
 
 /** Builds the app for a set of services; `main.ts` exports one. */
@@ -96,6 +97,13 @@ export async function startServer<S>(
 ): Promise<RunningServer> {
   const full: Config = { ...DEFAULTS, ...config };
   const services = await createServices(full, log);
+  try {
+    await services.verifier?.ready;
+  } catch (err) {
+    await services.close();
+    if (err instanceof KeyError) throw new ConfigError(err.variable, err.detail);
+    throw err;
+  }
   await services.hub.start();
   const app = createApp(services);
   const abort = new AbortController();
@@ -154,6 +162,10 @@ export async function runServer<S>(createApp: AppFactory<S>): Promise<void> {
   try {
     server = await startServer(createApp, config, log);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Invalid configuration: ${err.message}`);
+      Deno.exit(1);
+    }
     if (!(err instanceof ListenError)) throw err;
     // One line that names the variables to change; a stack trace adds nothing a user can act on.
     console.error(`Cannot listen on ${err.address} (PORT, HOST): ${err.reason}`);

@@ -49,6 +49,12 @@ export function errorText(
         ? `You are in ${LIMITS.maxRoomsPerSession} rooms, the most there can be. Leave one first.`
         : `You have ${LIMITS.maxPendingDmRequests} requests waiting for an answer, the most there ` +
           "can be. Withdraw one, or wait for answers.";
+    case "unauthorized":
+      return "Your sign-in could not be renewed. Reload the page to sign in again.";
+    case "forbidden":
+      return type === "set_name"
+        ? "Your name comes from your account, so it cannot be changed here."
+        : "You do not have access to that room.";
     case "bad_request":
       return badRequest(type, message);
   }

@@ -25,6 +25,7 @@ import {
   type StreamPosition,
 } from "../../protocol/mod.ts";
 import { hashSecret } from "../../hub/tokens.ts";
+import type { Identity } from "../../hub/session.ts";
 import type { GoneSession, SessionState, Signal } from "../seam.ts";
 import { EVERY_NODE } from "./streams.ts";
 import {
@@ -293,8 +294,26 @@ const STATE = shape(
     "lastOffsets",
   ],
   // `secret`: what nodes of the version before hashes saved and handed over; they had no users.
-  ["userId", "secretHash", "secret", "awayUntil", "lost"],
+  ["userId", "identity", "secretHash", "secret", "awayUntil", "lost"],
 );
+
+const IDENTITY = shape(["userId", "rooms", "admin", "expiresAt"], ["name"]);
+
+/** A moving session's token claims, which must be of the session's user. */
+function identity(value: unknown, owner: string | null, what: string): Identity {
+  const i = object(value, what);
+  fields(i, IDENTITY, what);
+  if (i.userId !== owner || owner === null) throw new Error(`${what}.userId is not the session's`);
+  list(i.rooms, LIMITS.maxRoomGrants, `${what}.rooms`, (grant, w) => {
+    if (typeof grant !== "string" || !LIMITS.roomGrantPattern.test(grant)) {
+      throw new Error(`${w} must be a room name or a prefix ending in *`);
+    }
+  });
+  if (typeof i.admin !== "boolean") throw new Error(`${what}.admin must be true or false`);
+  time(i.expiresAt, `${what}.expiresAt`);
+  if (i.name !== undefined) name(i.name, "", `${what}.name`);
+  return i as unknown as Identity;
+}
 
 /** A pair: a session id and what goes with it. */
 function pair<T>(
@@ -342,6 +361,9 @@ export function sessionState(value: unknown, what = "State"): SessionState {
     frames: list(s.frames, Infinity, `${what}.frames`, replayFrame),
     lastOffsets: offsets as Record<string, StreamPosition>,
   };
+  if (s.identity !== undefined) {
+    state.identity = identity(s.identity, state.userId, `${what}.identity`);
+  }
   if (s.awayUntil !== undefined) state.awayUntil = s.awayUntil as number;
   if (s.lost) state.lost = true;
   return state;

@@ -12,14 +12,17 @@
  * @module
  */
 
-import type { Hub, Link, Session } from "../../hub/hub.ts";
+import type { Hub, Identity, Link, Session } from "../../hub/hub.ts";
+import type { TokenVerifier } from "../../auth/verify.ts";
+import { identify, Unauthenticated } from "../identity.ts";
+import { refreshSession } from "../refresh.ts";
 import { HubError } from "../../hub/hub.ts";
 import type { ErrorCode, RequestType } from "../../protocol/mod.ts";
 import { REQUESTS } from "../../protocol/requests.ts";
 import { checkRequest, isRequestType } from "../../protocol/validate.ts";
 import type { Logger } from "../../server/log.ts";
 import type { EdgeCounters } from "../connection.ts";
-import type { Charge, Namespace, SioEvent } from "./sio_connection.ts";
+import { type Charge, ConnectRefused, type Namespace, type SioEvent } from "./sio_connection.ts";
 import type { SioSocket } from "./sio_socket.ts";
 
 /** The requests seeds 000 and 004 send without an ack, answered by an event of the same name. */
@@ -54,6 +57,8 @@ export interface Replier {
 
 export interface HubNamespaceOptions {
   hub: Hub;
+  /** Checks the token of the CONNECT `auth` payload; undefined with `AUTH_MODE=none`. */
+  verifier?: TokenVerifier;
   log: Logger;
   counts?: EdgeCounters;
   /** Events beyond the request table, by name. */
@@ -86,7 +91,23 @@ export class HubNamespace implements Namespace {
     this.#options = options;
   }
 
-  connect(socket: SioSocket): void {
+  /** The identity the CONNECT `auth` payload's `token` names, as `/ws?token=` would. */
+  async authorize(auth: Record<string, unknown>): Promise<Identity | undefined> {
+    const token = auth.token;
+    try {
+      // A token that is not a string is no token anyone meant: refused like a bad one.
+      return await identify(
+        this.#options.verifier,
+        token === undefined ? undefined : typeof token === "string" ? token : "",
+        this.#options.log,
+      );
+    } catch (err) {
+      if (err instanceof Unauthenticated) throw new ConnectRefused(err.reason);
+      throw err;
+    }
+  }
+
+  connect(socket: SioSocket, _auth: Record<string, unknown>, identity?: unknown): void {
     const root = socket as RootSocket;
     const link: Link = {
       send: (frame) => this.#deliver(root, frame),
@@ -96,7 +117,7 @@ export class HubNamespace implements Namespace {
         return !root.connected;
       },
     };
-    const session = this.#options.hub.connect(link);
+    const session = this.#options.hub.connect(link, undefined, identity as Identity | undefined);
     root.state = { session, link };
     this.sessions.set(session.id, root);
   }
@@ -165,7 +186,11 @@ export class HubNamespace implements Namespace {
     if (!parsed.ok) return reply.refuse(parsed.rejection.code, parsed.rejection.message);
     let result: unknown;
     try {
-      result = this.#options.hub.handle(session.id, parsed.request);
+      const { hub, verifier } = this.#options;
+      const request = parsed.request;
+      result = request.type === "refresh"
+        ? refreshSession(hub, verifier, session.id, request.data.token)
+        : hub.handle(session.id, request);
     } catch (err) {
       return this.#failed(reply, type, err);
     }

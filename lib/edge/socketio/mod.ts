@@ -125,7 +125,13 @@ function appNamespaces(
 ): { namespaces: Map<string, Namespace>; seeds: Seeds } {
   const { hub, log, config, metrics } = services;
   const extras = new Map();
-  const root = new HubNamespace({ hub, log, counts: metrics.counts, extras });
+  const root = new HubNamespace({
+    hub,
+    verifier: services.verifier,
+    log,
+    counts: metrics.counts,
+    extras,
+  });
   const seeds = new Seeds({
     hub,
     root,

@@ -5,7 +5,11 @@
  *
  * A packet that breaks the protocol (an unknown type, a payload its type does not take, a bad ack
  * id, an event for a namespace the client is not connected to) closes this connection only, as
- * Socket.IO closes it. Namespaces refuse what is valid Socket.IO but bad input to them.
+ * Socket.IO closes it. Namespaces refuse what is valid Socket.IO but bad input to them, and may
+ * refuse a CONNECT (a bad token) with CONNECT_ERROR, as Socket.IO's middlewares do.
+ *
+ * It runs past 300 lines because a connection's namespaces, its packets and its limits share its
+ * state; the packet codec and the sockets are already apart (`sio_packets.ts`, `sio_socket.ts`).
  *
  * @module
  */
@@ -45,11 +49,28 @@ export interface SioEvent {
  * connection, never the server.
  */
 export interface Namespace {
-  /** A socket connected; `auth` is the CONNECT payload, `{}` when there was none. */
-  connect(socket: SioSocket, auth: Record<string, unknown>): void;
+  /**
+   * Decides, before a CONNECT is acknowledged, whether it gets in: answers the grant `connect` is
+   * then given, or throws {@link ConnectRefused}, whose message the client's CONNECT_ERROR carries.
+   * A namespace without it lets everyone in.
+   */
+  authorize?(auth: Record<string, unknown>): Promise<unknown>;
+  /**
+   * A socket connected; `auth` is the CONNECT payload, `{}` when there was none, and `grant`
+   * what `authorize` answered.
+   */
+  connect(socket: SioSocket, auth: Record<string, unknown>, grant?: unknown): void;
   event(socket: SioSocket, event: SioEvent): void;
   /** The socket left: the client's DISCONNECT, the server's, or the connection's end. */
   disconnect(socket: SioSocket, reason: string): void;
+}
+
+/** A CONNECT that `Namespace.authorize` turns away; the message goes to the client. */
+export class ConnectRefused extends Error {
+  constructor(message: string, readonly data?: Record<string, unknown>) {
+    super(message);
+    this.name = "ConnectRefused";
+  }
 }
 
 /** The limits of one connection, as `Config` names them. */
@@ -83,6 +104,9 @@ export class SioConnection implements SocketCarrier {
   readonly #sockets = new Map<string, SioSocket>();
   #binary: { packet: SioPacket; buffers: Bytes[]; bytes: number } | undefined;
   #connectTimer: TimerId | undefined;
+  /** Namespaces whose CONNECT is being authorized: a second one meanwhile is ignored. */
+  readonly #authorizing = new Set<string>();
+  #ended = false;
   readonly #frames: TokenBucket;
   readonly #notify: TokenBucket;
   readonly #flood = new Offence(FLOOD_GRACE_MS);
@@ -198,7 +222,7 @@ export class SioConnection implements SocketCarrier {
         attachments: [],
       });
     }
-    let socket = this.#sockets.get(nsp);
+    const socket = this.#sockets.get(nsp);
     if (socket) {
       // Connected already: the client is told so again, and nothing else happens.
       return this.send({
@@ -206,14 +230,41 @@ export class SioConnection implements SocketCarrier {
         attachments: [],
       });
     }
+    if (!namespace.authorize) return this.#open(nsp, namespace, auth, undefined);
+    if (this.#authorizing.has(nsp)) return;
+    this.#authorizing.add(nsp);
+    namespace.authorize(auth).then(
+      (grant) => {
+        this.#authorizing.delete(nsp);
+        if (!this.#ended) this.#open(nsp, namespace, auth, grant);
+      },
+      (err) => {
+        this.#authorizing.delete(nsp);
+        if (!(err instanceof ConnectRefused)) {
+          this.#options.log.error("Socket.IO connect failed", { error: err as Error });
+        }
+        if (this.#ended) return;
+        const body: Record<string, unknown> = {
+          message: err instanceof ConnectRefused ? err.message : "Internal error",
+        };
+        if (err instanceof ConnectRefused && err.data) body.data = err.data;
+        this.send({
+          text: encodeRaw(SIO.connectError, nsp, undefined, JSON.stringify(body)),
+          attachments: [],
+        });
+      },
+    );
+  }
+
+  #open(nsp: string, namespace: Namespace, auth: Record<string, unknown>, grant: unknown): void {
     this.clock.clearTimeout(this.#connectTimer);
-    socket = new SioSocket(newId(), nsp, this);
+    const socket = new SioSocket(newId(), nsp, this);
     this.#sockets.set(nsp, socket);
     this.send({
       text: encodeRaw(SIO.connect, nsp, undefined, `{"sid":"${socket.id}"}`),
       attachments: [],
     });
-    namespace.connect(socket, auth);
+    namespace.connect(socket, auth, grant);
   }
 
   #remove(socket: SioSocket, reason: string): void {
@@ -229,6 +280,7 @@ export class SioConnection implements SocketCarrier {
   }
 
   #closed(reason: CloseReason): void {
+    this.#ended = true;
     this.clock.clearTimeout(this.#connectTimer);
     this.#binary = undefined;
     for (const socket of [...this.#sockets.values()]) this.#remove(socket, reason);

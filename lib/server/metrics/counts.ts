@@ -25,6 +25,7 @@ const EVENTS: Record<EventType, true> = {
   dm_closed: true,
   dm_away: true,
   dm_back: true,
+  token_expiring: true,
   rooms: true,
 };
 

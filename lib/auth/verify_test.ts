@@ -1,0 +1,149 @@
+/**
+ * Token checks against tokens minted with `jose` and hand-made bad ones: each bad token is
+ * refused with the public reason a client gets, and only an expired one says more than
+ * `Invalid token`.
+ */
+
+import assert from "node:assert/strict";
+import { exportSPKI, generateKeyPair } from "jose";
+import {
+  nowS,
+  SECRET,
+  sign,
+  tampered,
+  token as mint,
+  unsignedToken,
+} from "../../tests/spec_helpers.ts";
+import { AUTH_DEFAULTS, type AuthSettings } from "./config.ts";
+import { createVerifier, KeyError, TokenRefused, type TokenVerifier } from "./verify.ts";
+
+function verifier(settings: Partial<AuthSettings>): TokenVerifier {
+  return createVerifier({ ...AUTH_DEFAULTS, authMode: "required", ...settings })!;
+}
+
+const hs256 = () => verifier({ authSecret: SECRET });
+
+/** Asserts that `token` is refused with `reason`. */
+async function refuses(v: TokenVerifier, token: string, reason: string, now?: number) {
+  await assert.rejects(v.verify(token, now), (err: unknown) => {
+    assert.ok(err instanceof TokenRefused, `expected TokenRefused, got ${err}`);
+    assert.equal(err.reason, reason);
+    return true;
+  });
+}
+
+Deno.test("a valid HS256 token gives its user, name, rooms, admin and expiry", async () => {
+  const now = Date.now();
+  const token = await mint(
+    { sub: "user-42", name: "Ada", rooms: ["private-ops", "private-team-*"], admin: true },
+    { exp: Math.floor(now / 1000) + 600 },
+  );
+  const identity = await hs256().verify(token, now);
+  assert.deepEqual(identity, {
+    userId: "user-42",
+    name: "Ada",
+    rooms: ["private-ops", "private-team-*"],
+    admin: true,
+    expiresAt: (Math.floor(now / 1000) + 600) * 1000,
+  });
+  // Only `sub` and `exp` are needed.
+  const bare = await hs256().verify(await mint({ sub: "u" }));
+  assert.deepEqual(bare.rooms, []);
+  assert.equal(bare.admin, false);
+  assert.equal(bare.name, undefined);
+});
+
+Deno.test("refused: expired, bad signature, another algorithm, alg none, tampered, no exp", async () => {
+  const v = hs256();
+  const now = Date.now();
+  const valid = await mint({ sub: "u1" }, { exp: Math.floor(now / 1000) + 60 });
+  // Expired: the one refusal that says why, so that a client knows to fetch a new token.
+  await refuses(v, valid, "Token expired", now + 61_000);
+  await refuses(v, await mint({ sub: "u1" }, { exp: nowS() + -10 }), "Token expired");
+  await refuses(
+    v,
+    await sign({ sub: "u1" }, "another-secret-".repeat(3)),
+    "Invalid token",
+  );
+  // HS512 with the very secret configured: only the configured algorithm counts.
+  await refuses(v, await mint({ sub: "u1" }, { alg: "HS512" }), "Invalid token");
+  await refuses(v, unsignedToken({ sub: "u1" }), "Invalid token");
+  await refuses(v, tampered(valid, { sub: "admin", admin: true }), "Invalid token");
+  await refuses(v, await mint({ sub: "u1" }, { exp: null }), "Invalid token");
+  for (const junk of ["", "abc", "a.b.c", "x".repeat(9000)]) {
+    await refuses(v, junk, "Invalid token");
+  }
+});
+
+Deno.test("refused: claims that are missing or would not pass as request fields", async () => {
+  const v = hs256();
+  const bad: Record<string, unknown>[] = [
+    {},
+    { sub: "" },
+    { sub: "u".repeat(65) },
+    { sub: 42 },
+    { sub: "u1\nadmin" },
+    { sub: "u1", name: "guest-abcdef" },
+    { sub: "u1", name: "Bea\u202Eexe" },
+    { sub: "u1", rooms: "private-ops" },
+    { sub: "u1", rooms: ["private ops"] },
+    { sub: "u1", rooms: ["priv*ate"] },
+    { sub: "u1", admin: "yes" },
+  ];
+  for (const claims of bad) await refuses(v, await mint(claims), "Invalid token");
+  // The longest allowed user id passes.
+  assert.equal((await v.verify(await mint({ sub: "u".repeat(64) }))).userId, "u".repeat(64));
+});
+
+Deno.test("audience and issuer are checked when configured", async () => {
+  const v = verifier({ authSecret: SECRET, authAudience: "chat", authIssuer: "https://id" });
+  const right = { sub: "u1", aud: "chat", iss: "https://id" };
+  assert.equal((await v.verify(await mint(right))).userId, "u1");
+  await refuses(
+    v,
+    await mint({ ...right, aud: "billing" }),
+    "Invalid token",
+  );
+  await refuses(
+    v,
+    await mint({ ...right, iss: "https://evil" }),
+    "Invalid token",
+  );
+  await refuses(v, await mint({ sub: "u1", iss: "https://id" }), "Invalid token");
+  // Without them configured, a token's aud and iss are not looked at.
+  assert.equal((await hs256().verify(await mint(right))).userId, "u1");
+});
+
+Deno.test("RS256 and ES256 with a PEM public key; an RS256 token where only a secret is set is refused", async () => {
+  for (const alg of ["RS256", "ES256"] as const) {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+    const v = verifier({ authPublicKey: await exportSPKI(publicKey) });
+    await v.ready;
+    const token = await sign({ sub: "u1" }, privateKey, { alg });
+    assert.equal((await v.verify(token)).userId, "u1", alg);
+    // A token signed with the secret's HMAC is not one of the key's.
+    await refuses(v, await mint({ sub: "u1" }), "Invalid token");
+    if (alg === "RS256") await refuses(hs256(), token, "Invalid token");
+  }
+  // The other key type than the one configured.
+  const rsa = await generateKeyPair("RS256", { extractable: true });
+  const ec = await generateKeyPair("ES256", { extractable: true });
+  const v = verifier({ authPublicKey: await exportSPKI(ec.publicKey), authAlgorithm: "ES256" });
+  await refuses(
+    v,
+    await sign({ sub: "u1" }, rsa.privateKey, { alg: "RS256" }),
+    "Invalid token",
+  );
+});
+
+Deno.test("a public key that does not load is a KeyError naming AUTH_PUBLIC_KEY", async () => {
+  const v = verifier({
+    authPublicKey: "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----",
+  });
+  await assert.rejects(v.ready, (err: unknown) => {
+    assert.ok(err instanceof KeyError);
+    assert.equal(err.variable, "AUTH_PUBLIC_KEY");
+    return true;
+  });
+  assert.equal(createVerifier(AUTH_DEFAULTS), undefined, "AUTH_MODE=none checks nothing");
+});

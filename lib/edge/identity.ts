@@ -1,0 +1,67 @@
+/**
+ * Who a connection is, read at the edge before anything is upgraded: the token a `/ws` upgrade
+ * carries as `?token=` (browsers cannot set headers on a WebSocket), or a Socket.IO client in its
+ * CONNECT `auth` payload, checked by the deployment's {@link TokenVerifier}. The hub only ever sees
+ * the {@link Identity} that comes out.
+ *
+ * A connection is refused when its token is bad, whatever `AUTH_MODE` (`optional` included: a
+ * client that sent a token meant to be someone, and silently making it anonymous would hide its
+ * mistake), and in `required` mode when it has none. With `AUTH_MODE=none` tokens are not read.
+ *
+ * @module
+ */
+
+import type { Identity } from "../hub/session.ts";
+import { TokenRefused, type TokenVerifier } from "../auth/verify.ts";
+import type { Logger } from "../server/log.ts";
+
+/** A connection that does not get in: the one-line reason the client is told. */
+export class Unauthenticated extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "Unauthenticated";
+  }
+}
+
+/**
+ * The identity `token` names, undefined for an anonymous connection that may be one.
+ *
+ * @throws {Unauthenticated} for a bad token, or none where one is required.
+ */
+export async function identify(
+  verifier: TokenVerifier | undefined,
+  token: string | undefined,
+  log: Logger,
+  now?: number,
+): Promise<Identity | undefined> {
+  if (!verifier) return undefined;
+  if (token === undefined) {
+    if (verifier.mode === "required") throw new Unauthenticated("Token required");
+    return undefined;
+  }
+  try {
+    return await verifier.verify(token, now);
+  } catch (err) {
+    if (!(err instanceof TokenRefused)) throw err;
+    log.debug("refused token", { reason: err.reason, detail: err.detail });
+    throw new Unauthenticated(err.reason);
+  }
+}
+
+/**
+ * The token of an upgrade request: `?token=`, once. Repeated, it is no token anyone meant, and
+ * counts as a bad one.
+ */
+export function tokenParam(url: URL): string | undefined {
+  const values = url.searchParams.getAll("token");
+  if (values.length > 1) return "";
+  return values[0];
+}
+
+/** The 401 a refused upgrade gets: the reason on one line, as a Bearer challenge says it too. */
+export function unauthorized(reason: string): Response {
+  return new Response(`${reason}\n`, {
+    status: 401,
+    headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+  });
+}

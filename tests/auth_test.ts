@@ -1,0 +1,156 @@
+/**
+ * Tokens end to end, on a real server: `/ws?token=` in each `AUTH_MODE`, the 401 a bad token gets
+ * before the upgrade, the user in welcome and member lists, private rooms, `refresh` over the
+ * wire, a resume in `required` mode, and the Socket.IO endpoint's CONNECT `auth` payload.
+ */
+
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import { Probe, startTestServer, type TestServer } from "./helpers.ts";
+import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
+import { upgradeAnswer } from "./raw_socket.ts";
+import { connect as sioConnect } from "./socketio_helpers.ts";
+import { nowS, SECRET, tampered, token as mint, unsignedToken } from "./spec_helpers.ts";
+
+const AUTH = { authSecret: SECRET };
+
+/** A probe on `/ws` with `query` (`token=…`, `resume=…`), welcomed. */
+function open(server: TestServer, query: Record<string, string> = {}): Promise<Probe> {
+  return Probe.open(`${server.wsUrl}?${new URLSearchParams(query)}`);
+}
+
+/** What an upgrade with `query` is answered, before any WebSocket exists. */
+function upgrade(server: TestServer, query: string) {
+  return upgradeAnswer(server.port, {}, `/ws?${query}`);
+}
+
+Deno.test("required: no token, a bad one or an expired one gets 401 with a one-line reason", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "required" });
+  const good = await mint({ sub: "u1" });
+  const cases: [string, string][] = [
+    ["", "Token required"],
+    [`token=${await mint({ sub: "u1" }, { exp: nowS() + -5 })}`, "Token expired"],
+    [`token=${unsignedToken({ sub: "u1" })}`, "Invalid token"],
+    [`token=${tampered(good, { sub: "root" })}`, "Invalid token"],
+    [`token=${await mint({ sub: "u1" }, { alg: "HS512" })}`, "Invalid token"],
+    [`token=${await mint({ sub: "u1" }, { exp: null })}`, "Invalid token"],
+    [`token=${good}&token=${good}`, "Invalid token"],
+  ];
+  for (const [query, reason] of cases) {
+    const answer = await upgrade(server, query);
+    assert.equal(answer.status, 401, query);
+    assert.equal(answer.body, `${reason}\n`, query);
+    assert.match(answer.headers.get("www-authenticate") ?? "", /^Bearer /);
+  }
+  assert.equal((await upgrade(server, `token=${good}`)).status, 101);
+});
+
+Deno.test("optional: no token is anonymous, a bad token is refused all the same", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "optional" });
+  await using anon = await open(server);
+  assert.equal(welcomeOf(anon).userId, null);
+  const bad = await upgrade(server, `token=${await mint({ sub: "u1" }, { exp: nowS() + -5 })}`);
+  assert.deepEqual([bad.status, bad.body], [401, "Token expired\n"]);
+  await using ada = await open(server, { token: await mint({ sub: "ada", name: "Ada" }) });
+  assert.deepEqual([welcomeOf(ada).userId, welcomeOf(ada).name], ["ada", "Ada"]);
+  // Both are in the lobby's member list, each with its user.
+  const { members } = ok(await anon.request("join", { room: "lobby" })) as {
+    members: { sessionId: string; userId: string | null }[];
+  };
+  const users = Object.fromEntries(members.map((m) => [m.sessionId, m.userId]));
+  assert.deepEqual(users, { [welcomeOf(anon).sessionId]: null, [welcomeOf(ada).sessionId]: "ada" });
+  refused(await ada.request("set_name", { name: "Someone" }), "forbidden");
+  ok(await anon.request("set_name", { name: "Anon" }));
+});
+
+Deno.test("none: a token is not read, and refresh says there are no tokens", async () => {
+  await using server = await startTestServer();
+  await using probe = await open(server, { token: "anything" });
+  assert.equal(welcomeOf(probe).userId, null);
+  refused(await probe.request("refresh", { token: "anything" }), "unauthorized");
+});
+
+Deno.test("private rooms over the wire: forbidden without a grant, joined and read with one", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "optional" });
+  await using ops = await open(server, {
+    token: await mint({ sub: "ops", rooms: ["private-ops-*"] }),
+  });
+  await using other = await open(server, { token: await mint({ sub: "other" }) });
+  ok(await ops.request("join", { room: "private-ops-1" }));
+  ok(await ops.request("chat", { room: "private-ops-1", text: "secret" }));
+  const history = ok(await ops.request("history", { room: "private-ops-1" }));
+  assert.deepEqual((history.messages as { text: string }[]).map((m) => m.text), ["secret"]);
+  refused(await other.request("join", { room: "private-ops-1" }), "forbidden", "private-ops-1");
+  refused(await other.request("history", { room: "private-ops-1" }), "forbidden");
+});
+
+Deno.test("refresh over the wire: a bad token is unauthorized, another user's forbidden", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "required" });
+  await using ada = await open(server, {
+    token: await mint({ sub: "ada" }, { exp: nowS() + 60 }),
+  });
+  refused(await ada.request("refresh", { token: "not.a.token" }), "unauthorized");
+  refused(await ada.request("refresh", { token: unsignedToken({ sub: "ada" }) }), "unauthorized");
+  refused(
+    await ada.request("refresh", { token: await mint({ sub: "bea" }, { exp: nowS() + 600 }) }),
+    "forbidden",
+  );
+  refused(await ada.request("refresh", {}), "bad_request", "data.token");
+  const fresh = await mint({ sub: "ada" }, { exp: nowS() + 600 });
+  const reply = ok(await ada.request("refresh", { token: fresh }));
+  assert.equal(reply.expiresAt, JSON.parse(atob(fresh.split(".")[1])).exp * 1000);
+});
+
+Deno.test("required: a resume presents a token of the session's user", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "required" });
+  const token = await mint({ sub: "ada" });
+  const first = await open(server, { token });
+  const { sessionId, resumeToken } = welcomeOf(first);
+  first.socket.close(4000, "dropped");
+  await first.closed;
+  // Without a token the resume is refused like any connection without one.
+  assert.equal((await upgrade(server, `resume=${resumeToken}`)).status, 401);
+  // Another user's token cannot take the session; it gets one of its own.
+  await using bea = await open(server, {
+    resume: resumeToken,
+    token: await mint({ sub: "bea" }),
+  });
+  assert.notEqual(welcomeOf(bea).sessionId, sessionId);
+  assert.equal(welcomeOf(bea).userId, "bea");
+  await using again = await open(server, { resume: resumeToken, token });
+  assert.deepEqual(
+    [welcomeOf(again).sessionId, welcomeOf(again).resumed, welcomeOf(again).userId],
+    [sessionId, true, "ada"],
+  );
+});
+
+Deno.test("Socket.IO: the token in the CONNECT auth payload; a bad one gets connect_error", async () => {
+  await using server = await startTestServer({ ...AUTH, authMode: "required" });
+  const url = `http://127.0.0.1:${server.port}/`;
+  for (const auth of [{}, { token: unsignedToken({ sub: "u1" }) }, { token: 42 }]) {
+    await assert.rejects(
+      sioConnect(io, url, { auth }),
+      (err: Error) => /^(Token required|Invalid token)$/.test(err.message),
+      JSON.stringify(auth),
+    );
+  }
+  const token = await mint({ sub: "ada", name: "Ada" });
+  await using client = await sioConnect(io, url, { auth: { token } });
+  const userId = await new Promise((resolve) => {
+    // The client_id already came; ask for the member list to read the user back.
+    client.socket.emit(
+      "join",
+      { room: "lobby" },
+      (reply: { members: { userId: string }[] }) => resolve(reply.members.map((m) => m.userId)),
+    );
+  });
+  assert.deepEqual(userId, ["ada"]);
+  const [refreshed] = await new Promise<unknown[]>((resolve) =>
+    client.socket.emit(
+      "refresh",
+      { token: unsignedToken({ sub: "ada" }) },
+      (...a: unknown[]) => resolve(a),
+    )
+  );
+  assert.equal((refreshed as { error: { code: string } }).error.code, "unauthorized");
+});
