@@ -1,6 +1,6 @@
 /**
  * The connection's details, opened from the status bar: session id (to give to someone who wants
- * to message you), display name, server clock, time connected, clients, ping, the last heartbeat
+ * to message you), display name, the user a token signed in as, server clock, time connected, clients, ping, the last heartbeat
  * and browser notifications. Escape or Close shuts it and gives focus back to the bar.
  *
  * @module
@@ -60,6 +60,12 @@ export function ConnectionDetails({ serverTime, onClose }: ConnectionDetailsProp
             <NameForm current={store.name.value} disabled={!connected} />
           </dd>
         </div>
+        {connected && session.userId !== null && (
+          <div class="figure wide">
+            <dt>Signed in as</dt>
+            <dd data-testid="user-id">{session.userId}</dd>
+          </div>
+        )}
         <div class="figure wide">
           <dt>Session id</dt>
           <dd>

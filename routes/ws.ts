@@ -1,7 +1,8 @@
 /**
  * `GET /ws`: the WebSocket endpoint. Checks the handshake (`lib/edge/upgrade.ts`), the origin,
  * the connection limit and the token (`?token=`, `lib/edge/identity.ts`) before upgrading, then
- * hands the socket to the edge (`lib/edge/connection.ts`), which binds it to the hub.
+ * hands the socket to the edge (`lib/edge/connection.ts`), which binds it to the hub. A user at
+ * `USER_CONNECTION_LIMIT` is upgraded and closed at once with 4005.
  *
  * @module
  */
@@ -10,7 +11,15 @@ import { attachSocket } from "../lib/edge/connection.ts";
 import { originAllowed } from "../lib/edge/origin.ts";
 import { resumeToken } from "../lib/edge/resume.ts";
 import { checkHandshake } from "../lib/edge/upgrade.ts";
-import { identify, tokenParam, Unauthenticated, unauthorized } from "../lib/edge/identity.ts";
+import {
+  identify,
+  overUserLimit,
+  tokenParam,
+  Unauthenticated,
+  unauthorized,
+  USER_LIMIT_REASON,
+} from "../lib/edge/identity.ts";
+import { CLOSE_CODES } from "../lib/protocol/mod.ts";
 import type { Identity } from "../lib/hub/hub.ts";
 import { define } from "../utils.ts";
 
@@ -49,11 +58,23 @@ export const handler = define.handlers({
       if (err instanceof Unauthenticated) return unauthorized(err.reason);
       throw err;
     }
+    const resume = resumeToken(ctx.url);
+    const over = await overUserLimit(
+      services.hub,
+      identity,
+      services.config.userConnectionLimit,
+      resume,
+    );
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: services.config.idleTimeoutS,
     });
     connections.track(socket);
-    attachSocket(socket, services, { resumeToken: resumeToken(ctx.url), identity });
+    if (over) {
+      // A close code the client can act on, rather than a refused upgrade it cannot tell apart.
+      socket.onopen = () => socket.close(CLOSE_CODES.userLimit, USER_LIMIT_REASON);
+      return response;
+    }
+    attachSocket(socket, services, { resumeToken: resume, identity });
     return response;
   },
 });

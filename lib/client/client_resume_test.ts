@@ -262,13 +262,13 @@ Deno.test("close() closes with 1000, which ends the session, and drops the token
   });
 });
 
-Deno.test("the browser going offline closes with 4001, not 1000, and the session resumes", async () => {
+Deno.test("the browser going offline closes with 4002, not 1000, and the session resumes", async () => {
   await withResumeHub(async ({ hub, client, welcomes }) => {
     await client.ready();
     globalThis.dispatchEvent(new Event("offline"));
     equal(client.state, "offline");
     await waitFor(() => hub.closeCodes.length === 1, "the server to see the close");
-    deepEqual(hub.closeCodes, [4001]);
+    deepEqual(hub.closeCodes, [4002]);
     equal(client.resumeToken, "t1");
     globalThis.dispatchEvent(new Event("online"));
     await waitFor(() => welcomes() === 2, "the welcome after coming back online");

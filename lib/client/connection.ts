@@ -9,9 +9,12 @@
  *
  * Resume: every welcome brings a single-use token for continuing the session, and every attempt
  * carries the latest one, so a reconnect continues the session rather than starting a new one.
- * The close codes that matter: 1012 (the server restarts: reconnect at once, to resume elsewhere)
- * and 4009 (another connection resumed this session: stop, or the two would take the session
- * from each other forever).
+ * The close codes that matter: 1012 (the server restarts: reconnect at once, to resume elsewhere),
+ * 4001 (the token expired and the session with it: a new one at once, with a fresh token), 4005
+ * (the user is at its connection limit: stop) and 4009 (another connection resumed this session:
+ * stop, or the two would take the session from each other forever).
+ *
+ * Tokens: with `getToken`, each attempt first fetches a token and carries it as `?token=`.
  *
  * It runs a little past 300 lines because every way a socket can end is decided here, in one place,
  * on purpose (see `#onDrop`).
@@ -31,7 +34,7 @@ import {
   type StateListener,
 } from "./state.ts";
 import type { TimerId, Timers } from "./timers.ts";
-import { withResumeToken } from "./url.ts";
+import { withParam, withResumeToken } from "./url.ts";
 import { Watchdog } from "./watchdog.ts";
 
 /** What the owner of a {@linkcode Connection} hears from it. */
@@ -87,6 +90,8 @@ export class Connection {
   #ended = false;
   /** The browser says there is no network: wait for its `online` event. */
   #networkOffline = false;
+  /** `getToken()` is being awaited for the next attempt. */
+  #fetchingToken = false;
 
   /**
    * Opens the first socket at once, unless the browser reports no network.
@@ -114,8 +119,10 @@ export class Connection {
       this.#status.set("offline", null);
       return;
     }
-    // Opened synchronously so that bad URLs and options throw here.
-    this.#ws = this.#open();
+    // Opened synchronously so that bad URLs and options throw here; with a token to fetch first,
+    // they surface as a failed attempt.
+    if (options.settings.getToken) this.#connectNow();
+    else this.#ws = this.#open(undefined);
   }
 
   /** Where the connection stands. */
@@ -182,7 +189,7 @@ export class Connection {
    * After a 4009 this starts a new session, since the token went with the session.
    */
   reconnect(): void {
-    if (this.#closed || this.#ws !== null) return;
+    if (this.#closed || this.#ws !== null || this.#fetchingToken) return;
     this.#cancelRetry();
     this.#retry.reset();
     this.#gaveUp = false;
@@ -216,14 +223,15 @@ export class Connection {
 
   /**
    * The URL of a connection attempt; every attempt, first or retry, gets it from here: the
-   * client's URL with `resume` set to the latest token, or without `resume` when there is none.
+   * client's URL with `resume` set to the latest token, or without `resume` when there is none,
+   * and `token` set to what `getToken()` gave for this attempt.
    */
-  #attemptUrl(): string {
-    return withResumeToken(this.#url, this.#resumeToken);
+  #attemptUrl(token: string | undefined): string {
+    return withParam(withResumeToken(this.#url, this.#resumeToken), "token", token);
   }
 
-  #open(): WebSocket {
-    const ws = openSocket(this.#attemptUrl(), this.#settings);
+  #open(token: string | undefined): WebSocket {
+    const ws = openSocket(this.#attemptUrl(token), this.#settings);
     ws.onmessage = (ev) => {
       if (this.#ws !== ws) return;
       this.#watchdog.sawFrame();
@@ -242,14 +250,33 @@ export class Connection {
 
   #connectNow = (): void => {
     this.#retryTimer = undefined;
-    if (this.#closed || this.#ws !== null) return;
+    if (this.#closed || this.#ws !== null || this.#fetchingToken) return;
+    const getToken = this.#settings.getToken;
+    if (!getToken) return this.#openNow(undefined);
+    this.#fetchingToken = true;
+    Promise.resolve().then(getToken).then(
+      (token) => {
+        this.#fetchingToken = false;
+        if (this.#closed || this.#ws !== null || this.#networkOffline) return;
+        this.#openNow(token);
+      },
+      (err) => {
+        this.#fetchingToken = false;
+        if (this.#closed || this.#ws !== null || this.#networkOffline) return;
+        console.error("HubClient: getToken failed:", err);
+        this.#onDrop({ code: CloseCode.abnormal, reason: `getToken failed: ${err}` });
+      },
+    );
+  };
+
+  #openNow(token: string | undefined): void {
     try {
-      this.#ws = this.#open();
+      this.#ws = this.#open(token);
     } catch (err) {
       console.error("HubClient: cannot open a WebSocket:", err);
       this.#onDrop({ code: CloseCode.abnormal, reason: String(err) });
     }
-  };
+  }
 
   #cancelRetry(): void {
     this.#timers.clearTimeout(this.#retryTimer);
@@ -282,17 +309,24 @@ export class Connection {
       this.#resumeToken = undefined;
     }
     this.#ended = close.code === CLOSE_CODES.disconnected;
-    if (this.#ended) this.#resumeToken = undefined;
+    // The session ended with its token (4001) or was ended by the application (4003).
+    if (this.#ended || close.code === CLOSE_CODES.tokenExpired) this.#resumeToken = undefined;
     this.#hooks.onDrop(close);
     if (this.#closed) return;
     if (replaced) {
       return this.#giveUp(close, "connection replaced: another connection resumed this session");
     }
     if (this.#ended) return this.#giveUp(close, "disconnected by the application");
+    // Trying again would only be turned away again, and take a slot when one frees up elsewhere.
+    if (close.code === CLOSE_CODES.userLimit) {
+      return this.#giveUp(close, "too many connections for this user");
+    }
     if (this.#networkOffline) return void this.#status.set("offline", close);
     // A restarting server hands its sessions over: the sooner the client is back, the less it
     // misses, and another node is there to take it.
-    const immediate = close.code === CLOSE_CODES.serviceRestart;
+    // So does a session whose token expired: a new one starts at once, with a fresh token.
+    const immediate = close.code === CLOSE_CODES.serviceRestart ||
+      close.code === CLOSE_CODES.tokenExpired;
     const delay = this.#retry.next(immediate);
     if (delay === undefined) {
       return this.#giveUp(close, `gave up reconnecting after close code ${close.code}`);

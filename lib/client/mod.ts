@@ -27,6 +27,16 @@
  * client.on("welcome", () => sessionStorage.setItem("hub-resume", client.resumeToken ?? ""));
  * ```
  *
+ * On a server with `AUTH_MODE` set, `getToken` fetches a token from the application's backend for
+ * every connection, and again when the server warns it is about to expire (the client then sends
+ * `refresh` by itself):
+ *
+ * ```ts ignore
+ * const client = new HubClient("/ws", {
+ *   getToken: async () => (await fetch("/my-app/hub-token")).text(),
+ * });
+ * ```
+ *
  * The parts: `connection.ts` keeps a socket up (with `backoff.ts`, `watchdog.ts`, `socket.ts`
  * and `state.ts`), `frames.ts` reads what arrives, `pending.ts` matches replies to requests, and
  * this module puts them together behind the public API.
@@ -79,6 +89,7 @@ export class HubClient {
   readonly url: string;
 
   #requestTimeoutMs: number;
+  #getToken: (() => string | Promise<string>) | undefined;
   #connection: Connection;
   #session: Events["welcome"] | null = null;
   #pending: PendingRequests;
@@ -100,6 +111,7 @@ export class HubClient {
     this.url = toSocketUrl(url);
     const settings = resolveOptions(options);
     this.#requestTimeoutMs = settings.requestTimeoutMs;
+    this.#getToken = settings.getToken;
     this.#pending = new PendingRequests(settings.timers);
     this.#connection = new Connection({
       url: this.url,
@@ -280,7 +292,21 @@ export class HubClient {
         return this.#events.emit("welcome", frame.data);
       case "event":
         if (frame.type === "chat" && !this.#chats.admit(frame.data as Events["chat"])) return;
+        if (frame.type === "token_expiring") void this.#refreshToken();
         return this.#events.emit(frame.type, frame.data);
+    }
+  }
+
+  /**
+   * Answers `token_expiring` with a fresh token from `getToken`. A refusal is only logged: the
+   * session then ends at its token's `exp` (4001), and the client starts a new one at once.
+   */
+  async #refreshToken(): Promise<void> {
+    if (!this.#getToken) return;
+    try {
+      await this.request("refresh", { token: await this.#getToken() });
+    } catch (err) {
+      console.warn("HubClient: the token could not be refreshed:", err);
     }
   }
 

@@ -38,6 +38,14 @@ export interface ClientOptions {
    * the first connection starts a new session.
    */
   resumeToken?: string;
+  /**
+   * Fetches a connection token (a JWT from the application's backend) for a server with
+   * `AUTH_MODE` set. Called before every connection attempt, first, reconnect and resume alike,
+   * whose URL then carries it as `?token=`; and when the server says the token is about to expire
+   * (`token_expiring`), after which the client sends `refresh` with the new one by itself. A
+   * rejection counts as a failed attempt, retried with backoff.
+   */
+  getToken?: () => string | Promise<string>;
   /** The `WebSocket` constructor to use; defaults to the global one. */
   WebSocket?: typeof WebSocket;
   /**
@@ -71,6 +79,7 @@ export interface Settings {
   headers: Record<string, string> | undefined;
   /** `undefined` rather than `""` when there is none. */
   resumeToken: string | undefined;
+  getToken: (() => string | Promise<string>) | undefined;
   WebSocket: typeof WebSocket;
   timers: Timers;
 }
@@ -95,6 +104,7 @@ export function resolveOptions(options: ClientOptions): Settings {
     headers: options.headers,
     // `||`: a page may hand over what `sessionStorage.getItem` gave it, `null` or `""` included.
     resumeToken: options.resumeToken || undefined,
+    getToken: options.getToken,
     WebSocket: options.WebSocket ?? globalThis.WebSocket,
     timers: options.timers ?? systemTimers,
   };

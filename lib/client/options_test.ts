@@ -18,6 +18,7 @@ Deno.test("resolveOptions fills in the documented defaults", () => {
     watchdog: true,
     headers: undefined,
     resumeToken: undefined,
+    getToken: undefined,
     WebSocket: globalThis.WebSocket,
     timers: systemTimers,
   });

@@ -39,9 +39,9 @@ export const CloseCode = {
   normal: 1000,
   /**
    * The browser went offline. Not 1000, which would end the session should the close reach the
-   * server: this one leaves it to be resumed.
+   * server: this one leaves it to be resumed. (Not 4001 either, the server's "token expired".)
    */
-  networkOffline: 4001,
+  networkOffline: 4002,
   /** The `WebSocket` constructor threw. */
   abnormal: 1006,
   /** No frame at all for two heartbeat intervals. */

@@ -1,5 +1,5 @@
 /**
- * Which URL the client connects to, and with which resume token.
+ * Which URL the client connects to, and with which resume token and connection token.
  *
  * @module
  */
@@ -25,11 +25,16 @@ export function toSocketUrl(url: string | URL): string {
  * (`undefined` or `""`). The other parameters are kept exactly as written, in their order.
  */
 export function withResumeToken(url: string, token: string | undefined): string {
+  return withParam(url, "resume", token);
+}
+
+/** `url` with its query parameter `name` set to `value`, or removed when there is none. */
+export function withParam(url: string, name: string, value: string | undefined): string {
   const parsed = new URL(url);
   const params = parsed.search.slice(1).split("&").filter((param) => param !== "");
-  const kept = params.filter((param) => param.split("=")[0] !== "resume");
-  if (!token && kept.length === params.length) return url;
-  if (token) kept.push(`resume=${encodeURIComponent(token)}`);
+  const kept = params.filter((param) => param.split("=")[0] !== name);
+  if (!value && kept.length === params.length) return url;
+  if (value) kept.push(`${name}=${encodeURIComponent(value)}`);
   parsed.search = kept.join("&");
   return parsed.href;
 }

@@ -7,11 +7,14 @@
  * A connection is refused when its token is bad, whatever `AUTH_MODE` (`optional` included: a
  * client that sent a token meant to be someone, and silently making it anonymous would hide its
  * mistake), and in `required` mode when it has none. With `AUTH_MODE=none` tokens are not read.
+ * A user past `USER_CONNECTION_LIMIT` is let in only to be told so (4005, or Socket.IO's
+ * CONNECT_ERROR), so that a client can tell it from a network failure.
  *
  * @module
  */
 
-import type { Identity } from "../hub/session.ts";
+import type { Hub, Identity } from "../hub/hub.ts";
+import { parseToken } from "../hub/tokens.ts";
 import { TokenRefused, type TokenVerifier } from "../auth/verify.ts";
 import type { Logger } from "../server/log.ts";
 
@@ -65,3 +68,24 @@ export function unauthorized(reason: string): Response {
     headers: { "www-authenticate": 'Bearer error="invalid_token"' },
   });
 }
+
+/**
+ * Whether `identity`'s user already has `limit` connected sessions in the deployment (0: no
+ * limit). Sessions waiting away do not count, nor the one a resume token (`resuming`) names, which
+ * the connection is about to take over rather than add to. Two connections racing on two nodes
+ * may both get in: the count is read, not reserved.
+ */
+export async function overUserLimit(
+  hub: Hub,
+  identity: Identity | undefined,
+  limit: number,
+  resuming?: string,
+): Promise<boolean> {
+  if (!identity || limit <= 0) return false;
+  const sessionId = resuming === undefined ? undefined : parseToken(resuming)?.sessionId;
+  const sessions = await hub.userSessions(identity.userId);
+  return sessions.filter((s) => !s.away && s.sessionId !== sessionId).length >= limit;
+}
+
+/** What a connection over `USER_CONNECTION_LIMIT` is told as it is closed with 4005. */
+export const USER_LIMIT_REASON = "Too many connections for this user";

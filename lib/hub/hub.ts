@@ -273,8 +273,11 @@ export class Hub {
     if (identity.userId !== session.userId) {
       throw new HubError("forbidden", "The new token is for another user than this session's");
     }
+    const later = identity.expiresAt > (session.identity?.expiresAt ?? 0);
     session.identity = identity;
-    this.#lives.expiry.arm(session);
+    // The same token again (a page with nothing fresher) must not be warned again at once, and
+    // again, in a loop: the clock runs on as it was.
+    if (later) this.#lives.expiry.arm(session);
     return { expiresAt: identity.expiresAt };
   }
 

@@ -115,6 +115,10 @@ Deno.test("refresh: same user only; the session then lives until the new exp", (
   );
   timers.advance(60_000 - EXPIRY_WARNING_MS);
   assert.deepEqual(ada.of("token_expiring"), [{ expiresAt: START + 60_000 }]);
+  // The same expiry again is taken, and warns no second time.
+  hub.refresh(ada.session.id, user("ada", { expiresAt: START + 60_000 }));
+  timers.advance(0);
+  assert.equal(ada.of("token_expiring").length, 1);
   // A refused refresh leaves the old token's clock running; a good one starts the new one's.
   assert.deepEqual(hub.refresh(ada.session.id, user("ada", { expiresAt: START + 600_000 })), {
     expiresAt: START + 600_000,

@@ -8,6 +8,7 @@
  *
  * The tab keeps its resume token in `sessionStorage` (see `page_memory.ts`), so a reload continues
  * the session instead of starting a new one; the page itself is kept as the tab is hidden or left.
+ * A connection token, for a server with `AUTH_MODE` set, comes from `page_token.ts`.
  *
  * After a drop the client tries {@linkcode MAX_RETRIES} times, backing off up to 5 s (some twenty
  * seconds in all), then gives up: the page says Offline and offers to retry, rather than showing
@@ -21,6 +22,7 @@ import { HubClient } from "../client/mod.ts";
 import { watchBrowser } from "./browser.ts";
 import { loadPage, loadToken, savePage, saveToken, tabStorage } from "./page_memory.ts";
 import { createHubStore, type HubStore } from "./store.ts";
+import { browserTokenSource } from "./page_token.ts";
 
 /** Failed reconnect attempts in a row before the page says Offline. */
 export const MAX_RETRIES = 10;
@@ -40,6 +42,7 @@ function connect(): HubStore {
     maxDelayMs: 5000,
     maxRetries: MAX_RETRIES,
     resumeToken: loadToken(storage),
+    getToken: browserTokenSource(storage),
   });
   // Every welcome hands out a new token and voids the one before.
   client.on("welcome", () => saveToken(storage, client.resumeToken));

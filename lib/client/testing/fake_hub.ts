@@ -27,9 +27,9 @@ interface FakeSession {
 }
 
 /**
- * Speaks just enough of the protocol: a welcome on open, replies to `server_time` and `random`,
- * an error reply to `leave`, no reply at all to `ping` (the test may answer later through
- * `sockets`), and an `id: null` error to any frame without id.
+ * Speaks just enough of the protocol: a welcome on open, replies to `server_time`, `random` and
+ * `refresh`, an error reply to `leave`, no reply at all to `ping` (the test may answer later
+ * through `sockets`), and an `id: null` error to any frame without id.
  *
  * With `resume`, welcome number n carries token `tn`; a connection to `?resume=tn` continues
  * that session (`resumed: true`) and closes its previous connection with 4009 if still open,
@@ -122,6 +122,8 @@ export class FakeHub {
         const error: ErrorBody = { code: "not_member", message: "Not a member of that room" };
         return send(socket, { type: "reply", id, ok: false, error });
       }
+      case "refresh":
+        return send(socket, { type: "reply", id, ok: true, data: { expiresAt: 1 } });
       case "ping":
         return; // held: never answered unless the test does it
       default: {

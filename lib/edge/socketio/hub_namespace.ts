@@ -14,10 +14,10 @@
 
 import type { Hub, Identity, Link, Session } from "../../hub/hub.ts";
 import type { TokenVerifier } from "../../auth/verify.ts";
-import { identify, Unauthenticated } from "../identity.ts";
+import { identify, overUserLimit, Unauthenticated, USER_LIMIT_REASON } from "../identity.ts";
 import { refreshSession } from "../refresh.ts";
 import { HubError } from "../../hub/hub.ts";
-import type { ErrorCode, RequestType } from "../../protocol/mod.ts";
+import { CLOSE_CODES, type ErrorCode, type RequestType } from "../../protocol/mod.ts";
 import { REQUESTS } from "../../protocol/requests.ts";
 import { checkRequest, isRequestType } from "../../protocol/validate.ts";
 import type { Logger } from "../../server/log.ts";
@@ -59,6 +59,8 @@ export interface HubNamespaceOptions {
   hub: Hub;
   /** Checks the token of the CONNECT `auth` payload; undefined with `AUTH_MODE=none`. */
   verifier?: TokenVerifier;
+  /** `USER_CONNECTION_LIMIT`; 0 or absent for none. */
+  userConnectionLimit?: number;
   log: Logger;
   counts?: EdgeCounters;
   /** Events beyond the request table, by name. */
@@ -91,12 +93,16 @@ export class HubNamespace implements Namespace {
     this.#options = options;
   }
 
-  /** The identity the CONNECT `auth` payload's `token` names, as `/ws?token=` would. */
+  /**
+   * The identity the CONNECT `auth` payload's `token` names, as `/ws?token=` would; refused past
+   * `USER_CONNECTION_LIMIT` with `data.code` 4005, the close code `/ws` would use.
+   */
   async authorize(auth: Record<string, unknown>): Promise<Identity | undefined> {
     const token = auth.token;
+    let identity: Identity | undefined;
     try {
       // A token that is not a string is no token anyone meant: refused like a bad one.
-      return await identify(
+      identity = await identify(
         this.#options.verifier,
         token === undefined ? undefined : typeof token === "string" ? token : "",
         this.#options.log,
@@ -105,6 +111,10 @@ export class HubNamespace implements Namespace {
       if (err instanceof Unauthenticated) throw new ConnectRefused(err.reason);
       throw err;
     }
+    if (await overUserLimit(this.#options.hub, identity, this.#options.userConnectionLimit ?? 0)) {
+      throw new ConnectRefused(USER_LIMIT_REASON, { code: CLOSE_CODES.userLimit });
+    }
+    return identity;
   }
 
   connect(socket: SioSocket, _auth: Record<string, unknown>, identity?: unknown): void {

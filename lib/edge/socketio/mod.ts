@@ -128,6 +128,7 @@ function appNamespaces(
   const root = new HubNamespace({
     hub,
     verifier: services.verifier,
+    userConnectionLimit: config.userConnectionLimit,
     log,
     counts: metrics.counts,
     extras,

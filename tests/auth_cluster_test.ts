@@ -1,0 +1,72 @@
+/**
+ * Users across a deployment of two nodes on a real Redis: `USER_CONNECTION_LIMIT` counts a
+ * user's sessions on every node (the one over it closes with 4005), members on the other node
+ * carry their user, and a session resumed on the other node in `required` mode keeps its user.
+ */
+
+import assert from "node:assert/strict";
+import { eventually, Probe } from "./helpers.ts";
+import { clusterTest, startCluster } from "./cluster_nodes.ts";
+import { api, API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
+import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
+import type { ServerProcess } from "./server_process.ts";
+
+const AUTH_ENV = { AUTH_MODE: "required", AUTH_SECRET: SECRET, API_KEY };
+
+/** A connection of `jwt`'s user to `node` that is closed before any welcome: its close code. */
+async function refusedCode(node: ServerProcess, jwt: string): Promise<number> {
+  const probe = new Probe(wsUrl(node, { token: jwt }));
+  const closed = await probe.closed;
+  assert.equal(probe.frames.length, 0, "no welcome, no frame");
+  return closed.code;
+}
+
+clusterTest(
+  "USER_CONNECTION_LIMIT holds across two nodes; the connection over it gets 4005",
+  async () => {
+    await using cluster = await startCluster(2, { ...AUTH_ENV, USER_CONNECTION_LIMIT: "2" });
+    const [n0, n1] = cluster.nodes;
+    const ada = await token({ sub: "ada" }, { exp: Math.floor(Date.now() / 1000) + 600 });
+    await using first = await Probe.open(wsUrl(n0, { token: ada }));
+    await using second = await Probe.open(wsUrl(n1, { token: ada }));
+    // Each node counts the other's session: a third is over on either.
+    assert.equal(await refusedCode(n0, ada), 4005);
+    assert.equal(await refusedCode(n1, ada), 4005);
+    // Other users are not counted against her.
+    await using bea = await Probe.open(wsUrl(n0, { token: await token({ sub: "bea" }) }));
+    assert.equal(welcomeOf(bea).userId, "bea");
+    // The member list on node 0 carries node 1's member's user.
+    const { members } = ok(await bea.request("join", { room: "lobby" })) as {
+      members: { sessionId: string; userId: string }[];
+    };
+    assert.equal(
+      members.find((m) => m.sessionId === welcomeOf(second).sessionId)?.userId,
+      "ada",
+    );
+    // One of hers ends: there is room for another, wherever it connects.
+    first.socket.close(1000);
+    await first.closed;
+    await eventually(async () => {
+      await using third = await Probe.open(wsUrl(n1, { token: ada }));
+      assert.equal(welcomeOf(third).userId, "ada");
+    });
+  },
+);
+
+clusterTest("required mode: a session resumed on the other node keeps its user", async () => {
+  await using cluster = await startCluster(2, AUTH_ENV, 10_000);
+  const [n0, n1] = cluster.nodes;
+  const ada = await token({ sub: "ada", name: "Ada" });
+  const first = await Probe.open(wsUrl(n0, { token: ada }));
+  const { sessionId, resumeToken } = welcomeOf(first);
+  first.socket.close(4000, "dropped");
+  await first.closed;
+  await using again = await Probe.open(wsUrl(n1, { token: ada, resume: resumeToken }));
+  assert.deepEqual(
+    [welcomeOf(again).sessionId, welcomeOf(again).resumed, welcomeOf(again).userId],
+    [sessionId, true, "ada"],
+  );
+  assert.equal(welcomeOf(again).name, "Ada");
+  // Its token's claims came along: the name is still the token's to give.
+  refused(await again.request("set_name", { name: "Someone" }), "forbidden");
+});
