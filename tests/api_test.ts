@@ -3,7 +3,8 @@
  * wrong), bad input for every call (each case names the bad input it tries and the field the
  * error must name), publish and broadcast reaching members with their stream positions and
  * history, idempotency, disconnect with no resume, presence and history, a server message in a
- * resumed session's replay, and the calls counted in `/metrics`. The cluster half is in
+ * resumed session's replay, a Socket.IO session disconnected for good, and the calls counted in
+ * `/metrics`. The cluster half is in
  * `api_cluster_test.ts`.
  */
 
@@ -12,6 +13,7 @@ import type { ApiCall } from "../lib/protocol/api.ts";
 import type { ChatMessage } from "../lib/protocol/mod.ts";
 import { type ApiTarget, get, post } from "../tools/api_client.ts";
 import { Probe, startTestServer, type TestServer } from "./helpers.ts";
+import { CLIENTS, connect as connectSio } from "./socketio_helpers.ts";
 import { barrier, idOf, isEvent, ok, open, welcomeOf } from "./protocol_asserts.ts";
 
 const KEY = "test-api-key-0123456789";
@@ -188,6 +190,12 @@ const BAD: BadInput[] = [
     call: "disconnect",
     body: { sessionId: ULID, code: 1000 },
     names: "code",
+  },
+  {
+    what: "a close code the hub keeps for itself (4009, replaced)",
+    call: "disconnect",
+    body: { sessionId: ULID, code: 4009 },
+    names: "code 4009",
   },
   {
     what: "a close reason over 123 bytes",
@@ -469,4 +477,22 @@ Deno.test("a session away when the server published gets the message in its repl
   assert.deepEqual([replayed.data!.from, replayed.data!.data], ["server", { n: 1 }]);
   // Replayed right after the welcome, before anything new.
   assert.equal(back.frames.indexOf(replayed), 1);
+});
+
+Deno.test("disconnect of a Socket.IO session: DISCONNECT, and the client does not reconnect", async () => {
+  await using server = await startTestServer({ apiKey: KEY });
+  await using watcher = await open(server);
+  const client = await connectSio(CLIENTS[0].io, server.origin, { reconnection: true });
+  try {
+    const reason = new Promise((resolve) => client.socket.once("disconnect", resolve));
+    const answer = await post(target(server), "disconnect", { sessionId: client.clientId });
+    assert.deepEqual(answer.body, { disconnected: [client.clientId] });
+    assert.equal(await reason, "io server disconnect");
+    assert.equal(client.socket.active, false, "no reconnect is scheduled");
+    await watcher.next(
+      isEvent("presence", (d) => d.sessionId === client.clientId && d.action === "leave"),
+    );
+  } finally {
+    await client[Symbol.asyncDispose]();
+  }
 });

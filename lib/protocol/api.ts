@@ -161,7 +161,20 @@ const rooms: FieldCheck<string[]> = (value, field) => {
   return checked;
 };
 
-const closeCode: FieldCheck<number> = integer(API_LIMITS.minCloseCode, API_LIMITS.maxCloseCode);
+/**
+ * The hub's own codes in the private-use range (a slow reader, a replaced connection, an expired
+ * token, a user over the limit): clients act on them, so an application may not send them.
+ */
+export const RESERVED_CLOSE_CODES: readonly number[] = Object.values(CLOSE_CODES)
+  .filter((code) => code >= API_LIMITS.minCloseCode && code !== CLOSE_CODES.disconnected);
+
+const closeCode: FieldCheck<number> = (value, field) => {
+  const code = integer(API_LIMITS.minCloseCode, API_LIMITS.maxCloseCode)(value, field);
+  if (RESERVED_CLOSE_CODES.includes(code)) {
+    throw `${field} ${code} is the hub's own (${RESERVED_CLOSE_CODES.join(", ")} are kept)`;
+  }
+  return code;
+};
 
 const reason: FieldCheck<string> = (value, field) => {
   if (typeof value !== "string" || utf8.encode(value).length > API_LIMITS.maxReasonBytes) {

@@ -82,6 +82,11 @@ export function eventPacket(frame: string): string {
   return data === undefined ? `42${JSON.stringify([type])}` : `42${JSON.stringify([type, data])}`;
 }
 
+/** The close codes the hub itself closes with; any other comes from the server API's caller. */
+const OWN_CLOSES: ReadonlySet<number> = new Set(
+  Object.values(CLOSE_CODES).filter((code) => code !== CLOSE_CODES.disconnected),
+);
+
 export class HubNamespace implements Namespace {
   /** Local Socket.IO sessions by hub session id. */
   readonly sessions = new Map<string, RootSocket>();
@@ -121,8 +126,14 @@ export class HubNamespace implements Namespace {
     const root = socket as RootSocket;
     const link: Link = {
       send: (frame) => this.#deliver(root, frame),
-      // The hub lets the session go (another node took it over): the client reconnects.
-      close: (_code, reason) => root.connection.close(reason),
+      close: (code, reason) => {
+        // The application ended the session (`POST /api/disconnect`, with 4003 or a code of its
+        // own): the client gets DISCONNECT, "io server disconnect", after which a Socket.IO
+        // client does not reconnect by itself. For the hub's own reasons (another node took the
+        // session over, a slow reader) the connection closes, and the client reconnects.
+        if (OWN_CLOSES.has(code)) root.connection.close(reason);
+        else root.disconnect();
+      },
       get gone() {
         return !root.connected;
       },
