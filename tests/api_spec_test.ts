@@ -336,3 +336,23 @@ Deno.test("deno task publish: publishes one message and prints the answer; a wro
   assert.equal((await member.request("ping")).ok, true);
   assert.equal(member.frames.some((f) => f.type === "chat" && f.data?.text === "not sent"), false);
 });
+
+Deno.test("docs/api.md has a curl example for each call", async () => {
+  const text = await Deno.readTextFile(new URL("../docs/api.md", import.meta.url));
+  const blocks = text.split("```").filter((_, i) => i % 2 === 1);
+  for (
+    const path of [
+      "/api/publish",
+      "/api/broadcast",
+      "/api/disconnect",
+      "/api/presence",
+      "/api/users/",
+      "/api/history",
+    ]
+  ) {
+    assert.ok(
+      blocks.some((block) => block.includes("curl") && block.includes(path)),
+      `no curl example for ${path}`,
+    );
+  }
+});

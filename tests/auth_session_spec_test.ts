@@ -1,0 +1,154 @@
+/**
+ * Identity over a session's life (issue 14), black-box: `token_expiring`, `refresh`, the 4001
+ * close at `exp`, and resume in `required` mode. Tokens live a few seconds, so every wait is bounded by a token's own `exp`.
+ */
+
+import assert from "node:assert/strict";
+import { Probe } from "./helpers.ts";
+import { spawnServer } from "./server_process.ts";
+import {
+  closedWithin,
+  nowS,
+  openWith,
+  SECRET,
+  sign,
+  token,
+  unsignedToken,
+  upgradeWith,
+  welcomeOf,
+  wsUrl,
+} from "./spec_helpers.ts";
+
+const REQUIRED = { AUTH_MODE: "required", AUTH_SECRET: SECRET, CHAT_RATE: "0" };
+
+Deno.test("token_expiring {expiresAt} comes thirty seconds before exp", async () => {
+  await using server = await spawnServer(REQUIRED);
+  const exp = nowS() + 32;
+  await using probe = await openWith(server, await token({ sub: "user-exp" }, { exp }));
+  const due = exp * 1000 - 30_000;
+  const event = await probe.next((f) => f.type === "token_expiring", due - Date.now() + 3000);
+  const at = Date.now();
+  // Reading: expiresAt is a time like every other on the wire, epoch milliseconds: exp * 1000.
+  assert.equal(event.data?.expiresAt, exp * 1000, JSON.stringify(event));
+  assert.ok(at >= due - 1000, `token_expiring ${due - at} ms early`);
+  assert.ok(at <= due + 1500, `token_expiring ${at - due} ms late`);
+});
+
+Deno.test("a session whose token expires is closed with 4001 within a second of exp; refused refreshes change nothing", async (t) => {
+  await using server = await spawnServer(REQUIRED);
+  const exp = nowS() + 4;
+  await using probe = await openWith(server, await token({ sub: "user-4001" }, { exp }));
+
+  const refresh = (jwt: string) => probe.request("refresh", { token: jwt });
+  await t.step("a token for another sub gets forbidden", async () => {
+    const reply = await refresh(await token({ sub: "user-other" }, { exp: nowS() + 600 }));
+    assert.equal(reply.ok, false, JSON.stringify(reply));
+    assert.equal(reply.error?.code, "forbidden", JSON.stringify(reply));
+  });
+  for (
+    const [what, make] of [
+      [
+        "a bad signature",
+        () => sign({ sub: "user-4001" }, "another-secret-0123456789abcdef012345"),
+      ],
+      ["alg: none", () => Promise.resolve(unsignedToken({ sub: "user-4001", exp: nowS() + 600 }))],
+      ["no exp", () => token({ sub: "user-4001" }, { exp: null })],
+      ["HS512", () => sign({ sub: "user-4001" }, SECRET, { alg: "HS512" })],
+      ["not a JWT", () => Promise.resolve("garbage")],
+    ] as const
+  ) {
+    await t.step(`${what} gets unauthorized`, async () => {
+      const reply = await refresh(await make());
+      assert.equal(reply.ok, false, JSON.stringify(reply));
+      assert.equal(reply.error?.code, "unauthorized", JSON.stringify(reply));
+    });
+  }
+
+  await t.step("the session lives on, then closes with 4001 within a second of exp", async () => {
+    assert.ok(Date.now() < exp * 1000, "the refusals took longer than the token's life");
+    assert.equal((await probe.request("ping")).ok, true, "the session did not live on");
+    const closed = await closedWithin(probe, exp * 1000 - Date.now() + 3000);
+    assert.equal(closed.code, 4001, JSON.stringify(closed));
+    assert.ok(closed.at >= exp * 1000 - 1000, `closed ${exp * 1000 - closed.at} ms before exp`);
+    // A second, plus a little for the close frame to reach this process on a loaded machine.
+    assert.ok(closed.at <= exp * 1000 + 1250, `closed ${closed.at - exp * 1000} ms after exp`);
+  });
+});
+
+Deno.test("refresh with a new token for the same sub keeps the session past the old exp", async () => {
+  await using server = await spawnServer(REQUIRED);
+  const exp = nowS() + 3;
+  await using probe = await openWith(server, await token({ sub: "user-refresh" }, { exp }));
+  const reply = await probe.request("refresh", {
+    token: await token({ sub: "user-refresh" }, { exp: nowS() + 120 }),
+  });
+  assert.equal(reply.ok, true, JSON.stringify(reply));
+  // Past the old exp and the second the server has to close it.
+  const wait = exp * 1000 + 1500 - Date.now();
+  const closedEarly = await closedWithin(probe, wait).catch(() => undefined);
+  assert.equal(
+    closedEarly,
+    undefined,
+    `closed after a good refresh: ${JSON.stringify(closedEarly)}`,
+  );
+  const ping = await probe.request("ping");
+  assert.equal(ping.ok, true);
+  assert.equal(welcomeOf(probe).userId, "user-refresh");
+});
+
+Deno.test("AUTH_MODE=required: a resume also presents a valid token whose sub is the session's user", async (t) => {
+  await using server = await spawnServer(REQUIRED);
+  const good = await token({ sub: "user-resume", name: "Ada" });
+  const first = await openWith(server, good);
+  const sessionId = welcomeOf(first).sessionId;
+  first.socket.close(4000, "network changed");
+  await first.closed;
+
+  let resumeToken = welcomeOf(first).resumeToken as string;
+  await t.step("a resume without a token gets 401", async () => {
+    const answer = await upgradeWith(server, { resume: resumeToken });
+    assert.equal(answer.status, 401, `${answer.status} ${answer.body}`);
+  });
+
+  await t.step("with the user's token it resumes, and the session keeps its user", async () => {
+    const again = await Probe.open(wsUrl(server, { resume: resumeToken, token: good }));
+    const welcome = welcomeOf(again);
+    assert.equal(welcome.resumed, true, JSON.stringify(welcome));
+    assert.equal(welcome.sessionId, sessionId);
+    assert.equal(welcome.userId, "user-resume");
+    assert.equal(welcome.name, "Ada");
+    resumeToken = welcome.resumeToken as string;
+    again.socket.close(4000, "network changed");
+    await again.closed;
+  });
+
+  await t.step("another user's valid token does not take the session", async () => {
+    const mallory = await token({ sub: "user-mallory" });
+    // Reading: refused before the upgrade (401) or a new session of its own; either way not
+    // this session.
+    const probe = new Probe(wsUrl(server, { resume: resumeToken, token: mallory }));
+    const opened = await probe.opened.then(() => true, () => false);
+    if (opened) {
+      const welcome = (await probe.next((f) => f.type === "welcome")).data!;
+      assert.equal(welcome.resumed, false, JSON.stringify(welcome));
+      assert.notEqual(welcome.sessionId, sessionId);
+      assert.equal(welcome.userId, "user-mallory");
+    }
+    await probe[Symbol.asyncDispose]();
+  });
+
+  await t.step("...and leaves it to its owner to resume", async () => {
+    // Reading: as with any refused resume, "it affects no session".
+    await using owner = await Probe.open(wsUrl(server, { resume: resumeToken, token: good }));
+    const welcome = welcomeOf(owner);
+    assert.equal(welcome.resumed, true, JSON.stringify(welcome));
+    assert.equal(welcome.sessionId, sessionId);
+  });
+
+  await t.step("USER_CONNECTION_LIMIT unset: no limit per user", async () => {
+    const jwt = await token({ sub: "user-many" });
+    const probes = await Promise.all([1, 2, 3, 4].map(() => openWith(server, jwt)));
+    for (const probe of probes) assert.equal((await probe.request("ping")).ok, true);
+    for (const probe of probes) await probe[Symbol.asyncDispose]();
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Identity on the Socket.IO endpoint (issue 14: "It also works on the Socket.IO endpoint through
+ * the CONNECT `auth` payload"), black-box with the official client against a server process.
+ */
+
+import assert from "node:assert/strict";
+import { spawnServer } from "./server_process.ts";
+import { CLIENTS, connect } from "./socketio_helpers.ts";
+import { nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
+
+const { io } = CLIENTS[0];
+
+Deno.test("Socket.IO: the token in the CONNECT auth payload; refused without one in required mode", async (t) => {
+  await using server = await spawnServer({
+    AUTH_MODE: "required",
+    AUTH_SECRET: SECRET,
+    CHAT_RATE: "0",
+  });
+  const jwt = await token({ sub: "user-sio", name: "Sio" });
+
+  await t.step("a valid token connects, and its sessions carry the user", async () => {
+    await using watcher = await openWith(server, await token({ sub: "user-watch" }));
+    await using client = await connect(io, server.origin, {
+      auth: { token: jwt },
+      transports: ["websocket"],
+    });
+    assert.equal(client.clientId.length, 26);
+    client.socket.emit("chat", { room: "lobby", text: "from socket.io" });
+    const chat = await watcher.next((f) => f.type === "chat" && f.data?.text === "from socket.io");
+    assert.equal(chat.data?.from, client.clientId);
+    assert.equal(chat.data?.userId, "user-sio", JSON.stringify(chat));
+    assert.equal(chat.data?.name, "Sio");
+  });
+
+  for (
+    const [what, auth] of [
+      ["no auth payload", undefined],
+      ["an empty auth payload", {}],
+      ["an expired token", { token: await token({ sub: "user-sio" }, { exp: nowS() - 10 }) }],
+      ["alg: none", { token: unsignedToken({ sub: "user-sio", exp: nowS() + 60 }) }],
+    ] as const
+  ) {
+    await t.step(`refused: ${what}`, async () => {
+      const attempt = connect(io, server.origin, { auth, transports: ["websocket"] });
+      const outcome = await attempt.then(
+        async (client) => {
+          await client[Symbol.asyncDispose]();
+          return "connected";
+        },
+        (err: Error) => `refused: ${err.message}`,
+      );
+      assert.match(outcome, /^refused/, `${what}: ${outcome}`);
+    });
+  }
+});

@@ -1,0 +1,59 @@
+/**
+ * `HubClient`'s `getToken()` (issue 14: "`lib/client.ts` takes a `getToken()` callback and
+ * refreshes by itself"), black-box against a server process in `required` mode. The frames the
+ * client sends are read off a recording `WebSocket` handed to it.
+ */
+
+import assert from "node:assert/strict";
+import { type ClientOptions, HubClient } from "../lib/client/mod.ts";
+import { eventually } from "./helpers.ts";
+import { spawnServer } from "./server_process.ts";
+import { nowS, SECRET, token } from "./spec_helpers.ts";
+
+Deno.test("HubClient with getToken(): connects with its token and answers token_expiring with a refresh", async () => {
+  await using server = await spawnServer({ AUTH_MODE: "required", AUTH_SECRET: SECRET });
+  const sent: Record<string, unknown>[] = [];
+  const received: Record<string, unknown>[] = [];
+  class Recording extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", (e) => received.push(JSON.parse(e.data as string)));
+    }
+    override send(data: Parameters<WebSocket["send"]>[0]): void {
+      if (typeof data === "string") sent.push(JSON.parse(data));
+      super.send(data);
+    }
+  }
+  const tokens: string[] = [];
+  // Reading: getToken may return a promise (a page fetches its token from its backend).
+  const getToken = async () => {
+    // The first token expires in 32 s, so token_expiring is due in about 2 s.
+    const exp = nowS() + (tokens.length === 0 ? 32 : 300);
+    tokens.push(await token({ sub: "user-client" }, { exp }));
+    return tokens.at(-1)!;
+  };
+  const client = new HubClient(server.wsUrl, {
+    reconnect: false,
+    WebSocket: Recording,
+    getToken,
+  } as unknown as ClientOptions);
+  try {
+    const welcome = await client.ready() as unknown as Record<string, unknown>;
+    assert.equal(welcome.userId, "user-client", "the first connection did not use getToken()");
+
+    await eventually(() => {
+      assert.ok(received.some((f) => f.type === "token_expiring"), "no token_expiring yet");
+    }, 6000);
+    await eventually(() => {
+      const refresh = sent.find((f) => f.type === "refresh");
+      assert.ok(refresh, `no refresh sent; sent ${JSON.stringify(sent.map((f) => f.type))}`);
+      const data = refresh.data as { token?: string };
+      assert.equal(data.token, tokens[1], "the refresh does not carry a new token from getToken()");
+      const reply = received.find((f) => f.type === "reply" && f.id === refresh.id);
+      assert.ok(reply, "no reply to the refresh yet");
+      assert.equal(reply.ok, true, JSON.stringify(reply));
+    }, 5000);
+  } finally {
+    await client.close();
+  }
+});
