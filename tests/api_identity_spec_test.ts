@@ -134,3 +134,22 @@ clusterTest("API across nodes, by user: sessions listed and ended on both nodes"
   assert.equal((await closedWithin(far, 5000)).code, 4003);
   assert.equal((await closedWithin(near, 5000)).code, 4003);
 });
+
+Deno.test("users/:userId/sessions and disconnect for user ids with characters a URL path must escape", async () => {
+  await using server = await spawnServer(API_ENV);
+  // Reading: `sub` is any 1 to 64 characters, so the API finds every one of them when the path
+  // segment is percent-encoded.
+  for (const sub of ["ada@example.com", "team/ada", "zoë ü", "a%2Fb", "50%"]) {
+    await using probe = await openWith(server, await token({ sub }));
+    const path = `/api/users/${encodeURIComponent(sub)}/sessions`;
+    const found = okJson(await api(server, "GET", path), path);
+    assert.equal(found.userId, sub, path);
+    assert.deepEqual(
+      (found.sessions as { sessionId: string }[]).map((s) => s.sessionId),
+      [welcomeOf(probe).sessionId],
+      path,
+    );
+    okJson(await api(server, "POST", "/api/disconnect", { body: { userId: sub } }), sub);
+    assert.equal((await closedWithin(probe, 5000)).code, 4003, sub);
+  }
+});

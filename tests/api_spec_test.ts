@@ -90,6 +90,8 @@ Deno.test("bad bodies and queries get 400 bad_request, and publish nothing", asy
     ["POST", "/api/broadcast", { rooms: ["lobby", "bad room!"], text: "hi" }, "a bad room"],
     ["POST", "/api/broadcast", { rooms: ["lobby"] }, "no text"],
     ["POST", "/api/disconnect", {}, "neither sessionId nor userId"],
+    ["POST", "/api/disconnect", { sessionId: 5 }, "a sessionId that is a number"],
+    ["POST", "/api/disconnect", { userId: 7 }, "a userId that is a number"],
     ["POST", "/api/disconnect", "{not json", "a body that is not JSON"],
     ["GET", "/api/presence", undefined, "no room"],
     ["GET", "/api/presence?room=bad%20room", undefined, "a bad room name"],

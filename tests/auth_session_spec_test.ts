@@ -75,17 +75,29 @@ Deno.test("a session whose token expires is closed with 4001 within a second of 
   });
 });
 
-Deno.test("refresh with a new token for the same sub keeps the session past the old exp", async () => {
+Deno.test("refresh with a new token for the same sub keeps the session past the old exp; token_expiring follows the new one", async () => {
   await using server = await spawnServer(REQUIRED);
   const exp = nowS() + 3;
   await using probe = await openWith(server, await token({ sub: "user-refresh" }, { exp }));
+  // The new token lives 33 s, so its token_expiring is due about when the old token expires.
+  const newExp = nowS() + 33;
   const reply = await probe.request("refresh", {
-    token: await token({ sub: "user-refresh" }, { exp: nowS() + 120 }),
+    token: await token({ sub: "user-refresh" }, { exp: newExp }),
   });
   assert.equal(reply.ok, true, JSON.stringify(reply));
+  const due = newExp * 1000 - 30_000;
+  const expiring = await probe.next(
+    (f) => f.type === "token_expiring" && f.data?.expiresAt === newExp * 1000,
+    due - Date.now() + 3000,
+  );
+  assert.ok(
+    Date.now() >= due - 1000,
+    `token_expiring for the new token ${due - Date.now()} ms early`,
+  );
+  assert.ok(expiring);
   // Past the old exp and the second the server has to close it.
   const wait = exp * 1000 + 1500 - Date.now();
-  const closedEarly = await closedWithin(probe, wait).catch(() => undefined);
+  const closedEarly = await closedWithin(probe, Math.max(wait, 0)).catch(() => undefined);
   assert.equal(
     closedEarly,
     undefined,

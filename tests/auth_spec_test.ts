@@ -97,6 +97,8 @@ Deno.test("AUTH_MODE=required, HS256: a valid token connects; every bad token ge
     ["no sub", () => token({ name: "Ada" })],
     ["an empty sub", () => token({ sub: "" })],
     ["a sub of 65 characters", () => token({ sub: "u".repeat(65) })],
+    // Reading: a number is not "1 to 64 characters"; the server does not guess a string for it.
+    ["a sub that is a number", () => token({ sub: 42 as unknown as string })],
   ];
   for (const [what, make] of cases) {
     await t.step(`401: ${what}`, async () => {
@@ -441,6 +443,42 @@ Deno.test("private- rooms: joined by a matching rooms claim or an admin; anyone 
     await forbidden(member, "private-x2");
     await forbidden(member, "private-team");
     await forbidden(member, "private-y");
+  });
+
+  /** Connects with `claims`; unless the upgrade refuses the token, `private-x` must be forbidden. */
+  const grantsNothing = async (claims: Record<string, unknown>) => {
+    const probe = new Probe(`${server.wsUrl}?token=${await token(claims)}`);
+    if (!await probe.opened.then(() => true, () => false)) return;
+    await probe.next((f) => f.type === "welcome");
+    try {
+      await forbidden(probe, "private-x");
+      await forbidden(probe, "private-a-x");
+    } finally {
+      await probe[Symbol.asyncDispose]();
+    }
+  };
+
+  await t.step("only a trailing * is a pattern", async () => {
+    // Reading: an entry with a * elsewhere is neither a room name nor a pattern; the token is
+    // refused at the upgrade or the entry matches nothing.
+    await grantsNothing({ sub: "user-mid", rooms: ["private-*-x", "*-x"] });
+  });
+
+  await t.step("claims of the wrong type grant nothing (and break nothing)", async () => {
+    // Reading: `admin` is a boolean and `rooms` an array; a token that says admin: "true" or
+    // rooms: "private-x" is either refused at the upgrade or gets no more than a plain user.
+    for (
+      const claims of [
+        { sub: "user-string-admin", admin: "true" },
+        { sub: "user-one-admin", admin: 1 },
+        { sub: "user-string-rooms", rooms: "private-x" },
+        { sub: "user-object-rooms", rooms: { "private-x": true } },
+        { sub: "user-number-rooms", rooms: [42, "private-z"] },
+      ]
+    ) {
+      await grantsNothing(claims);
+    }
+    assert.equal((await member.request("ping")).ok, true);
   });
 
   await t.step("an admin joins any private room", async () => {
