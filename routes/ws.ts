@@ -14,9 +14,9 @@ import { checkHandshake } from "../lib/edge/upgrade.ts";
 import {
   identify,
   overUserLimit,
-  tokenParam,
   Unauthenticated,
   unauthorized,
+  upgradeToken,
   USER_LIMIT_REASON,
 } from "../lib/edge/identity.ts";
 import { CLOSE_CODES } from "../lib/protocol/mod.ts";
@@ -53,7 +53,7 @@ export const handler = define.handlers({
     }
     let identity: Identity | undefined;
     try {
-      identity = await identify(services.verifier, tokenParam(ctx.url), services.log);
+      identity = await identify(services.verifier, upgradeToken(req, ctx.url), services.log);
     } catch (err) {
       if (err instanceof Unauthenticated) return unauthorized(err.reason);
       throw err;

@@ -43,6 +43,13 @@ Deno.test("required: no token, a bad one or an expired one gets 401 with a one-l
     assert.match(answer.headers.get("www-authenticate") ?? "", /^Bearer /);
   }
   assert.equal((await upgrade(server, `token=${good}`)).status, 101);
+  // A client that can set headers may send it as a bearer token instead.
+  const bearer = await upgradeAnswer(server.port, { Authorization: `Bearer ${good}` });
+  assert.equal(bearer.status, 101);
+  const basic = await upgradeAnswer(server.port, { Authorization: "Basic dTpw" });
+  assert.deepEqual([basic.status, basic.body], [401, "Token required\n"], "Basic is no token");
+  const badBearer = await upgradeAnswer(server.port, { Authorization: "Bearer x.y.z" });
+  assert.deepEqual([badBearer.status, badBearer.body], [401, "Invalid token\n"]);
 });
 
 Deno.test("optional: no token is anonymous, a bad token is refused all the same", async () => {
@@ -153,4 +160,28 @@ Deno.test("Socket.IO: the token in the CONNECT auth payload; a bad one gets conn
     )
   );
   assert.equal((refreshed as { error: { code: string } }).error.code, "unauthorized");
+});
+
+Deno.test("USER_CONNECTION_LIMIT on one node: /ws closes with 4005, Socket.IO gets connect_error", async () => {
+  await using server = await startTestServer({
+    ...AUTH,
+    authMode: "required",
+    userConnectionLimit: 1,
+  });
+  const ada = await mint({ sub: "ada" });
+  await using first = await open(server, { token: ada });
+  const over = new Probe(`${server.wsUrl}?token=${ada}`);
+  assert.equal((await over.closed).code, 4005);
+  assert.deepEqual(over.frames, []);
+  const url = `http://127.0.0.1:${server.port}/`;
+  await assert.rejects(
+    sioConnect(io, url, { auth: { token: ada } }),
+    (err: Error & { data?: { code?: number } }) =>
+      err.message === "Too many connections for this user" && err.data?.code === 4005,
+  );
+  // A resume of her own session takes it over rather than adding one.
+  first.socket.close(4000, "dropped");
+  await first.closed;
+  await using back = await open(server, { token: ada, resume: welcomeOf(first).resumeToken });
+  assert.equal(welcomeOf(back).resumed, true);
 });

@@ -5,10 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { exportSPKI, generateKeyPair } from "jose";
 import {
+  keyPair,
   nowS,
   SECRET,
+  serveJwks,
   sign,
   tampered,
   token as mint,
@@ -116,8 +117,8 @@ Deno.test("audience and issuer are checked when configured", async () => {
 
 Deno.test("RS256 and ES256 with a PEM public key; an RS256 token where only a secret is set is refused", async () => {
   for (const alg of ["RS256", "ES256"] as const) {
-    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-    const v = verifier({ authPublicKey: await exportSPKI(publicKey) });
+    const { privateKey, pem } = await keyPair(alg);
+    const v = verifier({ authPublicKey: pem });
     await v.ready;
     const token = await sign({ sub: "u1" }, privateKey, { alg });
     assert.equal((await v.verify(token)).userId, "u1", alg);
@@ -126,9 +127,9 @@ Deno.test("RS256 and ES256 with a PEM public key; an RS256 token where only a se
     if (alg === "RS256") await refuses(hs256(), token, "Invalid token");
   }
   // The other key type than the one configured.
-  const rsa = await generateKeyPair("RS256", { extractable: true });
-  const ec = await generateKeyPair("ES256", { extractable: true });
-  const v = verifier({ authPublicKey: await exportSPKI(ec.publicKey), authAlgorithm: "ES256" });
+  const rsa = await keyPair("RS256");
+  const ec = await keyPair("ES256");
+  const v = verifier({ authPublicKey: ec.pem, authAlgorithm: "ES256" });
   await refuses(
     v,
     await sign({ sub: "u1" }, rsa.privateKey, { alg: "RS256" }),
@@ -146,4 +147,19 @@ Deno.test("a public key that does not load is a KeyError naming AUTH_PUBLIC_KEY"
     return true;
   });
   assert.equal(createVerifier(AUTH_DEFAULTS), undefined, "AUTH_MODE=none checks nothing");
+});
+
+Deno.test("AUTH_JWKS_URL: keys fetched from the set, by kid; a key not in it is refused", async () => {
+  const current = await keyPair("RS256");
+  const retired = await keyPair("RS256");
+  await using jwks = await serveJwks([{ publicKey: current.publicKey, alg: "RS256", kid: "k1" }]);
+  const v = verifier({ authJwksUrl: jwks.url });
+  const good = await sign({ sub: "u1" }, current.privateKey, { alg: "RS256", kid: "k1" });
+  assert.equal((await v.verify(good)).userId, "u1");
+  const unknown = await sign({ sub: "u1" }, retired.privateKey, { alg: "RS256", kid: "k2" });
+  await refuses(v, unknown, "Invalid token");
+  // Its own kid, the wrong key: the signature does not match.
+  const forged = await sign({ sub: "u1" }, retired.privateKey, { alg: "RS256", kid: "k1" });
+  await refuses(v, forged, "Invalid token");
+  await refuses(v, await mint({ sub: "u1" }), "Invalid token");
 });

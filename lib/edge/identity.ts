@@ -52,13 +52,18 @@ export async function identify(
 }
 
 /**
- * The token of an upgrade request: `?token=`, once. Repeated, it is no token anyone meant, and
- * counts as a bad one.
+ * The token of an upgrade request: `?token=`, once (repeated, it is no token anyone meant, and
+ * counts as a bad one), or, for clients that can set headers, `Authorization: Bearer <token>`.
+ * Another scheme (Basic, from a proxy guarding the site) is not a token.
  */
-export function tokenParam(url: URL): string | undefined {
+export function upgradeToken(req: Request, url: URL): string | undefined {
   const values = url.searchParams.getAll("token");
   if (values.length > 1) return "";
-  return values[0];
+  if (values.length === 1) return values[0];
+  const header = req.headers.get("authorization");
+  if (header === null) return undefined;
+  const match = /^Bearer +(\S*)$/i.exec(header.trim());
+  return match ? match[1] : undefined;
 }
 
 /** The 401 a refused upgrade gets: the reason on one line, as a Bearer challenge says it too. */

@@ -102,7 +102,13 @@ export class HubNamespace implements Namespace {
    * The identity the CONNECT `auth` payload's `token` names, as `/ws?token=` would; refused past
    * `USER_CONNECTION_LIMIT` with `data.code` 4005, the close code `/ws` would use.
    */
-  async authorize(auth: Record<string, unknown>): Promise<Identity | undefined> {
+  authorize(auth: Record<string, unknown>): Promise<Identity | undefined> | undefined {
+    // Without tokens there is nothing to wait for: the CONNECT is acknowledged at once.
+    if (!this.#options.verifier) return undefined;
+    return this.#authorize(auth);
+  }
+
+  async #authorize(auth: Record<string, unknown>): Promise<Identity | undefined> {
     const token = auth.token;
     let identity: Identity | undefined;
     try {

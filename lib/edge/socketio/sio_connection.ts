@@ -52,9 +52,10 @@ export interface Namespace {
   /**
    * Decides, before a CONNECT is acknowledged, whether it gets in: answers the grant `connect` is
    * then given, or throws {@link ConnectRefused}, whose message the client's CONNECT_ERROR carries.
-   * A namespace without it lets everyone in.
+   * A namespace without it lets everyone in. An answer that is no promise opens the namespace at
+   * once, so that CONNECTs are acknowledged in the order they came.
    */
-  authorize?(auth: Record<string, unknown>): Promise<unknown>;
+  authorize?(auth: Record<string, unknown>): unknown;
   /**
    * A socket connected; `auth` is the CONNECT payload, `{}` when there was none, and `grant`
    * what `authorize` answered.
@@ -230,30 +231,40 @@ export class SioConnection implements SocketCarrier {
         attachments: [],
       });
     }
-    if (!namespace.authorize) return this.#open(nsp, namespace, auth, undefined);
     if (this.#authorizing.has(nsp)) return;
+    let grant: unknown;
+    try {
+      grant = namespace.authorize?.(auth);
+    } catch (err) {
+      return this.#refused(nsp, err);
+    }
+    if (!(grant instanceof Promise)) return this.#open(nsp, namespace, auth, grant);
     this.#authorizing.add(nsp);
-    namespace.authorize(auth).then(
+    grant.then(
       (grant) => {
         this.#authorizing.delete(nsp);
         if (!this.#ended) this.#open(nsp, namespace, auth, grant);
       },
       (err) => {
         this.#authorizing.delete(nsp);
-        if (!(err instanceof ConnectRefused)) {
-          this.#options.log.error("Socket.IO connect failed", { error: err as Error });
-        }
-        if (this.#ended) return;
-        const body: Record<string, unknown> = {
-          message: err instanceof ConnectRefused ? err.message : "Internal error",
-        };
-        if (err instanceof ConnectRefused && err.data) body.data = err.data;
-        this.send({
-          text: encodeRaw(SIO.connectError, nsp, undefined, JSON.stringify(body)),
-          attachments: [],
-        });
+        if (!this.#ended) this.#refused(nsp, err);
       },
     );
+  }
+
+  /** Answers a CONNECT that `authorize` turned away (or failed on) with CONNECT_ERROR. */
+  #refused(nsp: string, err: unknown): void {
+    if (!(err instanceof ConnectRefused)) {
+      this.#options.log.error("Socket.IO connect failed", { error: err as Error });
+    }
+    const body: Record<string, unknown> = {
+      message: err instanceof ConnectRefused ? err.message : "Internal error",
+    };
+    if (err instanceof ConnectRefused && err.data) body.data = err.data;
+    this.send({
+      text: encodeRaw(SIO.connectError, nsp, undefined, JSON.stringify(body)),
+      attachments: [],
+    });
   }
 
   #open(nsp: string, namespace: Namespace, auth: Record<string, unknown>, grant: unknown): void {
