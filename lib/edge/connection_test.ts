@@ -292,11 +292,11 @@ const SAMPLES: { [T in RequestType]: RequestData<T> } = {
   refresh: { token: "x" },
 };
 
-Deno.test("every request that notifies others is charged to CHAT_RATE, and no other", () => {
+Deno.test("every request that notifies others (and refresh, a signature check) is charged to CHAT_RATE, and no other", () => {
   const notify = Object.entries(REQUESTS).filter(([, spec]) => spec.cost === "notify");
   assert.deepEqual(
     notify.map(([type]) => type).sort(),
-    ["chat", "dm", "dm_request", "join", "leave", "set_name"],
+    ["chat", "dm", "dm_request", "join", "leave", "refresh", "set_name"],
   );
   for (const type of Object.keys(SAMPLES) as RequestType[]) {
     // A burst of 2 at 1 a second: the third frame at the same instant finds the bucket empty.

@@ -37,7 +37,9 @@ export type FieldChecks<S> = { readonly [F in keyof S]-?: FieldCheck<S[F]> };
 /**
  * What a request is charged at the edge. Every frame takes a `RATE_LIMIT` token; a `notify`
  * request makes the server tell other sessions, so it also takes a `CHAT_RATE` token, and no
- * request type can amplify one frame into many unmetered.
+ * request type can amplify one frame into many unmetered. `refresh` is charged `notify` too: it
+ * costs a signature check (an RS256 one takes a thousand times a frame's work), so it may not
+ * come at the frame rate.
  */
 export type Cost = "frame" | "notify";
 
@@ -137,5 +139,5 @@ export const REQUESTS: RequestTable = {
   dm_decline: { fields: { from: sessionId }, cost: "frame" },
   dm: { fields: { to: sessionId, text: message }, cost: "notify" },
   dm_close: { fields: { with: sessionId }, cost: "frame" },
-  refresh: { fields: { token }, cost: "frame" },
+  refresh: { fields: { token }, cost: "notify" },
 };
