@@ -70,3 +70,25 @@ clusterTest("required mode: a session resumed on the other node keeps its user",
   // Its token's claims came along: the name is still the token's to give.
   refused(await again.request("set_name", { name: "Someone" }), "forbidden");
 });
+
+clusterTest(
+  "kill -9 of a node: a session rebuilt on the other keeps its token's claims",
+  async () => {
+    await using cluster = await startCluster(2, { AUTH_MODE: "optional", AUTH_SECRET: SECRET });
+    const [n0, n1] = cluster.nodes;
+    const jwt = await token({ sub: "ada", name: "Ada", rooms: ["private-ops"] });
+    const ada = await Probe.open(wsUrl(n0, { token: jwt }));
+    const { sessionId, resumeToken } = welcomeOf(ada);
+    await using watcher = await Probe.open(n1.wsUrl);
+    n0.child.kill("SIGKILL");
+    await watcher.next(
+      (f) => f.type === "presence" && f.data?.sessionId === sessionId && f.data?.action === "away",
+      10_000,
+    );
+    // Optional mode, no token with the resume: the claims come from the session's record.
+    await using again = await Probe.open(wsUrl(n1, { resume: resumeToken as string }));
+    assert.deepEqual([welcomeOf(again).sessionId, welcomeOf(again).userId], [sessionId, "ada"]);
+    refused(await again.request("set_name", { name: "Someone" }), "forbidden");
+    ok(await again.request("join", { room: "private-ops" }));
+  },
+);

@@ -220,9 +220,15 @@ export interface Registry {
   /**
    * What a node that died would need to rebuild the session: its name, start and the hash of its
    * token's secret, made by calling `secretHash` (a registry that keeps nothing never pays for the
-   * SHA-256). Only called with resume on.
+   * SHA-256), and its token's claims (again after each refresh), so that a rebuilt session keeps
+   * its grants and its expiry. Only called with resume on.
    */
-  sessionSaved(member: Member, connectedAt: number, secretHash: () => string): void;
+  sessionSaved(
+    member: Member,
+    connectedAt: number,
+    secretHash: () => string,
+    identity?: Identity,
+  ): void;
   /** One conversation of a session changed (`null`: it is over), for the same reason. */
   conversation(sessionId: string, other: string, entry: ConversationEntry | null): void;
   /** This node took the session over (resumed here, or adopted): it is routed here now. */

@@ -278,6 +278,7 @@ export class Hub {
     // The same token again (a page with nothing fresher) must not be warned again at once, and
     // again, in a loop: the clock runs on as it was.
     if (later) this.#lives.expiry.arm(session);
+    this.#lives.saved(session);
     return { expiresAt: identity.expiresAt };
   }
 

@@ -10,6 +10,9 @@
  * resume, keeps one order for room messages and DM events alike, and costs nothing for sessions
  * that never drop; room streams fill the gap only when a session moves between nodes.
  *
+ * It runs a little past 300 lines because every step of a session's life, token expiry included,
+ * is here, for `moves.ts` and the hub to build on.
+ *
  * @module
  */
 
@@ -224,6 +227,18 @@ export class Sessions {
     }
   }
 
+  /** Writes the session's record again (its claims changed), when it has one to resume by. */
+  saved(session: Session): void {
+    const hash = this.tokens.hash(session.id);
+    if (!this.resumable || hash === "") return;
+    this.#options.registry.sessionSaved(
+      member(session),
+      session.connectedAt,
+      () => hash,
+      session.identity,
+    );
+  }
+
   /** Starts an away spell that ends the session at `until`. */
   goAway(session: Session, until: number): void {
     const id = session.id;
@@ -282,7 +297,12 @@ export class Sessions {
     if (resumeTtlMs > 0 && !session.link!.gone) {
       const issued = this.tokens.issue(session.id);
       resumeToken = issued.token;
-      registry.sessionSaved(member(session), session.connectedAt, () => issued.hash);
+      registry.sessionSaved(
+        member(session),
+        session.connectedAt,
+        () => issued.hash,
+        session.identity,
+      );
     }
     session.link!.send(encodeEvent("welcome", {
       sessionId: session.id,

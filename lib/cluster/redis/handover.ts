@@ -195,6 +195,12 @@ export class RedisHandover implements Handover {
         frames: [],
         lastOffsets,
       };
+      // Its token's claims, checked with the rest of the state below.
+      try {
+        if (record.identity) rebuilt.identity = JSON.parse(record.identity);
+      } catch (err) {
+        broker.refused("session record", sessionKey(session.sessionId), err);
+      }
       if (session.away) {
         rebuilt.awayUntil = until;
         // What it missed while away was buffered in the dead node's memory.

@@ -35,7 +35,10 @@ export const nodeSessions = (node: string): string => `${NODE_PREFIX}${node}${SE
 export const nodeAway = (node: string): string => `${NODE_PREFIX}${node}${AWAY_SUFFIX}`;
 /** List: JSON signals for a session that reached no node while it moved or its node died. */
 export const inboxKey = (sessionId: string): string => `${PREFIX}inbox:${sessionId}`;
-/** Hash: what a session needs to be rebuilt elsewhere: `name`, `connectedAt`, `secretHash`. */
+/**
+ * Hash: what a session needs to be rebuilt elsewhere: `name`, `connectedAt`, `secretHash`, and
+ * `identity` (its token's claims as JSON) when it has a token.
+ */
 export const sessionKey = (sessionId: string): string => `${PREFIX}session:${sessionId}`;
 /** Hash: a session's conversations, other id → entry (`registry.ts`). */
 export const sessionDmKey = (sessionId: string): string => `${PREFIX}session:${sessionId}:dm`;

@@ -8,6 +8,7 @@
 
 import type { ConversationEntry, Registry, SessionState, UserSession } from "../seam.ts";
 import type { Member } from "../../protocol/mod.ts";
+import type { Identity } from "../../hub/session.ts";
 import { byAge, UserIndex } from "../user_index.ts";
 import { encodeNamed } from "./entries.ts";
 import type { RedisConnection } from "./connection.ts";
@@ -103,14 +104,21 @@ export class RedisRegistry implements Registry {
     this.#redis.fireAndForget(multi.exec());
   }
 
-  sessionSaved(member: Member, connectedAt: number, hashOf: () => string): void {
+  sessionSaved(
+    member: Member,
+    connectedAt: number,
+    hashOf: () => string,
+    identity?: Identity,
+  ): void {
     if (this.#redis.down || !this.#resumable) return;
     const secretHash = hashOf();
     const { sessionId, name } = member;
     const key = sessionKey(sessionId);
+    const record: Record<string, string> = { name, connectedAt: String(connectedAt), secretHash };
+    if (identity) record.identity = JSON.stringify(identity);
     this.#redis.fireAndForget(
       this.#redis.client.multi()
-        .hSet(key, { name, connectedAt: String(connectedAt), secretHash })
+        .hSet(key, record)
         .pExpire(key, SAVED_TTL_MS)
         .exec(),
     );
