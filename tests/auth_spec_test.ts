@@ -278,6 +278,33 @@ Deno.test("AUTH_JWKS_URL: RS256 keys from a JWKS endpoint, by kid", async () => 
   await assertRefused(server, unsignedToken({ sub: "user-jwks", exp: nowS() + 60 }), "alg: none");
 });
 
+Deno.test("AUTH_JWKS_URL with AUTH_ALGORITHM=ES256: an ES256 key from the set, and only ES256", async () => {
+  // The issue has "RS256 and ES256 with a public key from AUTH_PUBLIC_KEY (PEM) or AUTH_JWKS_URL"
+  // and "only the configured algorithm is accepted"; operations.md names the setting that
+  // configures it for a JWKS (AUTH_ALGORITHM, RS256 by default).
+  const ec = await keyPair("ES256");
+  const rsa = await keyPair("RS256");
+  await using jwks = await serveJwks([
+    { publicKey: ec.publicKey, alg: "ES256", kid: "ec-1" },
+    { publicKey: rsa.publicKey, alg: "RS256", kid: "rsa-1" },
+  ]);
+  await using server = await spawnServer({
+    AUTH_MODE: "required",
+    AUTH_JWKS_URL: jwks.url,
+    AUTH_ALGORITHM: "ES256",
+  });
+  await using probe = await openWith(
+    server,
+    await sign({ sub: "user-jwks-ec" }, ec.privateKey, { alg: "ES256", kid: "ec-1" }),
+  );
+  assert.equal(welcomeOf(probe).userId, "user-jwks-ec");
+  await assertRefused(
+    server,
+    await sign({ sub: "user-jwks-rs" }, rsa.privateKey, { alg: "RS256", kid: "rsa-1" }),
+    "RS256 from the same set when ES256 is configured",
+  );
+});
+
 Deno.test("AUTH_MODE=optional: anonymous without a token, a user with one, 401 for a bad one", async () => {
   await using server = await spawnServer({ AUTH_MODE: "optional", AUTH_SECRET: SECRET });
   {
