@@ -18,6 +18,9 @@
  * without bound, and reads answer for the other nodes as best they can, never with an error, so
  * local clients are always served.
  *
+ * It runs past 300 lines because it is the whole contract between the hub and every cluster, each
+ * method with the guarantee an implementation must keep; splitting it would split that contract.
+ *
  * @module
  */
 

@@ -29,7 +29,7 @@ import type { StreamPosition } from "../../protocol/mod.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import { inboxKey, NODES, nodeStates, sessionDmKey, sessionKey, SESSIONS } from "./keys.ts";
-import type { Orphans } from "./scripts.ts";
+import type { Orphans } from "./replies.ts";
 import { name, object, sessionState, signal, time } from "./validate.ts";
 import { hashSecret } from "../../hub/tokens.ts";
 

@@ -18,7 +18,7 @@ import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
 import { CONTROL, nodeAway, NODES, nodeSeen, nodeSessions, SESSIONS, userKey } from "./keys.ts";
 import { encodeNamed } from "./entries.ts";
-import { encodeSeen, type Orphans } from "./scripts.ts";
+import { encodeSeen, type Orphans } from "./replies.ts";
 
 export interface LivenessOptions {
   redis: RedisConnection;

@@ -9,16 +9,17 @@
  * The text is imported as a module (`with { type: "text" }`), so it is part of the module graph:
  * no read permission or path at run time, and `deno compile` embeds it.
  *
- * It runs past 300 lines because it holds one short definition per script, each beside its reply
- * parser; fourteen small entries read better in one table than spread over files.
+ * It runs past 300 lines because it holds one short definition per script; fourteen small entries
+ * read better in one table than spread over files. The longer reply parsers are in `replies.ts`.
  *
  * @module
  */
 
 import { type CommandParser, defineScript } from "redis";
-import type { GoneSession, UserSession } from "../seam.ts";
+import type { GoneSession } from "../seam.ts";
 import type { Member, StreamPosition } from "../../protocol/mod.ts";
-import { decodeMember, decodeNamed, encodeNamed } from "./entries.ts";
+import { encodeNamed } from "./entries.ts";
+import { parseGone, parseMembers, parseOrphans, parseUserSessions, position } from "./replies.ts";
 import {
   historyKey,
   inboxKey,
@@ -90,59 +91,6 @@ export interface Reap {
 
 const done = (): void => {};
 
-/** A claimed node's sessions, as `orphan.lua` answers them. */
-export interface Orphans {
-  sessions: {
-    sessionId: string;
-    userId: string | null;
-    name: string;
-    away: boolean;
-    rooms: string[];
-  }[];
-  /** Per room, the last stream message the node delivered. */
-  seen: Map<string, StreamPosition>;
-  /** The states the node saved as it stopped, by session id, as JSON. */
-  states: Map<string, string>;
-  /** Signals its channel carried to it that it had not handled, oldest first, as JSON. */
-  signals: string[];
-}
-
-/** `[key, value, key, value...]` as pairs. */
-function pairs(flat: string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
-  return out;
-}
-
-/** A stream position as the seen hash keeps it: `<offset> <epoch>`. */
-export function encodeSeen(position: StreamPosition): string {
-  return `${position.offset} ${position.epoch}`;
-}
-
-function decodeSeen(text: string): StreamPosition {
-  const cut = text.indexOf(" ");
-  return { offset: Number(text.slice(0, cut)), epoch: text.slice(cut + 1) };
-}
-
-function parseOrphans(reply: unknown): Orphans {
-  const [flat, seen, states, signals] = reply as [string[], string[], string[], string[]];
-  const sessions: Orphans["sessions"] = [];
-  for (let i = 0; i < flat.length;) {
-    const sessionId = flat[i++];
-    const { userId, name } = decodeNamed(flat[i++]);
-    const away = flat[i++] === "1";
-    const count = Number(flat[i++]);
-    sessions.push({ sessionId, userId, name, away, rooms: flat.slice(i, i + count) });
-    i += count;
-  }
-  return {
-    sessions,
-    seen: new Map(pairs(seen).map(([room, text]) => [room, decodeSeen(text)])),
-    states: new Map(pairs(states)),
-    signals,
-  };
-}
-
 /** A signal for a session on `node` (`broker.ts`). */
 export interface SignalSend {
   node: string;
@@ -166,24 +114,6 @@ export interface StreamAppend {
   prefix: string;
   /** The message's JSON without its closing brace; the script adds offset and epoch. */
   message: string;
-}
-
-/** `[offset, epoch]` from a stream script. */
-function position(reply: unknown): StreamPosition {
-  const [offset, epoch] = reply as [number, string];
-  return { offset: Number(offset), epoch };
-}
-
-function parseGone(flat: string[]): GoneSession[] {
-  const sessions: GoneSession[] = [];
-  for (let i = 0; i < flat.length;) {
-    const sessionId = flat[i++];
-    const { userId, name } = decodeNamed(flat[i++]);
-    const count = Number(flat[i++]);
-    sessions.push({ sessionId, userId, name, rooms: flat.slice(i, i + count) });
-    i += count;
-  }
-  return sessions;
 }
 
 /** The script commands, by the name they get on a client. */
@@ -275,12 +205,7 @@ export const SCRIPTS = {
       parser.pushKeys([NODES, roomKey(room)]);
       parser.push(view.self, String(view.aliveSince));
     },
-    transformReply(reply: unknown): Member[] {
-      const flat = reply as string[];
-      const members: Member[] = [];
-      for (let i = 0; i < flat.length; i += 2) members.push(decodeMember(flat[i], flat[i + 1]));
-      return members;
-    },
+    transformReply: parseMembers,
   }),
   /** One user's sessions on the other live nodes. */
   hubUsers: defineScript({
@@ -295,19 +220,7 @@ export const SCRIPTS = {
         ...NODE_AWAY_AROUND,
       );
     },
-    transformReply(reply: unknown): UserSession[] {
-      const flat = reply as string[];
-      const sessions: UserSession[] = [];
-      for (let i = 0; i < flat.length; i += 4) {
-        sessions.push({
-          sessionId: flat[i],
-          name: decodeNamed(flat[i + 1]).name,
-          connectedAt: Number(flat[i + 2]),
-          away: flat[i + 3] === "1",
-        });
-      }
-      return sessions;
-    },
+    transformReply: parseUserSessions,
   }),
   /** Whether `sessionId` is on another live node. */
   hubLocate: defineScript({
