@@ -20,6 +20,7 @@ import {
   USER_LIMIT_REASON,
 } from "../lib/edge/identity.ts";
 import { CLOSE_CODES } from "../lib/protocol/mod.ts";
+import { releaseIdleTimer } from "../lib/edge/keepalive.ts";
 import type { Identity } from "../lib/hub/hub.ts";
 import { define } from "../utils.ts";
 
@@ -72,6 +73,7 @@ export const handler = define.handlers({
     if (over) {
       // A close code the client can act on, rather than a refused upgrade it cannot tell apart.
       socket.onopen = () => socket.close(CLOSE_CODES.userLimit, USER_LIMIT_REASON);
+      socket.onclose = () => releaseIdleTimer(socket);
       return response;
     }
     attachSocket(socket, services, { resumeToken: resume, identity });
