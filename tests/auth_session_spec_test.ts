@@ -8,6 +8,7 @@ import { Probe } from "./helpers.ts";
 import { spawnServer } from "./server_process.ts";
 import {
   closedWithin,
+  keyPair,
   nowS,
   openWith,
   SECRET,
@@ -163,4 +164,81 @@ Deno.test("AUTH_MODE=required: a resume also presents a valid token whose sub is
     for (const probe of probes) assert.equal((await probe.request("ping")).ok, true);
     for (const probe of probes) await probe[Symbol.asyncDispose]();
   });
+});
+
+Deno.test("a resume's token replaces the session's: the session lives past the old token's exp", async () => {
+  // Reading: in required mode the resume "presents a valid token" for the session's user; from
+  // then on that token is the session's, as after a refresh, so the old exp no longer ends it.
+  await using server = await spawnServer(REQUIRED);
+  const exp = nowS() + 3;
+  const first = await openWith(server, await token({ sub: "user-resume-exp" }, { exp }));
+  const { sessionId, resumeToken } = welcomeOf(first);
+  first.socket.close(4000, "network changed");
+  await first.closed;
+  await using resumed = await Probe.open(wsUrl(server, {
+    resume: resumeToken as string,
+    token: await token({ sub: "user-resume-exp" }, { exp: nowS() + 120 }),
+  }));
+  assert.equal(welcomeOf(resumed).resumed, true);
+  assert.equal(welcomeOf(resumed).sessionId, sessionId);
+  const wait = exp * 1000 + 1500 - Date.now();
+  const closed = await closedWithin(resumed, Math.max(wait, 0)).catch(() => undefined);
+  assert.equal(closed, undefined, `closed at the old token's exp: ${JSON.stringify(closed)}`);
+  assert.equal((await resumed.request("ping")).ok, true);
+});
+
+Deno.test("AUTH_MODE=required: a resume with an expired or forged token of the right user gets 401 and leaves the session resumable", async () => {
+  await using server = await spawnServer(REQUIRED);
+  const first = await openWith(server, await token({ sub: "user-stale" }));
+  const { sessionId, resumeToken } = welcomeOf(first);
+  first.socket.close(4000, "network changed");
+  await first.closed;
+  for (
+    const [what, jwt] of [
+      ["expired", await token({ sub: "user-stale" }, { exp: nowS() - 10 })],
+      ["alg: none", unsignedToken({ sub: "user-stale", exp: nowS() + 60 })],
+      ["another secret", await sign({ sub: "user-stale" }, "another-secret-0123456789abcdef0123")],
+    ] as const
+  ) {
+    const answer = await upgradeWith(server, { resume: resumeToken as string, token: jwt });
+    assert.equal(answer.status, 401, `${what}: ${answer.status} ${answer.body}`);
+  }
+  await using owner = await Probe.open(wsUrl(server, {
+    resume: resumeToken as string,
+    token: await token({ sub: "user-stale" }),
+  }));
+  assert.equal(welcomeOf(owner).resumed, true);
+  assert.equal(welcomeOf(owner).sessionId, sessionId);
+});
+
+Deno.test("refresh checks a token as the upgrade does: aud, iss, the key and its algorithm", async () => {
+  const rsa = await keyPair("RS256");
+  const other = await keyPair("RS256");
+  await using server = await spawnServer({
+    AUTH_MODE: "required",
+    AUTH_PUBLIC_KEY: rsa.pem,
+    AUTH_AUDIENCE: "spec-hub",
+    AUTH_ISSUER: "https://issuer.spec.test",
+  });
+  const good = { sub: "user-rf", aud: "spec-hub", iss: "https://issuer.spec.test" };
+  const rs = (claims: Record<string, unknown>, key = rsa.privateKey) =>
+    sign(claims, key, { alg: "RS256" });
+  await using probe = await openWith(server, await rs(good));
+  for (
+    const [what, jwt] of [
+      ["a wrong audience", await rs({ ...good, aud: "other-hub" })],
+      ["no audience", await rs({ sub: good.sub, iss: good.iss })],
+      ["a wrong issuer", await rs({ ...good, iss: "https://evil.spec.test" })],
+      ["another RSA key", await rs(good, other.privateKey)],
+      ["HS256 with the public key as secret", await sign(good, rsa.pem, { alg: "HS256" })],
+      ["no exp", await sign(good, rsa.privateKey, { alg: "RS256", exp: null })],
+    ] as const
+  ) {
+    const reply = await probe.request("refresh", { token: jwt });
+    assert.equal(reply.ok, false, `${what}: ${JSON.stringify(reply)}`);
+    assert.equal(reply.error?.code, "unauthorized", `${what}: ${JSON.stringify(reply)}`);
+  }
+  assert.equal((await probe.request("ping")).ok, true);
+  const ok = await probe.request("refresh", { token: await rs(good) });
+  assert.equal(ok.ok, true, JSON.stringify(ok));
 });

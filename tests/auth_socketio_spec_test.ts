@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawnServer } from "./server_process.ts";
-import { CLIENTS, connect } from "./socketio_helpers.ts";
+import { ack, CLIENTS, connect } from "./socketio_helpers.ts";
 import { nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
 
 const { io } = CLIENTS[0];
@@ -52,4 +52,29 @@ Deno.test("Socket.IO: the token in the CONNECT auth payload; refused without one
       assert.match(outcome, /^refused/, `${what}: ${outcome}`);
     });
   }
+});
+
+Deno.test("Socket.IO: the token's claims apply as on /ws (private rooms, the name lock)", async () => {
+  await using server = await spawnServer({
+    AUTH_MODE: "optional",
+    AUTH_SECRET: SECRET,
+    CHAT_RATE: "0",
+  });
+  await using member = await connect(io, server.origin, {
+    auth: { token: await token({ sub: "user-sio-m", name: "Member", rooms: ["private-sio"] }) },
+    transports: ["websocket"],
+  });
+  await using anon = await connect(io, server.origin, { transports: ["websocket"] });
+
+  const [joined] = await ack(member.socket, "join", { room: "private-sio" });
+  const members = (joined as { members: Record<string, unknown>[] }).members;
+  assert.deepEqual(members.map((m) => [m.sessionId, m.userId, m.name]), [
+    [member.clientId, "user-sio-m", "Member"],
+  ]);
+  const [refused] = await ack(anon.socket, "join", { room: "private-sio" });
+  assert.equal((refused as { error?: { code: string } }).error?.code, "forbidden");
+  const [renamed] = await ack(member.socket, "set_name", { name: "Other" });
+  assert.equal((renamed as { error?: { code: string } }).error?.code, "forbidden");
+  const [anonRenamed] = await ack(anon.socket, "set_name", { name: "Anon" });
+  assert.equal((anonRenamed as { name?: string }).name, "Anon");
 });
