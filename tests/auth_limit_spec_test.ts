@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
 import { clusterTest, startCluster } from "./cluster_nodes.ts";
 import { spawnServer } from "./server_process.ts";
-import { deadline, openWith, SECRET, token, wsUrl } from "./spec_helpers.ts";
+import {
+  closedWithin,
+  deadline,
+  openWith,
+  SECRET,
+  token,
+  welcomeOf,
+  wsUrl,
+} from "./spec_helpers.ts";
 
 const REQUIRED = { AUTH_MODE: "required", AUTH_SECRET: SECRET, CHAT_RATE: "0" };
 
@@ -98,4 +106,27 @@ Deno.test("USER_CONNECTION_LIMIT=1 in optional mode: a user's second session get
   await using anon1 = await openWith(server);
   await using anon2 = await openWith(server);
   for (const probe of [first, anon1, anon2]) assert.equal((await probe.request("ping")).ok, true);
+});
+
+Deno.test("USER_CONNECTION_LIMIT=1: a session resuming is not a connection over the limit", async () => {
+  // Reading: the limit counts sessions; a resume continues one, whether the session was away or
+  // its old connection still looked open (then replaced with 4009).
+  await using server = await spawnServer({ ...REQUIRED, USER_CONNECTION_LIMIT: "1" });
+  const jwt = await token({ sub: "user-resumer" });
+  const first = await openWith(server, jwt);
+  const { sessionId, resumeToken } = welcomeOf(first);
+  first.socket.close(4000, "network changed");
+  await first.closed;
+  const away = await attempt(wsUrl(server, { resume: resumeToken as string, token: jwt }));
+  assert.equal(away.closed, undefined, `the resume of an away session got ${away.closed}`);
+  const resumed = welcomeOf(away.probe);
+  assert.equal(resumed.resumed, true);
+  assert.equal(resumed.sessionId, sessionId);
+
+  // Now resume again while this connection is still open: it is replaced, not refused.
+  const again = await attempt(wsUrl(server, { resume: resumed.resumeToken as string, token: jwt }));
+  assert.equal(again.closed, undefined, `the resume of a connected session got ${again.closed}`);
+  assert.equal(welcomeOf(again.probe).sessionId, sessionId);
+  assert.equal((await closedWithin(away.probe, 5000)).code, 4009);
+  await again.probe[Symbol.asyncDispose]();
 });

@@ -57,3 +57,43 @@ Deno.test("HubClient with getToken(): connects with its token and answers token_
     await client.close();
   }
 });
+
+Deno.test("HubClient with getToken(): a dropped connection resumes its session with a fresh token (required mode)", async () => {
+  await using server = await spawnServer({ AUTH_MODE: "required", AUTH_SECRET: SECRET });
+  const sockets: WebSocket[] = [];
+  class Tracked extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+    }
+  }
+  const urls: string[] = [];
+  let calls = 0;
+  const client = new HubClient(server.wsUrl, {
+    WebSocket: Tracked,
+    minDelayMs: 10,
+    maxDelayMs: 50,
+    getToken: async () => {
+      calls++;
+      return await token({ sub: "user-client-resume" });
+    },
+  } as unknown as ClientOptions);
+  try {
+    const first = await client.ready() as unknown as Record<string, unknown>;
+    assert.equal(first.userId, "user-client-resume");
+    const before = calls;
+    sockets[0].close(4000, "network changed");
+    await eventually(() => {
+      assert.equal(client.state, "connected");
+      assert.equal(client.resumed, true, "not resumed");
+      assert.equal(client.session?.sessionId, first.sessionId);
+    }, 5000);
+    assert.ok(calls > before, "getToken() was not asked for the reconnect");
+    urls.push(...sockets.map((s) => s.url));
+    const last = new URL(urls.at(-1)!);
+    assert.ok(last.searchParams.get("resume"), last.href);
+    assert.ok(last.searchParams.get("token"), last.href);
+  } finally {
+    await client.close();
+  }
+});
