@@ -91,3 +91,22 @@ clusterTest("broadcast across nodes", async () => {
   assert.equal(gotA.data?.msgId, results[0].msgId);
   assert.equal(gotB.data?.msgId, results[1].msgId);
 });
+
+clusterTest(
+  "publish: retries with one idempotencyKey that arrive together on two nodes publish once",
+  async () => {
+    await using cluster = await startCluster(2, API_ENV);
+    const [n0, n1] = cluster.nodes;
+    await using member = await openWith(n1);
+    const since = member.frames.length;
+    const body = { room: "lobby", text: "burst", idempotencyKey: "burst-1" };
+    const answers = await Promise.all(
+      [n0, n1, n0, n1, n0, n1].map((node) => api(node, "POST", "/api/publish", { body })),
+    );
+    for (const answer of answers) okJson(answer, "a retry");
+    const ids = new Set(answers.map((a) => (a.body as { msgId: string }).msgId));
+    assert.equal(ids.size, 1, `answers name ${ids.size} messages`);
+    const chats = await chatsUpToSentinel(n0, member, "lobby", since);
+    assert.deepEqual(chats.map((f) => f.data?.msgId), [...ids]);
+  },
+);

@@ -153,3 +153,32 @@ Deno.test("users/:userId/sessions and disconnect for user ids with characters a 
     assert.equal((await closedWithin(probe, 5000)).code, 4003, sub);
   }
 });
+
+clusterTest(
+  "disconnect by userId on one node ends the user's away session on the other",
+  async () => {
+    await using cluster = await startCluster(2, API_ENV);
+    const [n0, n1] = cluster.nodes;
+    const jwt = await token({ sub: "user-away-far" });
+    const away = await openWith(n1, jwt);
+    const { sessionId, resumeToken } = welcomeOf(away);
+    away.socket.close(4000, "network changed");
+    await away.closed;
+    okJson(
+      await api(n0, "POST", "/api/disconnect", { body: { userId: "user-away-far" } }),
+      "disconnect",
+    );
+    // The other node ends it "a moment after the answer" (docs/api.md); a resume then is refused.
+    await eventually(async () => {
+      const sessions = okJson(await api(n0, "GET", "/api/users/user-away-far/sessions"), "list");
+      assert.deepEqual(sessions.sessions, []);
+    });
+    for (const node of [n1, n0]) {
+      await using again = await Probe.open(
+        `${node.wsUrl}?resume=${encodeURIComponent(resumeToken as string)}&token=${jwt}`,
+      );
+      assert.equal(welcomeOf(again).resumed, false, JSON.stringify(welcomeOf(again)));
+      assert.notEqual(welcomeOf(again).sessionId, sessionId);
+    }
+  },
+);
