@@ -242,3 +242,17 @@ Deno.test("refresh checks a token as the upgrade does: aud, iss, the key and its
   const ok = await probe.request("refresh", { token: await rs(good) });
   assert.equal(ok.ok, true, JSON.stringify(ok));
 });
+
+Deno.test("AUTH_MODE=optional: an anonymous session cannot become a user by refresh", async () => {
+  // Reading: "the new token must carry the same sub"; an anonymous session has none, so any
+  // token is another user's: forbidden, and the session stays anonymous.
+  await using server = await spawnServer({ AUTH_MODE: "optional", AUTH_SECRET: SECRET });
+  await using anon = await openWith(server);
+  const reply = await anon.request("refresh", {
+    token: await token({ sub: "user-upgrade", admin: true }),
+  });
+  assert.equal(reply.ok, false, JSON.stringify(reply));
+  assert.equal(reply.error?.code, "forbidden", JSON.stringify(reply));
+  const join = await anon.request("join", { room: "private-admins" });
+  assert.equal(join.error?.code, "forbidden", JSON.stringify(join));
+});
