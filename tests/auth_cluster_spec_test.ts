@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Probe } from "./helpers.ts";
 import { clusterTest, startCluster } from "./cluster_nodes.ts";
 import { openWith, SECRET, token, welcomeOf } from "./spec_helpers.ts";
 
@@ -75,3 +76,33 @@ clusterTest("a private room's rule holds on every node", async () => {
   assert.equal(history.ok, false, JSON.stringify(history));
   assert.ok(!JSON.stringify(history).includes("members only"));
 });
+
+clusterTest(
+  "a session resumed on another node keeps its user, its name lock and its grants",
+  async () => {
+    await using cluster = await startCluster(2, { AUTH_MODE: "required", AUTH_SECRET: SECRET });
+    const [n0, n1] = cluster.nodes;
+    const jwt = await token({ sub: "user-mover", name: "Mover", rooms: ["private-move"] });
+    await using watcher = await openWith(n1, await token({ sub: "user-watcher" }));
+    const first = await openWith(n0, jwt);
+    const { sessionId, resumeToken } = welcomeOf(first);
+    first.socket.close(4000, "network changed");
+    await first.closed;
+
+    await using moved = await Probe.open(
+      `${n1.wsUrl}?resume=${encodeURIComponent(resumeToken as string)}&token=${jwt}`,
+    );
+    const welcome = welcomeOf(moved);
+    assert.equal(welcome.resumed, true, JSON.stringify(welcome));
+    assert.equal(welcome.sessionId, sessionId);
+    assert.equal(welcome.userId, "user-mover");
+    assert.equal(welcome.name, "Mover");
+    const rename = await moved.request("set_name", { name: "Other" });
+    assert.equal(rename.error?.code, "forbidden", JSON.stringify(rename));
+    assert.equal((await moved.request("join", { room: "private-move" })).ok, true);
+    assert.equal((await moved.request("join", { room: "private-else" })).error?.code, "forbidden");
+    await moved.request("chat", { room: "lobby", text: "moved" });
+    const chat = await watcher.next((f) => f.type === "chat" && f.data?.text === "moved");
+    assert.equal(chat.data?.userId, "user-mover", JSON.stringify(chat));
+  },
+);

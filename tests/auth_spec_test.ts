@@ -540,3 +540,26 @@ Deno.test("private- rooms: joined by a matching rooms claim or an admin; anyone 
     }
   });
 });
+
+Deno.test("presence away and back carry the user's userId too", async () => {
+  await using server = await spawnServer({ AUTH_MODE: "optional", AUTH_SECRET: SECRET });
+  await using observer = await openWith(server);
+  const jwt = await token({ sub: "user-flaky", name: "Flaky" });
+  const flaky = await openWith(server, jwt);
+  const { sessionId, resumeToken } = welcomeOf(flaky);
+  flaky.socket.close(4000, "network changed");
+  await flaky.closed;
+  const away = await observer.next((f) =>
+    f.type === "presence" && f.data?.sessionId === sessionId && f.data?.action === "away"
+  );
+  assert.equal(away.data?.userId, "user-flaky", JSON.stringify(away));
+  await using back = await Probe.open(
+    `${server.wsUrl}?resume=${encodeURIComponent(resumeToken as string)}&token=${jwt}`,
+  );
+  assert.equal(welcomeOf(back).resumed, true);
+  const returned = await observer.next((f) =>
+    f.type === "presence" && f.data?.sessionId === sessionId && f.data?.action === "back"
+  );
+  assert.equal(returned.data?.userId, "user-flaky", JSON.stringify(returned));
+  assert.equal(returned.data?.name, "Flaky");
+});
