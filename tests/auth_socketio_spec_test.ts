@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { spawnServer } from "./server_process.ts";
 import { ack, CLIENTS, connect } from "./socketio_helpers.ts";
-import { nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
+import { Probe } from "./helpers.ts";
+import { closedWithin, nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
 
 const { io } = CLIENTS[0];
 
@@ -77,4 +78,37 @@ Deno.test("Socket.IO: the token's claims apply as on /ws (private rooms, the nam
   assert.equal((renamed as { error?: { code: string } }).error?.code, "forbidden");
   const [anonRenamed] = await ack(anon.socket, "set_name", { name: "Anon" });
   assert.equal((anonRenamed as { name?: string }).name, "Anon");
+});
+
+Deno.test("Socket.IO: USER_CONNECTION_LIMIT counts a user's sessions on both endpoints", async () => {
+  await using server = await spawnServer({
+    AUTH_MODE: "required",
+    AUTH_SECRET: SECRET,
+    USER_CONNECTION_LIMIT: "1",
+  });
+  const refusedSio = async (jwt: string) =>
+    await connect(io, server.origin, { auth: { token: jwt }, transports: ["websocket"] }).then(
+      async (client) => {
+        await client[Symbol.asyncDispose]();
+        return "connected";
+      },
+      (err: Error) => `refused: ${err.message}`,
+    );
+
+  // /ws first: the Socket.IO connection is the one over the limit.
+  const ada = await token({ sub: "user-both-a" });
+  await using ws = await openWith(server, ada);
+  assert.match(await refusedSio(ada), /^refused/);
+  assert.equal((await ws.request("ping")).ok, true);
+
+  // Socket.IO first: the /ws connection is the one over the limit, closed with 4005.
+  const bob = await token({ sub: "user-both-b" });
+  await using sio = await connect(io, server.origin, {
+    auth: { token: bob },
+    transports: ["websocket"],
+  });
+  const probe = new Probe(`${server.wsUrl}?token=${bob}`);
+  const closed = await closedWithin(probe, 5000);
+  assert.equal(closed.code, 4005, JSON.stringify(closed));
+  assert.equal(sio.socket.connected, true);
 });
