@@ -563,3 +563,26 @@ Deno.test("presence away and back carry the user's userId too", async () => {
   assert.equal(returned.data?.userId, "user-flaky", JSON.stringify(returned));
   assert.equal(returned.data?.name, "Flaky");
 });
+
+Deno.test("AUTH_MODE=required or optional with no key: the server does not start, or lets no token in", async () => {
+  for (const mode of ["required", "optional"]) {
+    const started = await spawnServer({ AUTH_MODE: mode }).then(
+      (server) => server,
+      (err: Error) => err.message,
+    );
+    if (typeof started === "string") {
+      // Refused at start: the message names what is missing.
+      assert.match(started, /AUTH_(SECRET|PUBLIC_KEY|JWKS_URL)/, started);
+      continue;
+    }
+    await using server = started;
+    for (const key of [SECRET, "x"]) {
+      const answer = await upgradeWith(server, { token: await sign({ sub: "user-nokey" }, key) });
+      assert.equal(answer.status, 401, `${mode}, key ${key}: ${answer.status}`);
+    }
+    const unsigned = await upgradeWith(server, {
+      token: unsignedToken({ sub: "user-nokey", exp: nowS() + 60 }),
+    });
+    assert.equal(unsigned.status, 401, `${mode}, alg none: ${unsigned.status}`);
+  }
+});
