@@ -166,5 +166,14 @@ export function mergeResults<T extends Partial<Record<typeof MERGED[number], unk
       taken.push(key);
     }
   }
+  // The versions of what only the earlier run measured (Flask-SocketIO's, Redis's) are that
+  // run's; this run could not read them without starting those servers.
+  const versions = (current as { versions?: Record<string, string> }).versions;
+  const earlier = (previous as { versions?: Record<string, string> }).versions;
+  if (versions && earlier && taken.length > 0) {
+    for (const [name, version] of Object.entries(earlier)) {
+      if (versions[name] === undefined || versions[name] === "unknown") versions[name] = version;
+    }
+  }
   return taken;
 }
