@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
 import { clusterTest, startCluster } from "./cluster_nodes.ts";
-import { api, API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
+import { API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import type { ServerProcess } from "./server_process.ts";
 
