@@ -146,13 +146,21 @@ Deno.test("AUTH_AUDIENCE and AUTH_ISSUER: checked when set", async (t) => {
     await using probe = await openWith(server, await token(good));
     assert.equal(welcomeOf(probe).userId, "user-ada");
   });
+  await t.step("an aud array that names the audience connects (RFC 7519 4.1.3)", async () => {
+    await using probe = await openWith(
+      server,
+      await token({ ...good, aud: ["other", "spec-hub"] }),
+    );
+    assert.equal(welcomeOf(probe).userId, "user-ada");
+  });
   for (
     const [what, claims] of [
       ["a wrong audience", { ...good, aud: "other-hub" }],
+      ["an aud array without the audience", { ...good, aud: ["other-hub", "third"] }],
       ["no audience", { sub: good.sub, iss: good.iss }],
       ["a wrong issuer", { ...good, iss: "https://evil.spec.test" }],
       ["no issuer", { sub: good.sub, aud: good.aud }],
-    ] as const
+    ] as [string, Record<string, unknown>][]
   ) {
     await t.step(`401: ${what}`, async () => {
       await assertRefused(server, await token(claims), what, [
