@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawnServer } from "./server_process.ts";
-import { ack, CLIENTS, connect } from "./socketio_helpers.ts";
+import { ack, CLIENTS, connect, withTimeout } from "./socketio_helpers.ts";
 import { Probe } from "./helpers.ts";
 import { closedWithin, nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
 
@@ -111,4 +111,29 @@ Deno.test("Socket.IO: USER_CONNECTION_LIMIT counts a user's sessions on both end
   const closed = await closedWithin(probe, 5000);
   assert.equal(closed.code, 4005, JSON.stringify(closed));
   assert.equal(sio.socket.connected, true);
+});
+
+Deno.test("Socket.IO: token_expiring comes, and the session ends within a second of exp", async () => {
+  // Reading: Socket.IO has no close codes; "closes with 4001" becomes the connection's end.
+  await using server = await spawnServer({ AUTH_MODE: "required", AUTH_SECRET: SECRET });
+  const exp = nowS() + 3;
+  const socket = io(server.origin, {
+    auth: { token: await token({ sub: "user-sio-exp" }, { exp }) },
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+  });
+  const expiring: unknown[] = [];
+  socket.on("token_expiring", (data: unknown) => expiring.push(data));
+  const ended = new Promise<number>((resolve) =>
+    socket.once("disconnect", () => resolve(Date.now()))
+  );
+  try {
+    const at = await withTimeout(ended, "the end of the session", exp * 1000 - Date.now() + 3000);
+    assert.deepEqual(expiring, [{ expiresAt: exp * 1000 }]);
+    assert.ok(at >= exp * 1000 - 1000, `ended ${exp * 1000 - at} ms before exp`);
+    assert.ok(at <= exp * 1000 + 1250, `ended ${at - exp * 1000} ms after exp`);
+  } finally {
+    socket.disconnect();
+  }
 });

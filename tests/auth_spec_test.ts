@@ -394,8 +394,14 @@ Deno.test("a session's userId rides on member lists, presence, chat, dm and dm_r
   );
   assert.equal(presence.data?.userId, "user-ada", JSON.stringify(presence));
 
-  // Anonymous presence carries userId: null, never an absent field.
-  assert.equal((await anon.request("leave", { room: "mixed" })).ok, true);
+  // Anonymous presence carries userId: null, never an absent field; the leave reply's member list
+  // carries userId too.
+  const leaveReply = await anon.request("leave", { room: "mixed" });
+  assert.equal(leaveReply.ok, true);
+  assert.deepEqual(
+    (leaveReply.data?.members as Record<string, unknown>[]).map((m) => [m.sessionId, m.userId]),
+    [[adaId, "user-ada"]],
+  );
   const left = await ada.next((f) =>
     f.type === "presence" && f.data?.sessionId === anonId && f.data?.action === "leave"
   );
