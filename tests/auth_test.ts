@@ -103,6 +103,12 @@ Deno.test("refresh over the wire: a bad token is unauthorized, another user's fo
     "forbidden",
   );
   refused(await ada.request("refresh", {}), "bad_request", "data.token");
+  // Bad input: a well-signed token of the same user that has already expired.
+  refused(
+    await ada.request("refresh", { token: await mint({ sub: "ada" }, { exp: nowS() - 10 }) }),
+    "unauthorized",
+  );
+  assert.equal(ada.socket.readyState, WebSocket.OPEN, "the session lives on");
   const fresh = await mint({ sub: "ada" }, { exp: nowS() + 600 });
   const reply = ok(await ada.request("refresh", { token: fresh }));
   assert.equal(reply.expiresAt, JSON.parse(atob(fresh.split(".")[1])).exp * 1000);

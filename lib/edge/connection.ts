@@ -339,7 +339,10 @@ export function attachSocket(
     let result: unknown;
     try {
       result = request.type === "refresh"
-        ? refreshSession(hub, context.verifier, session.id, request.data.token, clock.now())
+        // Tokens are checked against the wall clock (`exp` is epoch seconds), not the edge's
+        // monotonic clock, whose zero is the process's start: against that, every token was
+        // still valid, an expired one included.
+        ? refreshSession(hub, context.verifier, session.id, request.data.token)
         : hub.handle(session.id, request);
     } catch (err) {
       return failed(id, request.type, err);

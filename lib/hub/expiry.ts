@@ -7,7 +7,7 @@
  */
 
 import { encodeEvent, type Session, type TimerId } from "./session.ts";
-import type { Timers } from "./timers.ts";
+import { MAX_TIMER_MS, type Timers } from "./timers.ts";
 
 /** How long before a token expires its session is told to refresh it. */
 export const EXPIRY_WARNING_MS = 30_000;
@@ -21,7 +21,7 @@ export interface ExpiryOptions {
 
 export class Expiry {
   readonly #options: ExpiryOptions;
-  readonly #armed = new Map<string, { warn: TimerId; end: TimerId }>();
+  readonly #armed = new Map<string, { warn: TimerId | undefined; end: TimerId | undefined }>();
 
   constructor(options: ExpiryOptions) {
     this.#options = options;
@@ -35,16 +35,27 @@ export class Expiry {
     this.clear(session.id);
     const identity = session.identity;
     if (!identity) return;
-    const { timers, now } = this.#options;
-    const left = identity.expiresAt - now();
-    const warn = timers.setTimeout(() => {
+    const armed = { warn: undefined as TimerId | undefined, end: undefined as TimerId | undefined };
+    this.#armed.set(session.id, armed);
+    this.#at(identity.expiresAt - EXPIRY_WARNING_MS, (id) => armed.warn = id, () => {
       session.send(encodeEvent("token_expiring", { expiresAt: identity.expiresAt }));
-    }, Math.max(0, left - EXPIRY_WARNING_MS));
-    const end = timers.setTimeout(() => {
+    });
+    this.#at(identity.expiresAt, (id) => armed.end = id, () => {
       this.#armed.delete(session.id);
       this.#options.expired(session);
-    }, Math.max(0, left));
-    this.#armed.set(session.id, { warn, end });
+    });
+  }
+
+  /**
+   * Runs `fn` at epoch time `at` (at once if it passed), through as many timers as it takes: a
+   * token may live for months, and a runtime timer asked for more than {@link MAX_TIMER_MS} (24.8
+   * days) runs after 1 ms. `keep` is told each timer, so that {@link clear} stops the current one.
+   */
+  #at(at: number, keep: (id: TimerId) => void, fn: () => void): void {
+    const { timers, now } = this.#options;
+    const left = Math.max(0, at - now());
+    if (left <= MAX_TIMER_MS) keep(timers.setTimeout(fn, left));
+    else keep(timers.setTimeout(() => this.#at(at, keep, fn), MAX_TIMER_MS));
   }
 
   /** Stops the clock of a session that ended or moved away. */

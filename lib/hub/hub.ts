@@ -273,11 +273,12 @@ export class Hub {
     if (identity.userId !== session.userId) {
       throw new HubError("forbidden", "The new token is for another user than this session's");
     }
-    const later = identity.expiresAt > (session.identity?.expiresAt ?? 0);
+    const moved = identity.expiresAt !== session.identity?.expiresAt;
     session.identity = identity;
-    // The same token again (a page with nothing fresher) must not be warned again at once, and
-    // again, in a loop: the clock runs on as it was.
-    if (later) this.#lives.expiry.arm(session);
+    // The session now lives until the new token's exp, sooner or later than the old one's. The
+    // same exp again (a page with nothing fresher) must not be warned again at once, and again,
+    // in a loop: the clock runs on as it was.
+    if (moved) this.#lives.expiry.arm(session);
     this.#lives.saved(session);
     return { expiresAt: identity.expiresAt };
   }

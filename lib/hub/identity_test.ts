@@ -131,6 +131,33 @@ Deno.test("refresh: same user only; the session then lives until the new exp", (
   assert.equal(ada.of("token_expiring")[1].expiresAt, START + 600_000);
 });
 
+Deno.test("refresh to a token that expires sooner: the new exp rules (bad input: a shorter token)", () => {
+  const { hub, timers, connect } = setup();
+  const ada = connect(user("ada", { expiresAt: START + 600_000 }));
+  assert.deepEqual(hub.refresh(ada.session.id, user("ada", { expiresAt: START + 40_000 })), {
+    expiresAt: START + 40_000,
+  });
+  timers.advance(40_000 - EXPIRY_WARNING_MS);
+  assert.deepEqual(ada.of("token_expiring"), [{ expiresAt: START + 40_000 }]);
+  timers.advance(EXPIRY_WARNING_MS);
+  assert.equal(ada.closed, CLOSE_CODES.tokenExpired, "closed at the exp it was last given");
+});
+
+Deno.test("a token that expires beyond a timer's range (2^31 ms, 24.8 days) is warned and closed on time, not at once", () => {
+  const { hub, timers, connect } = setup();
+  const DAY = 86_400_000;
+  const ada = connect(user("ada", { expiresAt: START + 400 * DAY }));
+  timers.advance(30 * DAY);
+  assert.deepEqual(ada.of("token_expiring"), [], "no warning 370 days early");
+  assert.equal(ada.closed, undefined);
+  timers.advance(370 * DAY - EXPIRY_WARNING_MS - 1);
+  assert.deepEqual(ada.of("token_expiring"), []);
+  timers.advance(1);
+  assert.deepEqual(ada.of("token_expiring"), [{ expiresAt: START + 400 * DAY }]);
+  timers.advance(EXPIRY_WARNING_MS);
+  assert.equal(ada.closed, CLOSE_CODES.tokenExpired);
+});
+
 Deno.test("expiry: token_expiring 30 s before exp, then 4001 at exp and the session ends", async () => {
   const { hub, timers, connect, call } = setup();
   const ada = connect(user("ada", { expiresAt: START + 45_000 }));

@@ -7,6 +7,12 @@
 
 import type { TimerId } from "./session.ts";
 
+/**
+ * The longest delay a runtime timer keeps: Deno, like Node and browsers, stores it in 32 bits and
+ * runs a timer asked for more after 1 ms instead (with a `TimeoutOverflowWarning`).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Timers {
   /** Epoch milliseconds. */
   now(): number;
@@ -96,6 +102,8 @@ export class ManualTimers implements Timers {
   }
 
   #add(callback: () => void, ms: number, every: number): TimerId {
+    // As the runtime does, so that code which forgets the limit fails here too.
+    if (ms > MAX_TIMER_MS) ms = 1;
     const id = this.#next++;
     this.#due.set(id, { at: this.#now + Math.max(0, ms), every, callback });
     return id;
