@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import { Redis, redisMissing } from "../../../tests/redis_server.ts";
-import type { ClusterInbox, SessionState } from "../seam.ts";
+import type { SessionState } from "../seam.ts";
+import { quietInbox } from "../testing/inbox.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
 import { NODES, SESSIONS } from "./keys.ts";
@@ -17,20 +18,7 @@ import { createClient } from "redis";
 /** A session id, as every session has one. */
 const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
 
-function inbox(overrides: Partial<ClusterInbox> = {}): ClusterInbox {
-  return {
-    room() {},
-    signal() {},
-    renamed() {},
-    gone() {},
-    resynced() {},
-    snapshot: () => [],
-    release: () => Promise.resolve(null),
-    adopt: () => Promise.resolve(),
-    abandon() {},
-    ...overrides,
-  };
-}
+const inbox = quietInbox;
 
 const state: SessionState = {
   sessionId: S1,

@@ -8,21 +8,11 @@
 
 import assert from "node:assert/strict";
 import { Redis, redisMissing } from "../../../tests/redis_server.ts";
-import type { ClusterInbox } from "../seam.ts";
+import { quietInbox } from "../testing/inbox.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
 
-const inbox: ClusterInbox = {
-  room() {},
-  signal() {},
-  renamed() {},
-  gone() {},
-  resynced() {},
-  snapshot: () => [],
-  release: () => Promise.resolve(null),
-  adopt: () => Promise.resolve(),
-  abandon() {},
-};
+const inbox = quietInbox();
 
 Deno.test({
   name:
