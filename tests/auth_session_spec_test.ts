@@ -56,6 +56,15 @@ Deno.test("a session whose token expires is closed with 4001 within a second of 
       ["no exp", () => token({ sub: "user-4001" }, { exp: null })],
       ["HS512", () => sign({ sub: "user-4001" }, SECRET, { alg: "HS512" })],
       ["not a JWT", () => Promise.resolve("garbage")],
+      // An invalid token's sub cannot be trusted, so it is unauthorized, not forbidden.
+      [
+        "a bad signature for another sub",
+        () => sign({ sub: "user-other" }, "another-secret-0123456789abcdef012345"),
+      ],
+      [
+        "alg: none for another sub",
+        () => Promise.resolve(unsignedToken({ sub: "user-other", exp: nowS() + 600 })),
+      ],
     ] as const
   ) {
     await t.step(`${what} gets unauthorized`, async () => {
