@@ -13,6 +13,7 @@ import { resumeToken } from "../lib/edge/resume.ts";
 import { checkHandshake } from "../lib/edge/upgrade.ts";
 import {
   identify,
+  keysUnavailable,
   overUserLimit,
   Unauthenticated,
   unauthorized,
@@ -21,6 +22,7 @@ import {
 } from "../lib/edge/identity.ts";
 import { CLOSE_CODES } from "../lib/protocol/mod.ts";
 import { releaseIdleTimer } from "../lib/edge/keepalive.ts";
+import { KeysUnavailable } from "../lib/auth/verify.ts";
 import type { Identity } from "../lib/hub/hub.ts";
 import { define } from "../utils.ts";
 
@@ -57,6 +59,7 @@ export const handler = define.handlers({
       identity = await identify(services.verifier, upgradeToken(req, ctx.url), services.log);
     } catch (err) {
       if (err instanceof Unauthenticated) return unauthorized(err.reason);
+      if (err instanceof KeysUnavailable) return keysUnavailable(err);
       throw err;
     }
     const resume = resumeToken(ctx.url);

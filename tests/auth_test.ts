@@ -10,7 +10,17 @@ import { Probe, startTestServer, type TestServer } from "./helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import { upgradeAnswer } from "./raw_socket.ts";
 import { connect as sioConnect } from "./socketio_helpers.ts";
-import { nowS, SECRET, tampered, token as mint, unsignedToken } from "./spec_helpers.ts";
+import {
+  keyPair,
+  nowS,
+  SECRET,
+  sign,
+  tampered,
+  token as mint,
+  unsignedToken,
+} from "./spec_helpers.ts";
+import { closedPort } from "../lib/client/testing/fake_hub.ts";
+import { ConfigError } from "../lib/server/config.ts";
 
 const AUTH = { authSecret: SECRET };
 
@@ -190,4 +200,26 @@ Deno.test("USER_CONNECTION_LIMIT on one node: /ws closes with 4005, Socket.IO ge
   await first.closed;
   await using back = await open(server, { token: ada, resume: welcomeOf(first).resumeToken });
   assert.equal(welcomeOf(back).resumed, true);
+});
+
+Deno.test("keys that cannot be fetched: 503 with Retry-After, not 401", async () => {
+  const { privateKey } = await keyPair("RS256");
+  await using server = await startTestServer({
+    authMode: "required",
+    authJwksUrl: `http://127.0.0.1:${await closedPort()}/jwks.json`,
+  });
+  const jwt = await sign({ sub: "u1" }, privateKey, { alg: "RS256" });
+  const answer = await upgrade(server, `token=${jwt}`);
+  assert.deepEqual([answer.status, answer.headers.get("retry-after")], [503, "5"]);
+  assert.equal(answer.body, "Cannot check tokens now; try again later\n");
+});
+
+Deno.test("a public key that does not load stops the server, naming AUTH_PUBLIC_KEY", async () => {
+  await assert.rejects(
+    startTestServer({
+      authMode: "required",
+      authPublicKey: "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----",
+    }),
+    (err: Error) => err instanceof ConfigError && err.variable === "AUTH_PUBLIC_KEY",
+  );
 });

@@ -6,7 +6,8 @@
  * A refused token gets a one-line public reason: `Token expired` (a client should fetch a new
  * one), or `Invalid token` for everything else (bad signature, another algorithm, `alg: none`, a
  * wrong audience or issuer, a missing or bad claim), so a client learns nothing that helps forge
- * one. The exact cause goes to the server's debug log.
+ * one. The exact cause goes to the server's debug log. Keys that cannot be fetched
+ * (`AUTH_JWKS_URL` down) are {@link KeysUnavailable}, which the edge answers with 503.
  *
  * @module
  */
@@ -29,6 +30,17 @@ export class TokenRefused extends Error {
   constructor(readonly reason: string, readonly detail: string) {
     super(reason);
     this.name = "TokenRefused";
+  }
+}
+
+/**
+ * The keys could not be had just now (`AUTH_JWKS_URL` unreachable, slow, or answering no JWK set):
+ * not the token's fault, so the client is asked to try again rather than told its token is bad.
+ */
+export class KeysUnavailable extends Error {
+  constructor(readonly detail: string) {
+    super("Cannot check tokens now; try again later");
+    this.name = "KeysUnavailable";
   }
 }
 
@@ -83,6 +95,14 @@ export function createVerifier(settings: AuthSettings): TokenVerifier | undefine
       } catch (err) {
         if (err instanceof errors.JWTExpired) {
           throw new TokenRefused("Token expired", err.message);
+        }
+        // A key set that cannot be fetched fails every token alike: a fetch error (no JOSEError),
+        // a timeout, or a document that is no key set.
+        if (
+          !(err instanceof errors.JOSEError) || err instanceof errors.JWKSTimeout ||
+          err instanceof errors.JWKSInvalid
+        ) {
+          throw new KeysUnavailable((err as Error).message);
         }
         throw new TokenRefused("Invalid token", (err as Error).message);
       }

@@ -16,7 +16,14 @@ import {
   unsignedToken,
 } from "../../tests/spec_helpers.ts";
 import { AUTH_DEFAULTS, type AuthSettings } from "./config.ts";
-import { createVerifier, KeyError, TokenRefused, type TokenVerifier } from "./verify.ts";
+import {
+  createVerifier,
+  KeyError,
+  KeysUnavailable,
+  TokenRefused,
+  type TokenVerifier,
+} from "./verify.ts";
+import { closedPort } from "../client/testing/fake_hub.ts";
 
 function verifier(settings: Partial<AuthSettings>): TokenVerifier {
   return createVerifier({ ...AUTH_DEFAULTS, authMode: "required", ...settings })!;
@@ -162,4 +169,22 @@ Deno.test("AUTH_JWKS_URL: keys fetched from the set, by kid; a key not in it is 
   const forged = await sign({ sub: "u1" }, retired.privateKey, { alg: "RS256", kid: "k1" });
   await refuses(v, forged, "Invalid token");
   await refuses(v, await mint({ sub: "u1" }), "Invalid token");
+});
+
+Deno.test("keys that cannot be fetched are KeysUnavailable, not a bad token", async () => {
+  const port = await closedPort();
+  const jwt = await sign({ sub: "u1" }, (await keyPair("RS256")).privateKey, { alg: "RS256" });
+  const down = verifier({ authJwksUrl: `http://127.0.0.1:${port}/jwks.json` });
+  await assert.rejects(down.verify(jwt), KeysUnavailable);
+  // Something answers, but not a key set.
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ not: "a key set" }),
+  );
+  try {
+    const wrong = verifier({ authJwksUrl: `http://127.0.0.1:${server.addr.port}/jwks.json` });
+    await assert.rejects(wrong.verify(jwt), KeysUnavailable);
+  } finally {
+    await server.shutdown();
+  }
 });

@@ -15,7 +15,7 @@
 
 import type { Hub, Identity } from "../hub/hub.ts";
 import { parseToken } from "../hub/tokens.ts";
-import { TokenRefused, type TokenVerifier } from "../auth/verify.ts";
+import { KeysUnavailable, TokenRefused, type TokenVerifier } from "../auth/verify.ts";
 import type { Logger } from "../server/log.ts";
 
 /** A connection that does not get in: the one-line reason the client is told. */
@@ -30,6 +30,7 @@ export class Unauthenticated extends Error {
  * The identity `token` names, undefined for an anonymous connection that may be one.
  *
  * @throws {Unauthenticated} for a bad token, or none where one is required.
+ * @throws {KeysUnavailable} when the keys to check it with cannot be had just now.
  */
 export async function identify(
   verifier: TokenVerifier | undefined,
@@ -45,6 +46,9 @@ export async function identify(
   try {
     return await verifier.verify(token, now);
   } catch (err) {
+    if (err instanceof KeysUnavailable) {
+      log.warn("cannot check tokens: keys unavailable", { detail: err.detail });
+    }
     if (!(err instanceof TokenRefused)) throw err;
     log.debug("refused token", { reason: err.reason, detail: err.detail });
     throw new Unauthenticated(err.reason);
@@ -64,6 +68,11 @@ export function upgradeToken(req: Request, url: URL): string | undefined {
   if (header === null) return undefined;
   const match = /^Bearer +(\S*)$/i.exec(header.trim());
   return match ? match[1] : undefined;
+}
+
+/** The 503 an upgrade gets while tokens cannot be checked: try again soon. */
+export function keysUnavailable(err: KeysUnavailable): Response {
+  return new Response(`${err.message}\n`, { status: 503, headers: { "retry-after": "5" } });
 }
 
 /** The 401 a refused upgrade gets: the reason on one line, as a Bearer challenge says it too. */

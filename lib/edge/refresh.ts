@@ -8,7 +8,7 @@
 
 import { type Hub, HubError } from "../hub/hub.ts";
 import type { ReplyData } from "../protocol/mod.ts";
-import { TokenRefused, type TokenVerifier } from "../auth/verify.ts";
+import { KeysUnavailable, TokenRefused, type TokenVerifier } from "../auth/verify.ts";
 
 /**
  * Replaces session `sessionId`'s token with `token`, checked at `now`.
@@ -28,6 +28,7 @@ export async function refreshSession(
     return hub.refresh(sessionId, await verifier.verify(token, now));
   } catch (err) {
     if (err instanceof TokenRefused) throw new HubError("unauthorized", err.reason);
+    if (err instanceof KeysUnavailable) throw new HubError("internal", err.message);
     throw err;
   }
 }

@@ -13,7 +13,7 @@
  */
 
 import type { Hub, Identity, Link, Session } from "../../hub/hub.ts";
-import type { TokenVerifier } from "../../auth/verify.ts";
+import { KeysUnavailable, type TokenVerifier } from "../../auth/verify.ts";
 import { identify, overUserLimit, Unauthenticated, USER_LIMIT_REASON } from "../identity.ts";
 import { refreshSession } from "../refresh.ts";
 import { HubError } from "../../hub/hub.ts";
@@ -120,6 +120,7 @@ export class HubNamespace implements Namespace {
       );
     } catch (err) {
       if (err instanceof Unauthenticated) throw new ConnectRefused(err.reason);
+      if (err instanceof KeysUnavailable) throw new ConnectRefused(err.message);
       throw err;
     }
     if (await overUserLimit(this.#options.hub, identity, this.#options.userConnectionLimit ?? 0)) {
