@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
 import { clusterTest, startCluster } from "./cluster_nodes.ts";
-import { API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
+import { api, API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import type { ServerProcess } from "./server_process.ts";
 
@@ -43,13 +43,20 @@ clusterTest(
       members.find((m) => m.sessionId === welcomeOf(second).sessionId)?.userId,
       "ada",
     );
-    // One of hers ends: there is room for another, wherever it connects.
+    // The server API lists both, from either node.
+    const listed = await api(n1, "GET", "/api/users/ada/sessions");
+    const ids = (listed.body as { sessions: { sessionId: string }[] }).sessions
+      .map((s) => s.sessionId);
+    assert.deepEqual(ids.sort(), [welcomeOf(first).sessionId, welcomeOf(second).sessionId].sort());
+    // One of hers ends: once the deployment has counted it out, there is room for another.
     first.socket.close(1000);
     await first.closed;
     await eventually(async () => {
-      await using third = await Probe.open(wsUrl(n1, { token: ada }));
-      assert.equal(welcomeOf(third).userId, "ada");
+      const answer = await api(n1, "GET", "/api/users/ada/sessions");
+      assert.equal((answer.body as { sessions: unknown[] }).sessions.length, 1);
     });
+    await using third = await Probe.open(wsUrl(n1, { token: ada }));
+    assert.equal(welcomeOf(third).userId, "ada");
   },
 );
 
