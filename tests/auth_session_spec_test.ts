@@ -85,6 +85,21 @@ Deno.test("a session whose token expires is closed with 4001 within a second of 
   });
 });
 
+Deno.test("refresh with an expired token of the same sub gets unauthorized, and the session lives on", async () => {
+  await using server = await spawnServer(REQUIRED);
+  const exp = nowS() + 20;
+  await using probe = await openWith(server, await token({ sub: "user-late" }, { exp }));
+  const reply = await probe.request("refresh", {
+    token: await token({ sub: "user-late" }, { exp: nowS() - 10 }),
+  });
+  assert.equal(reply.ok, false, JSON.stringify(reply));
+  assert.equal(reply.error?.code, "unauthorized", JSON.stringify(reply));
+  // "...and the session lives on until its current token's exp", 20 s away.
+  const closed = await closedWithin(probe, 1500).catch(() => undefined);
+  assert.equal(closed, undefined, `closed after a refused refresh: ${JSON.stringify(closed)}`);
+  assert.equal((await probe.request("ping")).ok, true);
+});
+
 Deno.test("refresh with a new token for the same sub keeps the session past the old exp; token_expiring follows the new one", async () => {
   await using server = await spawnServer(REQUIRED);
   const exp = nowS() + 3;
@@ -264,4 +279,39 @@ Deno.test("AUTH_MODE=optional: an anonymous session cannot become a user by refr
   assert.equal(reply.error?.code, "forbidden", JSON.stringify(reply));
   const join = await anon.request("join", { room: "private-admins" });
   assert.equal(join.error?.code, "forbidden", JSON.stringify(join));
+});
+
+Deno.test("a token that expires in weeks or years keeps its session (no early token_expiring, no 4001)", async () => {
+  // The issue sets no upper bound on exp; timers longer than 2^31-1 ms (24.8 days) fire at once
+  // in JavaScript unless the server splits them.
+  await using server = await spawnServer(REQUIRED);
+  for (const days of [20, 25, 40, 400]) {
+    await using probe = await openWith(
+      server,
+      await token({ sub: `user-${days}d` }, { exp: nowS() + days * 86_400 }),
+    );
+    const closed = await closedWithin(probe, 1500).catch(() => undefined);
+    assert.equal(closed, undefined, `${days} days: closed ${JSON.stringify(closed)}`);
+    assert.equal(
+      probe.frames.some((f) => f.type === "token_expiring"),
+      false,
+      `${days} days: ${probe.describe()}`,
+    );
+  }
+});
+
+Deno.test("a refresh to a token that expires sooner: the session closes with 4001 at the new exp", async () => {
+  // Reading: after a refresh the new token is the session's, so its exp is the one that ends it,
+  // whether later or sooner than the old one.
+  await using server = await spawnServer(REQUIRED);
+  await using probe = await openWith(server, await token({ sub: "user-shorter" }));
+  const exp = nowS() + 3;
+  const reply = await probe.request("refresh", {
+    token: await token({ sub: "user-shorter" }, { exp }),
+  });
+  assert.equal(reply.ok, true, JSON.stringify(reply));
+  const closed = await closedWithin(probe, exp * 1000 - Date.now() + 3000);
+  assert.equal(closed.code, 4001, JSON.stringify(closed));
+  assert.ok(closed.at >= exp * 1000 - 1000, `closed ${exp * 1000 - closed.at} ms before exp`);
+  assert.ok(closed.at <= exp * 1000 + 1250, `closed ${closed.at - exp * 1000} ms after exp`);
 });
