@@ -59,6 +59,17 @@ Deno.test("AUTH_MODE=required, HS256: a valid token connects; every bad token ge
     assert.equal(welcome.name, "Ada");
   });
 
+  await t.step(
+    "aud and iss are not checked when AUTH_AUDIENCE and AUTH_ISSUER are unset",
+    async () => {
+      await using probe = await openWith(
+        server,
+        await token({ sub: "user-aud", aud: "any-hub", iss: "https://any.issuer.test" }),
+      );
+      assert.equal(welcomeOf(probe).userId, "user-aud");
+    },
+  );
+
   await t.step("a sub of 64 characters is accepted", async () => {
     const sub = "u".repeat(64);
     await using probe = await openWith(server, await token({ sub }));
