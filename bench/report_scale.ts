@@ -397,10 +397,19 @@ export function scaleRunSection(run: ScaleRunResult | undefined, chart?: string)
 export function mergedNote(results: Results): string[] {
   const merged = results.mergedFrom;
   if (!merged || merged.sections.length === 0) return [];
+  const names: [keyof Results, string][] = [
+    ["api", "the server API workload"],
+    ["storm", "the resume storm"],
+    ["twoNode", "the two-node run"],
+    ["scale", "the scale workload"],
+    ["scaleRun", "the five-node scale run"],
+  ];
+  const measured = names
+    .filter(([key]) => results[key] !== undefined && !merged.sections.includes(key))
+    .map(([, name]) => name);
   return [
     `This run measured only part of the page (${
-      [results.scale && "the scale workload", results.scaleRun && "the five-node scale run"]
-        .filter(Boolean).join(" and ") || "some workloads"
+      measured.join(" and ") || "some workloads"
     }); everything else (${merged.sections.join(", ")}) is from ` +
     `[\`${merged.file}\`](../${merged.file}), run on ${merged.timestamp}: the rounds table is ` +
     "that run's, the machine and versions tables this run's.",
