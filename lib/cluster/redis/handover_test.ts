@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { quietInbox } from "../testing/inbox.ts";
 import { createClient } from "redis";
 import { Redis, redisMissing } from "../../../tests/redis_server.ts";
 import type { ClusterInbox, SessionState, Signal } from "../seam.ts";
@@ -30,17 +31,9 @@ const BROKEN = "01JAAAAAAAAAAAAAAAAAAAAAA4";
 
 function adoptingInbox() {
   const adopted = Promise.withResolvers<SessionState[]>();
-  const inbox: ClusterInbox = {
-    room() {},
-    signal() {},
-    renamed() {},
-    gone() {},
-    resynced() {},
-    snapshot: () => [],
-    release: () => Promise.resolve(null),
-    adopt: (states) => Promise.resolve(adopted.resolve(states)),
-    abandon() {},
-  };
+  const inbox = quietInbox({
+    adopt: (states: SessionState[]) => Promise.resolve(adopted.resolve(states)),
+  });
   return { inbox, adopted: adopted.promise };
 }
 

@@ -7,9 +7,10 @@
  */
 
 import assert from "node:assert/strict";
+import { quietInbox } from "../testing/inbox.ts";
 import { createClient } from "redis";
 import { Redis, redisMissing } from "../../../tests/redis_server.ts";
-import type { ClusterInbox, SessionState } from "../seam.ts";
+import type { SessionState } from "../seam.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RedisCluster } from "./mod.ts";
 import { SCRIPTS } from "./scripts.ts";
@@ -21,17 +22,9 @@ const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
 /** An inbox with no sessions of its own; `adopted` resolves with the first sessions adopted. */
 function adoptingInbox() {
   const adopted = Promise.withResolvers<SessionState[]>();
-  const inbox: ClusterInbox = {
-    room() {},
-    signal() {},
-    renamed() {},
-    gone() {},
-    resynced() {},
-    snapshot: () => [],
-    release: () => Promise.resolve(null),
-    adopt: (states) => Promise.resolve(adopted.resolve(states)),
-    abandon() {},
-  };
+  const inbox = quietInbox({
+    adopt: (states: SessionState[]) => Promise.resolve(adopted.resolve(states)),
+  });
   return { inbox, adopted: adopted.promise };
 }
 
