@@ -28,6 +28,7 @@ import type { Identity } from "../hub/session.ts";
 import type {
   ChatMessage,
   CloseReason,
+  Events,
   HistoryReply,
   Member,
   StreamPosition,
@@ -42,16 +43,7 @@ export type Signal =
   | { kind: "dm_request"; to: string; from: string; userId: string | null; name: string }
   | { kind: "dm_accepted"; to: string; from: string; name: string }
   | { kind: "dm_declined"; to: string; from: string }
-  | {
-    kind: "dm";
-    to: string;
-    from: string;
-    userId: string | null;
-    name: string;
-    text: string;
-    msgId: string;
-    ts: number;
-  }
+  | ({ kind: "dm"; to: string } & Events["dm"])
   | { kind: "dm_end"; to: string; from: string; reason: CloseReason }
   | { kind: "dm_away"; to: string; from: string }
   | { kind: "dm_back"; to: string; from: string }
