@@ -144,7 +144,7 @@ Deno.test("refresh to a token that expires sooner: the new exp rules (bad input:
 });
 
 Deno.test("a token that expires beyond a timer's range (2^31 ms, 24.8 days) is warned and closed on time, not at once", () => {
-  const { hub, timers, connect } = setup();
+  const { timers, connect } = setup();
   const DAY = 86_400_000;
   const ada = connect(user("ada", { expiresAt: START + 400 * DAY }));
   timers.advance(30 * DAY);
