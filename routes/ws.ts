@@ -2,7 +2,8 @@
  * `GET /ws`: the WebSocket endpoint. Checks the handshake (`lib/edge/upgrade.ts`), the origin,
  * the connection limit and the token (`?token=`, `lib/edge/identity.ts`) before upgrading, then
  * hands the socket to the edge (`lib/edge/connection.ts`), which binds it to the hub. A user at
- * `USER_CONNECTION_LIMIT` is upgraded and closed at once with 4005.
+ * `USER_CONNECTION_LIMIT` (its sessions and its connections still being admitted) is upgraded and
+ * closed at once with 4005.
  *
  * @module
  */
@@ -12,9 +13,9 @@ import { originAllowed } from "../lib/edge/origin.ts";
 import { resumeToken } from "../lib/edge/resume.ts";
 import { checkHandshake } from "../lib/edge/upgrade.ts";
 import {
+  admitUser,
   identify,
   keysUnavailable,
-  overUserLimit,
   Unauthenticated,
   unauthorized,
   upgradeToken,
@@ -63,23 +64,29 @@ export const handler = define.handlers({
       throw err;
     }
     const resume = resumeToken(ctx.url);
-    const over = await overUserLimit(
+    const admission = await admitUser(
       services.hub,
       identity,
       services.config.userConnectionLimit,
       resume,
     );
-    const { socket, response } = Deno.upgradeWebSocket(req, {
-      idleTimeout: services.config.idleTimeoutS,
-    });
+    let upgraded;
+    try {
+      upgraded = Deno.upgradeWebSocket(req, { idleTimeout: services.config.idleTimeoutS });
+    } catch (err) {
+      admission?.release();
+      throw err;
+    }
+    const { socket, response } = upgraded;
     connections.track(socket);
-    if (over) {
+    if (admission === null) {
       // A close code the client can act on, rather than a refused upgrade it cannot tell apart.
       socket.onopen = () => socket.close(CLOSE_CODES.userLimit, USER_LIMIT_REASON);
       socket.onclose = () => releaseIdleTimer(socket);
       return response;
     }
-    attachSocket(socket, services, { resumeToken: resume, identity });
+    // The place held under the limit goes once the session is welcomed, or the socket closes.
+    attachSocket(socket, services, { resumeToken: resume, identity, admission });
     return response;
   },
 });

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { Probe, startTestServer, type TestServer } from "./helpers.ts";
+import { eventually, Probe, startTestServer, stats, type TestServer } from "./helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import { upgradeAnswer } from "./raw_socket.ts";
 import { connect as sioConnect } from "./socketio_helpers.ts";
@@ -21,6 +21,7 @@ import {
 } from "./spec_helpers.ts";
 import { closedPort } from "../lib/client/testing/fake_hub.ts";
 import { ConfigError } from "../lib/server/config.ts";
+import { assertCapped, burst, closeAll, socketIoBurst } from "./user_limit.ts";
 
 const AUTH = { authSecret: SECRET };
 
@@ -222,4 +223,28 @@ Deno.test("a public key that does not load stops the server, naming AUTH_PUBLIC_
     }),
     (err: Error) => err instanceof ConfigError && err.variable === "AUTH_PUBLIC_KEY",
   );
+});
+
+Deno.test("USER_CONNECTION_LIMIT on one node: connections that arrive together are capped too", async () => {
+  await using server = await startTestServer({
+    ...AUTH,
+    authMode: "required",
+    userConnectionLimit: 2,
+  });
+  const ada = await mint({ sub: "ada" });
+  // Six at once, none welcomed yet when the others are checked: two get in, four get 4005.
+  const first = await burst(Array.from({ length: 6 }, () => `${server.wsUrl}?token=${ada}`));
+  await assertCapped(first, 2);
+  // Her sessions end: their places go with them, and so do the refused ones'.
+  await closeAll(first);
+  await eventually(async () => assert.equal((await stats(server)).count, 0));
+  const again = await burst(Array.from({ length: 3 }, () => `${server.wsUrl}?token=${ada}`));
+  await assertCapped(again, 2);
+  await closeAll(again);
+  await eventually(async () => assert.equal((await stats(server)).count, 0));
+
+  // Socket.IO's CONNECTs are admitted the same way: the ones over get connect_error 4005.
+  const { connected, refusals } = await socketIoBurst(`http://127.0.0.1:${server.port}`, ada, 6);
+  assert.equal(connected, 2);
+  assert.deepEqual(refusals, [4005, 4005, 4005, 4005]);
 });

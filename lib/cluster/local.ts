@@ -10,6 +10,7 @@ import { MemoryStreams, type MemoryStreamsOptions } from "./memory_streams.ts";
 import { MemoryIdempotency } from "./memory_idempotency.ts";
 import type { Broker, Cluster, ClusterInbox, Handover, Registry } from "./seam.ts";
 import { UserIndex } from "./user_index.ts";
+import { LocalAdmissions } from "./admissions.ts";
 
 /** The in-memory defaults of `HISTORY_SIZE` and `HISTORY_TTL_MS`. */
 export const HISTORY_DEFAULTS = { historySize: 200, historyTtlMs: 3_600_000 } as const;
@@ -21,6 +22,8 @@ export class LocalCluster implements Cluster {
   readonly broker: Broker = { publish() {}, signal() {} };
   /** The one thing a deployment of one keeps: its sessions by user, as the API asks for them. */
   readonly #users = new UserIndex();
+  /** Connections being admitted under `USER_CONNECTION_LIMIT`, whose sessions do not count yet. */
+  readonly #admissions = new LocalAdmissions(this.#users);
   readonly registry: Registry = {
     sessionOpened: (member, connectedAt) => this.#users.opened(member, connectedAt),
     sessionRenamed: (member) => this.#users.renamed(member),
@@ -34,6 +37,8 @@ export class LocalCluster implements Cluster {
     remoteRooms: () => Promise.resolve(new Map()),
     locate: () => Promise.resolve(false),
     userSessions: (userId) => Promise.resolve(this.#users.sessions(userId)),
+    admit: (userId, limit, resuming) =>
+      Promise.resolve(this.#admissions.admit(userId, limit, resuming)),
     sessionSaved() {},
     conversation() {},
     sessionAdopted: () => Promise.resolve(),

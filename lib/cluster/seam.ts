@@ -72,6 +72,15 @@ export interface UserSession {
   away: boolean;
 }
 
+/** A place held for one connection of a user while it is admitted ({@link Registry.admit}). */
+export interface Admission {
+  /**
+   * Gives the place back: the connection was welcomed (its session counts by itself from then
+   * on), or it went before that. A second call does nothing.
+   */
+  release(): void;
+}
+
 /**
  * Everything a session is, as it moves to another node: handed over by a live node to the node its
  * client resumed on, saved by a node that stops, or rebuilt from the registry after a node died.
@@ -211,6 +220,16 @@ export interface Registry {
    * the server API lists and disconnects by user.
    */
   userSessions(userId: string): Promise<UserSession[]>;
+  /**
+   * Holds a place for one more connection of user `userId` if the user's connected sessions in
+   * the deployment (away ones aside, and `resuming`, the session the connection takes over) and
+   * the places held for its connections still being admitted number fewer than `limit`; null when
+   * not. Check and hold are one step: of connections that race, on one node or on several, no
+   * more get in than the limit leaves room for. The caller releases the place once the session is
+   * welcomed, and so counted, or the connection went; a place a dead node never released lapses
+   * after `ADMISSION_TTL_MS`. While the transport is down only this node's share counts.
+   */
+  admit(userId: string, limit: number, resuming?: string): Promise<Admission | null>;
 
   /**
    * What a node that died would need to rebuild the session: its name, start and the hash of its

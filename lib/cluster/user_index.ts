@@ -60,6 +60,15 @@ export class UserIndex {
     return [...this.#users.get(userId)?.values() ?? []].map((s) => ({ ...s }));
   }
 
+  /** How many of the user's sessions here are connected (not away), `except` aside. */
+  connected(userId: string, except?: string): number {
+    let count = 0;
+    for (const session of this.#users.get(userId)?.values() ?? []) {
+      if (!session.away && session.sessionId !== except) count++;
+    }
+    return count;
+  }
+
   #entry(sessionId: string): UserSession | undefined {
     const userId = this.#owners.get(sessionId);
     return userId === undefined ? undefined : this.#users.get(userId)?.get(sessionId);

@@ -21,6 +21,8 @@ import { type Clock, realClock, type TimerId } from "./clock.ts";
 import { parseFrame } from "../protocol/validate.ts";
 import { REQUESTS } from "../protocol/requests.ts";
 import { releaseIdleTimer } from "./keepalive.ts";
+import { AdmissionHold } from "./identity.ts";
+import type { Admission } from "../cluster/seam.ts";
 
 /** How long a client may stay over its rate limits before it is disconnected. */
 export const FLOOD_GRACE_MS = 5000;
@@ -83,6 +85,8 @@ export interface AttachOptions {
   resumeToken?: string;
   /** Who the upgrade request's token says the client is; undefined: anonymous. */
   identity?: Identity;
+  /** Its place under `USER_CONNECTION_LIMIT`, given back at its welcome or its close. */
+  admission?: Admission;
 }
 
 const encoder = new TextEncoder();
@@ -118,6 +122,7 @@ export function attachSocket(
   const flood = new Offence(FLOOD_GRACE_MS);
   const limited = config.rateLimit > 0 || config.chatRate > 0;
   let session: Session | undefined;
+  const admission = new AdmissionHold(options.admission);
   /** Frames that came while the session was still moving here from another node. */
   let waiting: MessageEvent[] | undefined;
   /** Set once the socket is done with: whether its session should end. */
@@ -136,6 +141,7 @@ export function attachSocket(
     clock.clearTimeout(slowTimer);
     clock.clearTimeout(closeTimer);
     sockets.delete(socket);
+    admission.release();
     gone ??= { end };
     const id = session?.id;
     session = undefined;
@@ -208,6 +214,7 @@ export function attachSocket(
   const send = (frame: string) => {
     // Nothing goes to a socket that is done with, even while its close waits.
     if (gone || socket.readyState !== WebSocket.OPEN) return;
+    admission.sent(frame);
     socket.send(frame);
     metrics.messagesOut++;
     metrics.counts?.frameOut(frame);

@@ -8,12 +8,14 @@
  * client that sent a token meant to be someone, and silently making it anonymous would hide its
  * mistake), and in `required` mode when it has none. With `AUTH_MODE=none` tokens are not read.
  * A user past `USER_CONNECTION_LIMIT` is let in only to be told so (4005, or Socket.IO's
- * CONNECT_ERROR), so that a client can tell it from a network failure.
+ * CONNECT_ERROR), so that a client can tell it from a network failure; one under it holds a place
+ * ({@link admitUser}) until it is welcomed.
  *
  * @module
  */
 
 import type { Hub, Identity } from "../hub/hub.ts";
+import type { Admission } from "../cluster/seam.ts";
 import { parseToken } from "../hub/tokens.ts";
 import { KeysUnavailable, TokenRefused, type TokenVerifier } from "../auth/verify.ts";
 import type { Logger } from "../server/log.ts";
@@ -83,22 +85,54 @@ export function unauthorized(reason: string): Response {
   });
 }
 
+/** The place of a connection no limit applies to: anonymous, or with no limit set. */
+const UNLIMITED: Admission = { release() {} };
+
 /**
- * Whether `identity`'s user already has `limit` connected sessions in the deployment (0: no
- * limit). Sessions waiting away do not count, nor the one a resume token (`resuming`) names, which
- * the connection is about to take over rather than add to. Two connections racing on two nodes
- * may both get in: the count is read, not reserved.
+ * A place for `identity`'s connection under `USER_CONNECTION_LIMIT` (0: no limit), or null when
+ * its user is at the limit, deployment-wide. Sessions waiting away do not count, nor the one a
+ * resume token (`resuming`) names, which the connection is about to take over rather than add to;
+ * connections still being admitted do. The place is held until its {@link AdmissionHold} lets it
+ * go, so that connections which arrive together cannot all read the same count and all get in.
  */
-export async function overUserLimit(
+export function admitUser(
   hub: Hub,
   identity: Identity | undefined,
   limit: number,
   resuming?: string,
-): Promise<boolean> {
-  if (!identity || limit <= 0) return false;
+): Promise<Admission | null> {
+  if (!identity || limit <= 0) return Promise.resolve(UNLIMITED);
   const sessionId = resuming === undefined ? undefined : parseToken(resuming)?.sessionId;
-  const sessions = await hub.userSessions(identity.userId);
-  return sessions.filter((s) => !s.away && s.sessionId !== sessionId).length >= limit;
+  return hub.cluster.registry.admit(identity.userId, limit, sessionId);
+}
+
+const WELCOME = '{"type":"welcome"';
+
+/**
+ * One connection's place under `USER_CONNECTION_LIMIT`, given back once: when its `welcome` goes
+ * out, since the hub holds a welcome until the session is counted everywhere, or when the
+ * connection goes before that.
+ */
+export class AdmissionHold {
+  #admission: Admission | undefined;
+
+  constructor(admission?: Admission) {
+    this.#admission = admission;
+  }
+
+  /** A frame to the client: its welcome gives the place back. */
+  sent(frame: string): void {
+    if (this.#admission === undefined || !frame.startsWith(WELCOME)) return;
+    // After the registry writes the welcome comes with (a resumed session is no longer away),
+    // which the hub makes in the same turn: the session is counted before its place goes.
+    queueMicrotask(() => this.release());
+  }
+
+  release(): void {
+    const admission = this.#admission;
+    this.#admission = undefined;
+    admission?.release();
+  }
 }
 
 /** What a connection over `USER_CONNECTION_LIMIT` is told as it is closed with 4005. */

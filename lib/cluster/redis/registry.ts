@@ -6,10 +6,11 @@
  * @module
  */
 
-import type { ConversationEntry, Registry, SessionState, UserSession } from "../seam.ts";
+import type { Admission, ConversationEntry, Registry, SessionState, UserSession } from "../seam.ts";
 import type { Member } from "../../protocol/mod.ts";
 import type { Identity } from "../../hub/session.ts";
 import { byAge, UserIndex } from "../user_index.ts";
+import { LocalAdmissions } from "../admissions.ts";
 import { encodeNamed } from "./entries.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
@@ -52,6 +53,8 @@ export class RedisRegistry implements Registry {
   readonly #resumable: boolean;
   /** This node's share of `userSessions`, kept here so that it holds while Redis is down. */
   readonly #users = new UserIndex();
+  /** This node's connections being admitted under `USER_CONNECTION_LIMIT`. */
+  readonly #admissions = new LocalAdmissions(this.#users);
 
   constructor(options: RedisRegistryOptions) {
     this.#redis = options.redis;
@@ -222,6 +225,10 @@ export class RedisRegistry implements Registry {
       () => this.#redis.client.hubUsers(this.#view(), userId),
     );
     return this.#users.sessions(userId).concat(remote).sort(byAge);
+  }
+
+  admit(userId: string, limit: number, resuming?: string): Promise<Admission | null> {
+    return Promise.resolve(this.#admissions.admit(userId, limit, resuming));
   }
 
   #view(): LiveView {

@@ -14,7 +14,14 @@
 
 import type { Hub, Identity, Link, Session } from "../../hub/hub.ts";
 import { KeysUnavailable, type TokenVerifier } from "../../auth/verify.ts";
-import { identify, overUserLimit, Unauthenticated, USER_LIMIT_REASON } from "../identity.ts";
+import {
+  AdmissionHold,
+  admitUser,
+  identify,
+  Unauthenticated,
+  USER_LIMIT_REASON,
+} from "../identity.ts";
+import type { Admission } from "../../cluster/seam.ts";
 import { refreshSession } from "../refresh.ts";
 import { HubError } from "../../hub/hub.ts";
 import { CLOSE_CODES, type ErrorCode, type RequestType } from "../../protocol/mod.ts";
@@ -34,10 +41,17 @@ const SEED_REPLIES: ReadonlySet<string> = new Set([
   "random",
 ]);
 
-/** What a `/` socket holds: its hub session and the link the hub sends on. */
+/** What a `/` socket holds: its hub session, the link the hub sends on, its place under the limit. */
 export interface RootState {
   session: Session;
   link: Link;
+  admission: AdmissionHold;
+}
+
+/** What `authorize` grants a CONNECT: who it is, and its place under `USER_CONNECTION_LIMIT`. */
+interface Grant {
+  identity?: Identity;
+  admission: Admission;
 }
 
 /** An event on `/` that is not a request, handled by the seeds' module. */
@@ -102,13 +116,13 @@ export class HubNamespace implements Namespace {
    * The identity the CONNECT `auth` payload's `token` names, as `/ws?token=` would; refused past
    * `USER_CONNECTION_LIMIT` with `data.code` 4005, the close code `/ws` would use.
    */
-  authorize(auth: Record<string, unknown>): Promise<Identity | undefined> | undefined {
+  authorize(auth: Record<string, unknown>): Promise<Grant> | undefined {
     // Without tokens there is nothing to wait for: the CONNECT is acknowledged at once.
     if (!this.#options.verifier) return undefined;
     return this.#authorize(auth);
   }
 
-  async #authorize(auth: Record<string, unknown>): Promise<Identity | undefined> {
+  async #authorize(auth: Record<string, unknown>): Promise<Grant> {
     const token = auth.token;
     let identity: Identity | undefined;
     try {
@@ -123,16 +137,29 @@ export class HubNamespace implements Namespace {
       if (err instanceof KeysUnavailable) throw new ConnectRefused(err.message);
       throw err;
     }
-    if (await overUserLimit(this.#options.hub, identity, this.#options.userConnectionLimit ?? 0)) {
+    const { hub, userConnectionLimit } = this.#options;
+    const admission = await admitUser(hub, identity, userConnectionLimit ?? 0);
+    if (admission === null) {
       throw new ConnectRefused(USER_LIMIT_REASON, { code: CLOSE_CODES.userLimit });
     }
-    return identity;
+    return { identity, admission };
   }
 
-  connect(socket: SioSocket, _auth: Record<string, unknown>, identity?: unknown): void {
+  /** The connection ended while its CONNECT was authorized: its place goes back. */
+  unused(grant: unknown): void {
+    (grant as Grant | undefined)?.admission.release();
+  }
+
+  connect(socket: SioSocket, _auth: Record<string, unknown>, granted?: unknown): void {
     const root = socket as RootSocket;
+    const grant = granted as Grant | undefined;
+    // The place held under the limit goes once the session is welcomed, or the socket leaves.
+    const admission = new AdmissionHold(grant?.admission);
     const link: Link = {
-      send: (frame) => this.#deliver(root, frame),
+      send: (frame) => {
+        admission.sent(frame);
+        this.#deliver(root, frame);
+      },
       close: (code, reason) => {
         // The application ended the session (`POST /api/disconnect`, with 4003 or a code of its
         // own): the client gets DISCONNECT, "io server disconnect", after which a Socket.IO
@@ -145,14 +172,15 @@ export class HubNamespace implements Namespace {
         return !root.connected;
       },
     };
-    const session = this.#options.hub.connect(link, undefined, identity as Identity | undefined);
-    root.state = { session, link };
+    const session = this.#options.hub.connect(link, undefined, grant?.identity);
+    root.state = { session, link, admission };
     this.sessions.set(session.id, root);
   }
 
   disconnect(socket: SioSocket): void {
     const state = (socket as RootSocket).state;
     if (!state) return;
+    state.admission.release();
     this.sessions.delete(state.session.id);
     // A Socket.IO session ends with its connection: it cannot be resumed.
     this.#options.hub.detach(state.session.id, state.link, true);

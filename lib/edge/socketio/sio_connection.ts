@@ -57,6 +57,11 @@ export interface Namespace {
    */
   authorize?(auth: Record<string, unknown>): unknown;
   /**
+   * A grant `authorize` answered after the connection had ended, so that `connect` never gets it:
+   * whatever it holds is given back.
+   */
+  unused?(grant: unknown): void;
+  /**
    * A socket connected; `auth` is the CONNECT payload, `{}` when there was none, and `grant`
    * what `authorize` answered.
    */
@@ -244,6 +249,7 @@ export class SioConnection implements SocketCarrier {
       (grant) => {
         this.#authorizing.delete(nsp);
         if (!this.#ended) this.#open(nsp, namespace, auth, grant);
+        else namespace.unused?.(grant);
       },
       (err) => {
         this.#authorizing.delete(nsp);

@@ -144,6 +144,8 @@ export class TestCluster implements Cluster {
       remoteRooms: () => Promise.resolve(new Map()),
       locate: (id) => Promise.resolve(others().some((n) => n.hub.session(id))),
       userSessions: () => Promise.resolve([]),
+      // No limit is tested here: every connection gets a place.
+      admit: () => Promise.resolve({ release() {} }),
       sessionSaved() {},
       conversation() {},
       sessionAdopted: (state) => Promise.resolve(void this.listed.add(state.sessionId)),
