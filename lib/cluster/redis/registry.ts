@@ -227,8 +227,14 @@ export class RedisRegistry implements Registry {
     return this.#users.sessions(userId).concat(remote).sort(byAge);
   }
 
-  admit(userId: string, limit: number, resuming?: string): Promise<Admission | null> {
-    return Promise.resolve(this.#admissions.admit(userId, limit, resuming));
+  async admit(userId: string, limit: number, resuming?: string): Promise<Admission | null> {
+    const remote = await this.#redis.read(
+      [],
+      () => this.#redis.client.hubUsers(this.#view(), userId),
+    );
+    const elsewhere = remote.filter((s) => !s.away && s.sessionId !== resuming).length;
+    // Read, then checked and held here in one step: this node's own admissions queue.
+    return this.#admissions.admit(userId, limit - elsewhere, resuming);
   }
 
   #view(): LiveView {
