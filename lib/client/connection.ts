@@ -34,7 +34,7 @@ import {
   type StateListener,
 } from "./state.ts";
 import type { TimerId, Timers } from "./timers.ts";
-import { withParam, withResumeToken } from "./url.ts";
+import { attemptUrl } from "./url.ts";
 import { Watchdog } from "./watchdog.ts";
 
 /** What the owner of a {@linkcode Connection} hears from it. */
@@ -227,7 +227,7 @@ export class Connection {
    * and `token` set to what `getToken()` gave for this attempt.
    */
   #attemptUrl(token: string | undefined): string {
-    return withParam(withResumeToken(this.#url, this.#resumeToken), "token", token);
+    return attemptUrl(this.#url, this.#resumeToken, token);
   }
 
   #open(token: string | undefined): WebSocket {

@@ -28,6 +28,20 @@ export function withResumeToken(url: string, token: string | undefined): string 
   return withParam(url, "resume", token);
 }
 
+/**
+ * The URL of one connection attempt: the client's URL with `resume` set to the latest resume token
+ * (or removed), and `token` set to what `getToken()` gave for this attempt. Without `getToken`
+ * (`token` undefined) a `token` written in the client's own URL is kept as it is.
+ */
+export function attemptUrl(
+  url: string,
+  resumeToken: string | undefined,
+  token: string | undefined,
+) {
+  const resumed = withResumeToken(url, resumeToken);
+  return token === undefined ? resumed : withParam(resumed, "token", token);
+}
+
 /** `url` with its query parameter `name` set to `value`, or removed when there is none. */
 export function withParam(url: string, name: string, value: string | undefined): string {
   const parsed = new URL(url);

@@ -5,7 +5,7 @@
  */
 
 import assert, { equal } from "node:assert/strict";
-import { toSocketUrl, withResumeToken } from "./url.ts";
+import { attemptUrl, toSocketUrl, withResumeToken } from "./url.ts";
 
 Deno.test("toSocketUrl maps http(s) to ws(s) and refuses other schemes by name", () => {
   equal(toSocketUrl("http://h.test/ws"), "ws://h.test/ws");
@@ -35,4 +35,12 @@ Deno.test("withResumeToken sets or removes resume and keeps the other parameters
     "wss://h.test/ws?resumed=1&x_resume=2&resume=t",
   );
   equal(withResumeToken(base, "a b/c"), "wss://h.test/ws?resume=a%20b%2Fc");
+});
+
+Deno.test("attemptUrl: a token written in the client's URL is kept when there is no getToken; getToken's replaces it", () => {
+  const url = "ws://h.test/ws?token=abc.def.ghi";
+  equal(attemptUrl(url, undefined, undefined), url);
+  equal(attemptUrl(url, "R1", undefined), "ws://h.test/ws?token=abc.def.ghi&resume=R1");
+  equal(attemptUrl(url, undefined, "new.to.ken"), "ws://h.test/ws?token=new.to.ken");
+  equal(attemptUrl("ws://h.test/ws", undefined, "t"), "ws://h.test/ws?token=t");
 });
