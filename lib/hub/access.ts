@@ -31,6 +31,19 @@ export function mayEnter(identity: Identity | undefined, room: string): boolean 
   );
 }
 
+/**
+ * The rooms of `list` that `identity` may enter: a private room is not even named to a session it
+ * is closed to, as a private channel's name can say what it is about.
+ */
+export function visibleRooms<R extends { room: string }>(
+  identity: Identity | undefined,
+  list: R[],
+): R[] {
+  return list.some((r) => !mayEnter(identity, r.room))
+    ? list.filter((r) => mayEnter(identity, r.room))
+    : list;
+}
+
 /** Refuses `session` a room its token does not grant. */
 export function mustEnter(session: Session, room: string): void {
   if (!mayEnter(session.identity, room)) {

@@ -6,12 +6,15 @@
  * share, one serialization), and sent only when it differs from the last one sent. So the cost is
  * per node and per second, not per client and per change: a connect storm that changes the lobby's
  * size ten thousand times a second still costs one list a second. The timer runs only while
- * someone watches.
+ * someone watches. A private room is listed only to the watchers that may enter it
+ * (`access.ts`): each distinct view of the list is serialized once, and when no private room
+ * exists, that is one for everyone.
  *
  * @module
  */
 
 import type { RoomInfo } from "../protocol/mod.ts";
+import { visibleRooms } from "./access.ts";
 import { encodeEvent, type Session, type TimerId } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
@@ -31,7 +34,8 @@ export class Directory {
   readonly #options: DirectoryOptions;
   readonly #watchers = new Set<Session>();
   #timer: TimerId | undefined;
-  #last = "";
+  /** The last list each watcher was sent, as its frame. */
+  readonly #last = new Map<Session, string>();
   #ticking = false;
 
   constructor(options: DirectoryOptions) {
@@ -50,18 +54,21 @@ export class Directory {
       () => void this.#tick(),
       DIRECTORY_INTERVAL_MS,
     );
-    return await this.#options.list();
+    const rooms = visibleRooms(session.identity, await this.#options.list());
+    this.#last.set(session, encodeEvent("rooms", { rooms }));
+    return rooms;
   }
 
   unwatch(session: Session): void {
     this.#watchers.delete(session);
+    this.#last.delete(session);
     if (this.#watchers.size === 0) this.stop();
   }
 
   stop(): void {
     this.#options.timers.clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#last = "";
+    this.#last.clear();
   }
 
   async #tick(): Promise<void> {
@@ -70,13 +77,21 @@ export class Directory {
     this.#ticking = true;
     try {
       for (const session of this.#watchers) {
-        if (!this.#options.live(session)) this.#watchers.delete(session);
+        if (!this.#options.live(session)) this.unwatch(session);
       }
       if (this.#watchers.size === 0) return this.stop();
-      const frame = encodeEvent("rooms", { rooms: await this.#options.list() });
-      if (frame === this.#last) return;
-      this.#last = frame;
-      for (const session of this.#watchers) session.send(frame);
+      const list = await this.#options.list();
+      // One frame per distinct view, keyed by the rooms it shows.
+      const frames = new Map<string, string>();
+      for (const session of this.#watchers) {
+        const rooms = visibleRooms(session.identity, list);
+        const key = rooms === list ? "" : rooms.map((r) => r.room).join("\n");
+        let frame = frames.get(key);
+        if (frame === undefined) frames.set(key, frame = encodeEvent("rooms", { rooms }));
+        if (this.#last.get(session) === frame) continue;
+        this.#last.set(session, frame);
+        session.send(frame);
+      }
     } catch (err) {
       this.#options.log?.(err as Error);
     } finally {

@@ -67,3 +67,42 @@ Deno.test("unwatch_rooms, or the watcher's end, stops the events and the timer",
   await settle();
   assert.equal(timers.pending, 0, "no one watches: no timer");
 });
+
+Deno.test("private rooms are listed only to sessions that may enter them (rooms and watch_rooms)", async () => {
+  const { hub, timers, call, settle } = setup();
+  const identity = (userId: string, rooms: string[], admin = false) => ({
+    userId,
+    rooms,
+    admin,
+    expiresAt: Date.now() + 3_600_000,
+  });
+  const open = (who?: ReturnType<typeof identity>) => {
+    const frames: { type: string; data: Record<string, unknown> }[] = [];
+    const session = hub.connect((f) => frames.push(JSON.parse(f)), undefined, who) as {
+      id: string;
+    };
+    const lists = () => frames.filter((f) => f.type === "rooms").map((f) => f.data.rooms);
+    return { id: session.id, lists };
+  };
+  const ada = open(identity("ada", ["private-team"]));
+  const anon = open();
+  const boss = open(identity("boss", [], true));
+  timers.advance(0);
+  await call(ada.id, "join", { room: "private-team" });
+  const names = (reply: ReplyData<"rooms">) => reply.rooms.map((r) => r.room);
+  assert.deepEqual(names(await call(ada.id, "rooms")), ["lobby", "private-team"]);
+  assert.deepEqual(names(await call(anon.id, "rooms")), ["lobby"], "not named to outsiders");
+  assert.deepEqual(
+    names(await call(boss.id, "rooms")),
+    ["lobby", "private-team"],
+    "admin sees all",
+  );
+  assert.deepEqual(names(await call(anon.id, "watch_rooms")), ["lobby"]);
+  await call(ada.id, "watch_rooms");
+  await call(ada.id, "join", { room: "open" });
+  timers.advance(1000);
+  await settle();
+  const last = (lists: unknown[]) => (lists.at(-1) as { room: string }[]).map((r) => r.room);
+  assert.deepEqual(last(ada.lists()), ["lobby", "open", "private-team"]);
+  assert.deepEqual(last(anon.lists()), ["lobby", "open"]);
+});

@@ -37,7 +37,7 @@ import {
   type Send,
   type Session,
 } from "./session.ts";
-import { mustRename } from "./access.ts";
+import { mustRename, visibleRooms } from "./access.ts";
 import { RoomRequests } from "./room_requests.ts";
 import { Sessions } from "./sessions.ts";
 import { Moves } from "./moves.ts";
@@ -374,7 +374,7 @@ export class Hub {
     },
     join: (s, data) => this.#roomRequests.join(s, data),
     leave: (s, data) => this.#roomRequests.leave(s, data),
-    rooms: async () => ({ rooms: await this.#rooms.list() }),
+    rooms: async (s) => ({ rooms: visibleRooms(s.identity, await this.#rooms.list()) }),
     watch_rooms: async (s) => ({ rooms: await this.#directory.watch(s) }),
     unwatch_rooms: (s) => {
       this.#directory.unwatch(s);
