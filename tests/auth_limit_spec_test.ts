@@ -130,3 +130,21 @@ Deno.test("USER_CONNECTION_LIMIT=1: a session resuming is not a connection over 
   assert.equal((await closedWithin(away.probe, 5000)).code, 4009);
   await again.probe[Symbol.asyncDispose]();
 });
+
+Deno.test("USER_CONNECTION_LIMIT holds when a user's connections arrive together on one node", async () => {
+  await using server = await spawnServer({ ...REQUIRED, USER_CONNECTION_LIMIT: "1" });
+  const jwt = await token({ sub: "user-burst" });
+  const outcomes = await Promise.all(
+    [1, 2, 3, 4, 5, 6].map(() => attempt(wsUrl(server, { token: jwt }))),
+  );
+  try {
+    const admitted = outcomes.filter((o) => o.closed === undefined).length;
+    assert.equal(
+      admitted,
+      1,
+      `admitted ${admitted}: ${JSON.stringify(outcomes.map((o) => o.closed))}`,
+    );
+  } finally {
+    for (const o of outcomes) await o.probe[Symbol.asyncDispose]();
+  }
+});
