@@ -97,3 +97,27 @@ Deno.test("HubClient with getToken(): a dropped connection resumes its session w
     await client.close();
   }
 });
+
+Deno.test("HubClient with getToken(): a getToken() that fails at refresh time leaves the session as it is (no unhandled rejection)", async () => {
+  // Reading: "refreshes by itself" includes not crashing the page when the backend is down; the
+  // session then simply lives to its current exp. (An unhandled rejection fails this test.)
+  await using server = await spawnServer({ AUTH_MODE: "required", AUTH_SECRET: SECRET });
+  let calls = 0;
+  const client = new HubClient(server.wsUrl, {
+    reconnect: false,
+    getToken: async () => {
+      calls++;
+      if (calls > 1) throw new Error("backend down");
+      return await token({ sub: "user-flaky-backend" }, { exp: nowS() + 32 });
+    },
+  } as unknown as ClientOptions);
+  try {
+    await client.ready();
+    await eventually(() => assert.ok(calls >= 2, "getToken() not asked to refresh"), 6000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(client.state, "connected");
+    assert.equal((await client.request("ping") as { serverTime: number }).serverTime > 0, true);
+  } finally {
+    await client.close();
+  }
+});
