@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
 import { clusterTest, startCluster } from "./cluster_nodes.ts";
 import { spawnServer } from "./server_process.ts";
+import { CLIENTS, connect, withTimeout } from "./socketio_helpers.ts";
 import {
   api,
   API_KEY,
@@ -182,3 +183,25 @@ clusterTest(
     }
   },
 );
+
+Deno.test("the API sees and ends Socket.IO sessions as it does /ws ones", async () => {
+  await using server = await spawnServer(API_ENV);
+  await using client = await connect(CLIENTS[0].io, server.origin, {
+    auth: { token: await token({ sub: "user-sio-api" }) },
+    transports: ["websocket"],
+  });
+  const ended = new Promise<string>((resolve) =>
+    client.socket.once("disconnect", (reason: string) => resolve(reason))
+  );
+  const sessions = okJson(await api(server, "GET", "/api/users/user-sio-api/sessions"), "list");
+  assert.deepEqual(
+    (sessions.sessions as { sessionId: string }[]).map((s) => s.sessionId),
+    [client.clientId],
+  );
+  okJson(
+    await api(server, "POST", "/api/disconnect", { body: { userId: "user-sio-api" } }),
+    "disconnect",
+  );
+  // Any way of ending it will do ("io server disconnect" or the transport's close).
+  assert.ok(await withTimeout(ended, "the Socket.IO session's end"));
+});
