@@ -6,10 +6,11 @@
 
 import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
-import { clusterTest, startCluster } from "./cluster_nodes.ts";
+import { clusterTest, startCluster, statsCount } from "./cluster_nodes.ts";
 import { api, API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import type { ServerProcess } from "./server_process.ts";
+import { assertCapped, burst, closeAll, socketIoBurst } from "./user_limit.ts";
 
 const AUTH_ENV = { AUTH_MODE: "required", AUTH_SECRET: SECRET, API_KEY };
 
@@ -57,6 +58,32 @@ clusterTest(
     });
     await using third = await Probe.open(wsUrl(n1, { token: ada }));
     assert.equal(welcomeOf(third).userId, "ada");
+  },
+);
+
+clusterTest(
+  "USER_CONNECTION_LIMIT caps a burst of one user's connections on one node over Redis and across two",
+  async () => {
+    await using cluster = await startCluster(2, { ...AUTH_ENV, USER_CONNECTION_LIMIT: "1" });
+    const [n0, n1] = cluster.nodes;
+    const ada = await token({ sub: "ada" });
+    const none = () =>
+      eventually(async () =>
+        assert.deepEqual([await statsCount(n0), await statsCount(n1)], [0, 0])
+      );
+    // Six at once on one node, then six taking turns over both: one gets in each time.
+    for (const nodes of [[n0], [n0, n1]]) {
+      const attempts = await burst(
+        Array.from({ length: 6 }, (_, i) => wsUrl(nodes[i % nodes.length], { token: ada })),
+      );
+      await assertCapped(attempts, 1);
+      await closeAll(attempts);
+      await none();
+    }
+    // Socket.IO's CONNECTs hold places in the same deployment-wide count.
+    const { connected, refusals } = await socketIoBurst([n0.origin, n1.origin], ada, 6);
+    assert.equal(connected, 1);
+    assert.deepEqual(refusals, [4005, 4005, 4005, 4005, 4005]);
   },
 );
 

@@ -244,7 +244,7 @@ Deno.test("USER_CONNECTION_LIMIT on one node: connections that arrive together a
   await eventually(async () => assert.equal((await stats(server)).count, 0));
 
   // Socket.IO's CONNECTs are admitted the same way: the ones over get connect_error 4005.
-  const { connected, refusals } = await socketIoBurst(`http://127.0.0.1:${server.port}`, ada, 6);
+  const { connected, refusals } = await socketIoBurst([`http://127.0.0.1:${server.port}`], ada, 6);
   assert.equal(connected, 2);
   assert.deepEqual(refusals, [4005, 4005, 4005, 4005]);
 });

@@ -69,16 +69,19 @@ export async function closeAll(attempts: Attempt[]): Promise<void> {
 }
 
 /**
- * Connects `count` Socket.IO clients of `jwt`'s user to `origin` at once; answers how many got
- * `client_id` and the `data.code` of each refusal, then disconnects them all.
+ * Connects `count` Socket.IO clients of `jwt`'s user at once, taking turns over `origins`;
+ * answers how many got `client_id` and the `data.code` of each refusal, then disconnects them all.
  */
 export async function socketIoBurst(
-  origin: string,
+  origins: string[],
   jwt: string,
   count: number,
 ): Promise<{ connected: number; refusals: (number | undefined)[] }> {
   const settled = await Promise.allSettled(
-    Array.from({ length: count }, () => sioConnect(io, `${origin}/`, { auth: { token: jwt } })),
+    Array.from(
+      { length: count },
+      (_, i) => sioConnect(io, `${origins[i % origins.length]}/`, { auth: { token: jwt } }),
+    ),
   );
   const refusals: (number | undefined)[] = [];
   let connected = 0;

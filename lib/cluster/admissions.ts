@@ -12,6 +12,12 @@
 import type { Admission } from "./seam.ts";
 import type { UserIndex } from "./user_index.ts";
 
+/**
+ * The longest a place is held in Redis if its node never gives it back (it died before the
+ * connection's welcome). Far longer than a welcome takes, which waits at most for one write.
+ */
+export const ADMISSION_TTL_MS = 10_000;
+
 export class LocalAdmissions {
   /** User id → places held for its connections still being admitted here. */
   readonly #held = new Map<string, number>();

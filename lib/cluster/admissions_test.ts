@@ -2,7 +2,8 @@
  * `Registry.admit`, the place a connection holds under `USER_CONNECTION_LIMIT` until its session
  * counts: the same steps and the same answers with the in-memory cluster and with Redis, on one
  * node and across two. Admissions that race get no more places than the limit leaves; a place
- * goes back when released; away sessions and the session a resume takes over do not count.
+ * goes back when released; away sessions and the session a resume takes over do not count; in
+ * Redis, a place its node never gave back (it died) lapses.
  */
 
 import assert from "node:assert/strict";
@@ -13,6 +14,9 @@ import { LocalCluster } from "./local.ts";
 import { RedisCluster } from "./redis/mod.ts";
 import type { Admission, Cluster } from "./seam.ts";
 import { quietInbox } from "./testing/inbox.ts";
+import { createClient } from "redis";
+import { SCRIPTS } from "./redis/scripts.ts";
+import { admitKey } from "./redis/keys.ts";
 
 const S1 = "01JAAAAAAAAAAAAAAAAAAAAAA1";
 
@@ -82,6 +86,62 @@ Deno.test({
     try {
       await node.start(quietInbox());
       await admissionSteps([node]);
+    } finally {
+      await node.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "admissions over Redis, two nodes: the same steps, admissions racing on both",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const node = (nodeId: string) =>
+      new RedisCluster({ url: redis.url, nodeId, nodeTtlMs: 10_000, log: silentLogger });
+    const nodes = [node("a"), node("b")];
+    try {
+      for (const n of nodes) await n.start(quietInbox());
+      await admissionSteps(nodes);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  },
+});
+
+Deno.test({
+  name: "admissions over Redis: a place its node never gave back lapses, and takes its key along",
+  ignore: redisMissing,
+  async fn() {
+    await using redis = new Redis();
+    await redis.start();
+    const node = new RedisCluster({
+      url: redis.url,
+      nodeId: "a",
+      nodeTtlMs: 10_000,
+      log: silentLogger,
+    });
+    // A node that holds a place and dies before giving it back, with a short hold.
+    const dying = createClient({ url: redis.url, scripts: SCRIPTS });
+    try {
+      await node.start(quietInbox());
+      await dying.connect();
+      const place = { userId: "ada", limit: 1, id: "dead-node-place", ttlMs: 200 };
+      assert.equal(await dying.hubAdmit(0, place), true);
+      assert.equal(await dying.hubAdmit(0, { ...place, id: "second" }), false);
+      await dying.close();
+      assert.equal(await node.registry.admit("ada", 1), null);
+      await eventually(async () => {
+        const admitted = await node.registry.admit("ada", 1);
+        assert.ok(admitted, "the dead node's place still held");
+        admitted.release();
+      });
+      // Given back, the last place leaves no key behind; a lapsed one was removed on the way.
+      const admin = createClient({ url: redis.url });
+      await admin.connect();
+      await eventually(async () => assert.equal(await admin.exists(admitKey("ada")), 0));
+      await admin.close();
     } finally {
       await node.close();
     }

@@ -66,6 +66,11 @@ export const nodeMembers = (node: string): string => `${NODE_PREFIX}${node}${MEM
 export const roomKey = (room: string): string => `${ROOM_PREFIX}${room}`;
 /** Hash: session id → `node\nconnectedAt`, one user's sessions deployment-wide. */
 export const userKey = (userId: string): string => `${USER_PREFIX}${userId}`;
+/**
+ * Sorted set: place id → when it lapses (ms, Redis's clock): the places held for one user's
+ * connections still being admitted under `USER_CONNECTION_LIMIT` (`scripts/admit.lua`).
+ */
+export const admitKey = (userId: string): string => `${PREFIX}admit:${userId}`;
 /** Channel: `node\n<frame>` for the room's members on every node. */
 export const roomChannel = (room: string): string => `${ROOM_PREFIX}${room}`;
 /** Channel: JSON signals for one node's sessions. */

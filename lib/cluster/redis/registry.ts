@@ -10,13 +10,14 @@ import type { Admission, ConversationEntry, Registry, SessionState, UserSession 
 import type { Member } from "../../protocol/mod.ts";
 import type { Identity } from "../../hub/session.ts";
 import { byAge, UserIndex } from "../user_index.ts";
-import { LocalAdmissions } from "../admissions.ts";
+import { ADMISSION_TTL_MS, LocalAdmissions } from "../admissions.ts";
 import { encodeNamed } from "./entries.ts";
 import type { RedisConnection } from "./connection.ts";
 import type { RedisBroker } from "./broker.ts";
 import type { Control } from "./control.ts";
 import type { LiveView } from "./scripts.ts";
 import {
+  admitKey,
   CONTROL,
   nodeAway,
   nodeMembers,
@@ -227,14 +228,31 @@ export class RedisRegistry implements Registry {
     return this.#users.sessions(userId).concat(remote).sort(byAge);
   }
 
+  /**
+   * Holds the place here first, which stands alone while Redis is down, then in Redis, where the
+   * script checks every node's sessions and places and holds it in one step.
+   */
   async admit(userId: string, limit: number, resuming?: string): Promise<Admission | null> {
-    const remote = await this.#redis.read(
-      [],
-      () => this.#redis.client.hubUsers(this.#view(), userId),
+    const local = this.#admissions.admit(userId, limit, resuming);
+    if (local === null) return null;
+    const place = { userId, limit, id: crypto.randomUUID(), ttlMs: ADMISSION_TTL_MS, resuming };
+    const held = await this.#redis.read(
+      undefined,
+      () => this.#redis.client.hubAdmit(this.#aliveSince(), place),
     );
-    const elsewhere = remote.filter((s) => !s.away && s.sessionId !== resuming).length;
-    // Read, then checked and held here in one step: this node's own admissions queue.
-    return this.#admissions.admit(userId, limit - elsewhere, resuming);
+    if (held === false) {
+      local.release();
+      return null;
+    }
+    if (held === undefined) return local;
+    return {
+      release: () => {
+        local.release();
+        // A place that cannot be given back now lapses on its own.
+        if (this.#redis.down) return;
+        this.#redis.fireAndForget(this.#redis.client.zRem(admitKey(userId), place.id));
+      },
+    };
   }
 
   #view(): LiveView {

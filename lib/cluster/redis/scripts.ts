@@ -9,7 +9,7 @@
  * The text is imported as a module (`with { type: "text" }`), so it is part of the module graph:
  * no read permission or path at run time, and `deno compile` embeds it.
  *
- * It runs past 300 lines because it holds one short definition per script; fourteen small entries
+ * It runs past 300 lines because it holds one short definition per script; fifteen small entries
  * read better in one table than spread over files. The longer reply parsers are in `replies.ts`.
  *
  * @module
@@ -21,6 +21,7 @@ import type { Member, StreamPosition } from "../../protocol/mod.ts";
 import { encodeNamed } from "./entries.ts";
 import { parseGone, parseMembers, parseOrphans, parseUserSessions, position } from "./replies.ts";
 import {
+  admitKey,
   historyKey,
   inboxKey,
   NODE_AWAY_AROUND,
@@ -40,6 +41,7 @@ import {
   USER_PREFIX,
   userKey,
 } from "./keys.ts";
+import admitLua from "./scripts/admit.lua" with { type: "text" };
 import chatLua from "./scripts/chat.lua" with { type: "text" };
 import countLua from "./scripts/count.lua" with { type: "text" };
 import historyLua from "./scripts/history.lua" with { type: "text" };
@@ -114,6 +116,18 @@ export interface StreamAppend {
   prefix: string;
   /** The message's JSON without its closing brace; the script adds offset and epoch. */
   message: string;
+}
+
+/** A place asked for one connection of a user under `USER_CONNECTION_LIMIT` (`registry.ts`). */
+export interface Place {
+  userId: string;
+  limit: number;
+  /** Unique in the deployment: the place is given back by it. */
+  id: string;
+  /** How long it is held at most, if nobody gives it back. */
+  ttlMs: number;
+  /** The session a resume takes over, which does not count. */
+  resuming?: string;
 }
 
 /** The script commands, by the name they get on a client. */
@@ -221,6 +235,24 @@ export const SCRIPTS = {
       );
     },
     transformReply: parseUserSessions,
+  }),
+  /** Holds a place for a connection of a user under its limit; answers whether it did. */
+  hubAdmit: defineScript({
+    SCRIPT: admitLua,
+    NUMBER_OF_KEYS: 3,
+    parseCommand(parser: CommandParser, aliveSince: number, place: Place) {
+      parser.pushKeys([NODES, userKey(place.userId), admitKey(place.userId)]);
+      parser.push(
+        String(aliveSince),
+        String(place.limit),
+        place.id,
+        String(place.ttlMs),
+        place.resuming ?? "",
+        ...NODE_SESSIONS_AROUND,
+        ...NODE_AWAY_AROUND,
+      );
+    },
+    transformReply: (reply: unknown): boolean => reply === 1,
   }),
   /** Whether `sessionId` is on another live node. */
   hubLocate: defineScript({

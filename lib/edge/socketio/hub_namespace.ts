@@ -9,6 +9,10 @@
  * A fan-out hands the same frame string to every member in a row, so the last frame and its
  * packet are kept: one encode per fan-out, as on `/ws`.
  *
+ * It runs past 300 lines because a `/` session's whole life is here, from the CONNECT's token and
+ * its place under `USER_CONNECTION_LIMIT` to the last event; `/ws` splits the same steps between
+ * its route and `lib/edge/connection.ts`, which this file mirrors rather than shares.
+ *
  * @module
  */
 
