@@ -75,6 +75,15 @@ export class Fanout {
     return this.#busy.size;
   }
 
+  /**
+   * Deliveries still to go in `room` on this node: its queued frames times the members the one
+   * going out has, less those it reached.
+   */
+  backlog(room: string): number {
+    const job = this.#busy.get(room);
+    return job ? job.queue.length * job.targets.length - job.at : 0;
+  }
+
   /** Whether `room` has frames still to go. */
   pending(room: string): boolean {
     return this.#busy.has(room);

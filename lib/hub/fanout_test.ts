@@ -278,3 +278,42 @@ Deno.test("a slow consumer dropped by its edge part-way is cut off; the others g
   }
   await hub.close();
 });
+
+Deno.test("backlog: deliveries still waiting in a room, its queued frames times its members", () => {
+  const large = room(35);
+  assert.equal(large.fanout.backlog("r"), 0);
+  large.fanout.deliver("r", "a");
+  large.fanout.deliver("r", "b");
+  assert.equal(
+    large.fanout.backlog("r"),
+    2 * 35 - 10,
+    "the first slice of the first frame went out",
+  );
+  large.turns.drain();
+  assert.equal(large.fanout.backlog("r"), 0);
+});
+
+Deno.test("bad input: chat into a room whose fan-out is far behind is refused with rate_limited, and flows again once it caught up", async () => {
+  const turns = new Turns();
+  const hub = new Hub({
+    heartbeatMs: 1000,
+    dmRequestTtlMs: 1000,
+    timers: new ManualTimers(0),
+    fanoutSlice: SLICE,
+    yieldTo: turns.yieldTo,
+    maxRoomBacklog: 1000,
+  });
+  const { conns, ids } = await crowd(hub, 300);
+  turns.drain(); // the joins' presence events
+  // 300 members a frame: the fourth frame queued puts 1,200 - 100 deliveries behind.
+  for (const text of ["1", "2", "3", "4"]) await chat(hub, ids[0], text);
+  await assert.rejects(
+    async () => await chat(hub, ids[0], "5"),
+    (err: Error & { code?: string }) => err.code === "rate_limited" && /busy/.test(err.message),
+  );
+  turns.drain();
+  await chat(hub, ids[0], "6");
+  turns.drain();
+  assert.deepEqual(conns[1].chats, ["1", "2", "3", "4", "6"], "nothing lost but the refused one");
+  await hub.close();
+});

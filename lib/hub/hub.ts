@@ -61,7 +61,9 @@ const ulid = monotonicUlid();
 
 /** Fan-out slices and heartbeat slots take their defaults (`fanout.ts`, `heartbeat.ts`). */
 export interface HubOptions
-  extends Pick<RoomsOptions, "fanoutSlice" | "yieldTo">, Pick<HeartbeatOptions, "heartbeatSlots"> {
+  extends
+    Pick<RoomsOptions, "fanoutSlice" | "yieldTo" | "maxRoomBacklog">,
+    Pick<HeartbeatOptions, "heartbeatSlots"> {
   /**
    * Advertised in `welcome`; the heartbeat itself is driven by {@link Hub.startHeartbeat}, each
    * session at its own phase of the interval (`heartbeat.ts`).

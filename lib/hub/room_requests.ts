@@ -70,6 +70,7 @@ export class RoomRequests {
     { room, text }: RequestData<"chat">,
   ): ReplyData<"chat"> | Promise<ReplyData<"chat">> {
     member(s, room);
+    this.#options.rooms.mustFlow(room);
     const msgId = this.#options.newId();
     const ts = this.#options.now();
     const published = this.#options.cluster.streams.publish({

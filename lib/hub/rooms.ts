@@ -13,7 +13,7 @@
 import type { Broker, GoneSession, Registry } from "../cluster/seam.ts";
 import type { Member, PresenceAction, RoomInfo, StreamPosition } from "../protocol/mod.ts";
 import { Fanout } from "./fanout.ts";
-import { encodeEvent, member, type Session } from "./session.ts";
+import { encodeEvent, HubError, member, type Session } from "./session.ts";
 
 /** `rooms` lists at most this many rooms, largest first, so one reply cannot grow without bound. */
 export const MAX_ROOMS_LISTED = 1000;
@@ -27,7 +27,18 @@ export interface RoomsOptions {
   fanoutSlice?: number;
   /** Schedules the next slice; a later turn of the event loop by default. For tests. */
   yieldTo?: (next: () => void) => void;
+  /** Deliveries a room may have waiting here before new messages into it are refused. */
+  maxRoomBacklog?: number;
 }
+
+/**
+ * Deliveries a room may have waiting on this node before a new message into it is refused with
+ * `rate_limited`: at 10 to 25 µs a send on the machine of docs/benchmarks.md, 5 to 12 s of
+ * sending. Without a bound, a room fed faster than its members can be written to (a backend
+ * posting into a large room, many members chatting at their CHAT_RATE) queues without end: the
+ * memory grows and every later message waits longer.
+ */
+export const MAX_ROOM_BACKLOG = 500_000;
 
 /** Where a chat frame's data starts: `{"type":"chat","data":`. */
 const CHAT_PREFIX = '{"type":"chat","data":';
@@ -60,6 +71,20 @@ export class Rooms {
       slice: options.fanoutSlice,
       yieldTo: options.yieldTo,
     });
+  }
+
+  /**
+   * Refuses a new message into `room` while this node is far behind in delivering it: the sender
+   * (a member, or the server API, which answers 429) tries again once the room caught up.
+   */
+  mustFlow(room: string): void {
+    const backlog = this.#fanout.backlog(room);
+    if (backlog > (this.#options.maxRoomBacklog ?? MAX_ROOM_BACKLOG)) {
+      throw new HubError(
+        "rate_limited",
+        `Room "${room}" is busy: ${backlog} deliveries still wait here; try again shortly`,
+      );
+    }
   }
 
   /** Rooms part-way through a sliced fan-out. */

@@ -58,6 +58,8 @@ export class ServerCalls {
   /** The same message into each room, each with its own id; one time for all. */
   async broadcast(request: ApiRequest<"broadcast">): Promise<ApiResult<"broadcast">> {
     const ts = this.#options.now();
+    // All or nothing: a room too far behind refuses the whole broadcast before any is published.
+    for (const room of request.rooms) this.#options.rooms.mustFlow(room);
     // Ids are made in the order of `rooms` before any is published.
     const ids = request.rooms.map(() => this.#options.newId());
     const results = await Promise.all(
@@ -70,6 +72,7 @@ export class ServerCalls {
   }
 
   async #publish(room: string, message: Message, msgId: string, ts: number): Promise<Published> {
+    this.#options.rooms.mustFlow(room);
     const draft: Omit<ChatMessage, "offset" | "epoch"> = {
       room,
       msgId,

@@ -125,3 +125,32 @@ Deno.test("a user's sessions: listed, and all ended by one disconnect; other ses
   assert.deepEqual(await hub.calls.disconnect({ userId: "user-42" }), { disconnected: [] });
   await hub.close();
 });
+
+Deno.test("bad input: publish and broadcast into a room far behind in its deliveries are refused with rate_limited, a broadcast whole", async () => {
+  const turns: (() => void)[] = [];
+  const deployment = new Deployment();
+  const node = await deployment.node({
+    fanoutSlice: 2,
+    maxRoomBacklog: 10,
+    yieldTo: (next) => void turns.push(next),
+  });
+  const members = Array.from({ length: 6 }, () => open(node));
+  const chats = () => members[5].frames.filter((f) => f.type === "chat").map((f) => f.data.text);
+  while (turns.length > 0) turns.shift()!(); // the joins' presence events
+  // Each message goes to 6 members, 2 at a time: after "1" 4 deliveries wait, after "2" 10,
+  // after "3" 16, which is over the limit of 10.
+  for (const text of ["1", "2", "3"]) await node.hub.calls.publish({ room: "lobby", text });
+  await assert.rejects(
+    () => node.hub.calls.publish({ room: "lobby", text: "4" }),
+    (err: Error & { code?: string }) => err.code === "rate_limited",
+  );
+  await assert.rejects(
+    () => node.hub.calls.broadcast({ rooms: ["quiet", "lobby"], text: "4" }),
+    (err: Error & { code?: string }) => err.code === "rate_limited",
+  );
+  assert.equal((await node.hub.calls.history({ room: "quiet" })).messages.length, 0, "none of it");
+  while (turns.length > 0) turns.shift()!();
+  await node.hub.calls.publish({ room: "lobby", text: "5" });
+  while (turns.length > 0) turns.shift()!();
+  assert.deepEqual(chats(), ["1", "2", "3", "5"]);
+});

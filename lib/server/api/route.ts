@@ -97,7 +97,11 @@ export function apiRoute<C extends ApiCall>(
     try {
       return await respond(services, call, checked.request, run);
     } catch (err) {
-      if (err instanceof HubError) return apiError(err.code, err.message);
+      if (err instanceof HubError) {
+        // A room too far behind in its deliveries: the backend should wait a moment.
+        const headers = err.code === "rate_limited" ? { "retry-after": "1" } : undefined;
+        return apiError(err.code, err.message, { headers });
+      }
       services.log.error("server API call failed", { call, error: err as Error });
       return apiError("internal", "Internal error; the call may not have completed");
     }
