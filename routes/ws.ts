@@ -16,6 +16,7 @@ import {
   admitUser,
   identify,
   keysUnavailable,
+  resumedSession,
   Unauthenticated,
   unauthorized,
   upgradeToken,
@@ -68,7 +69,7 @@ export const handler = define.handlers({
       services.hub,
       identity,
       services.config.userConnectionLimit,
-      resume,
+      resumedSession(resume),
     );
     let upgraded;
     try {

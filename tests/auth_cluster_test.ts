@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { eventually, Probe } from "./helpers.ts";
 import { clusterTest, startCluster, statsCount } from "./cluster_nodes.ts";
-import { api, API_KEY, SECRET, token, wsUrl } from "./spec_helpers.ts";
+import { api, API_KEY, closedWithin, SECRET, token, wsUrl } from "./spec_helpers.ts";
 import { ok, refused, welcomeOf } from "./protocol_asserts.ts";
 import type { ServerProcess } from "./server_process.ts";
 import { assertCapped, burst, closeAll, socketIoBurst } from "./user_limit.ts";
@@ -84,6 +84,17 @@ clusterTest(
     const { connected, refusals } = await socketIoBurst([n0.origin, n1.origin], ada, 6);
     assert.equal(connected, 1);
     assert.deepEqual(refusals, [4005, 4005, 4005, 4005, 4005]);
+
+    // A resume token with her session's id and a wrong secret takes nothing over on the other
+    // node: the new session it gets instead is over her limit.
+    await none();
+    await using first = await Probe.open(wsUrl(n0, { token: ada }));
+    const { sessionId } = welcomeOf(first);
+    await using forged = new Probe(
+      wsUrl(n1, { token: ada, resume: `${sessionId}.not-its-secret` }),
+    );
+    assert.equal((await closedWithin(forged, 5000)).code, 4005);
+    assert.equal((await first.request("ping")).ok, true);
   },
 );
 

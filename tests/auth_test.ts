@@ -22,6 +22,7 @@ import {
 import { closedPort } from "../lib/client/testing/fake_hub.ts";
 import { ConfigError } from "../lib/server/config.ts";
 import { assertCapped, burst, closeAll, socketIoBurst } from "./user_limit.ts";
+import { closedWithin } from "./spec_helpers.ts";
 
 const AUTH = { authSecret: SECRET };
 
@@ -247,4 +248,22 @@ Deno.test("USER_CONNECTION_LIMIT on one node: connections that arrive together a
   const { connected, refusals } = await socketIoBurst([`http://127.0.0.1:${server.port}`], ada, 6);
   assert.equal(connected, 2);
   assert.deepEqual(refusals, [4005, 4005, 4005, 4005]);
+});
+
+Deno.test("USER_CONNECTION_LIMIT: a resume token that resumes nothing is no way past the limit", async () => {
+  await using server = await startTestServer({
+    ...AUTH,
+    authMode: "required",
+    userConnectionLimit: 1,
+  });
+  const ada = await mint({ sub: "ada" });
+  await using first = await open(server, { token: ada });
+  const { sessionId, resumeToken } = welcomeOf(first);
+  // Her connected session's id with a secret that is not its token's: the resume fails, and the
+  // new session it would get instead is one over her limit.
+  const forged = `${sessionId}.${"x".repeat(String(resumeToken).length - sessionId.length - 1)}`;
+  await using over = new Probe(`${server.wsUrl}?token=${ada}&resume=${forged}`);
+  assert.equal((await closedWithin(over, 5000)).code, 4005);
+  assert.equal((await first.request("ping")).ok, true);
+  await eventually(async () => assert.equal((await stats(server)).count, 1));
 });

@@ -21,7 +21,7 @@ import { type Clock, realClock, type TimerId } from "./clock.ts";
 import { parseFrame } from "../protocol/validate.ts";
 import { REQUESTS } from "../protocol/requests.ts";
 import { releaseIdleTimer } from "./keepalive.ts";
-import { AdmissionHold } from "./identity.ts";
+import { AdmissionHold, admitUser, resumedSession, USER_LIMIT_REASON } from "./identity.ts";
 import type { Admission } from "../cluster/seam.ts";
 
 /** How long a client may stay over its rate limits before it is disconnected. */
@@ -123,6 +123,8 @@ export function attachSocket(
   const limited = config.rateLimit > 0 || config.chatRate > 0;
   let session: Session | undefined;
   const admission = new AdmissionHold(options.admission);
+  /** The session the resume token names, which the admission let this connection take over. */
+  const resuming = resumedSession(options.resumeToken);
   /** Frames that came while the session was still moving here from another node. */
   let waiting: MessageEvent[] | undefined;
   /** Set once the socket is done with: whether its session should end. */
@@ -214,7 +216,7 @@ export function attachSocket(
   const send = (frame: string) => {
     // Nothing goes to a socket that is done with, even while its close waits.
     if (gone || socket.readyState !== WebSocket.OPEN) return;
-    admission.sent(frame);
+    if (admission.sent(frame) && resuming !== undefined) queueMicrotask(() => recount(frame));
     socket.send(frame);
     metrics.messagesOut++;
     metrics.counts?.frameOut(frame);
@@ -231,6 +233,24 @@ export function attachSocket(
     get gone() {
       return gone !== undefined;
     },
+  };
+
+  /**
+   * A resume that resumed nothing (a secret that is not the session's token's, a session gone)
+   * got a new session, which its admission did not count: it was let in to take over another.
+   * Counted now, after its place went, it stays only if under `USER_CONNECTION_LIMIT`.
+   */
+  const recount = (welcome: string) => {
+    const { sessionId } = (JSON.parse(welcome) as { data: { sessionId: string } }).data;
+    if (sessionId === resuming) return;
+    admitUser(hub, options.identity, config.userConnectionLimit, sessionId).then((place) => {
+      if (place) return place.release();
+      if (gone) return;
+      metrics.counts?.closed(CLOSE_CODES.userLimit, true);
+      forget(true);
+      log.debug("dropped client", { session: sessionId, code: CLOSE_CODES.userLimit });
+      close(CLOSE_CODES.userLimit, USER_LIMIT_REASON);
+    }, (err) => log.error("user limit check failed", { error: err as Error }));
   };
 
   const refuse = (id: RequestId | null, code: ErrorCode, message: string) => {

@@ -90,10 +90,10 @@ const UNLIMITED: Admission = { release() {} };
 
 /**
  * A place for `identity`'s connection under `USER_CONNECTION_LIMIT` (0: no limit), or null when
- * its user is at the limit, deployment-wide. Sessions waiting away do not count, nor the one a
- * resume token (`resuming`) names, which the connection is about to take over rather than add to;
- * connections still being admitted do. The place is held until its {@link AdmissionHold} lets it
- * go, so that connections which arrive together cannot all read the same count and all get in.
+ * its user is at the limit, deployment-wide. Sessions waiting away do not count, nor `resuming`,
+ * the session a resume token names, which the connection is about to take over rather than add
+ * to; connections still being admitted do. The place is held until its {@link AdmissionHold} lets
+ * it go, so that connections which arrive together cannot all read the same count and all get in.
  */
 export function admitUser(
   hub: Hub,
@@ -102,8 +102,12 @@ export function admitUser(
   resuming?: string,
 ): Promise<Admission | null> {
   if (!identity || limit <= 0) return Promise.resolve(UNLIMITED);
-  const sessionId = resuming === undefined ? undefined : parseToken(resuming)?.sessionId;
-  return hub.cluster.registry.admit(identity.userId, limit, sessionId);
+  return hub.cluster.registry.admit(identity.userId, limit, resuming);
+}
+
+/** The session a resume token names, if it is shaped like one; its secret is not checked here. */
+export function resumedSession(resumeToken: string | undefined): string | undefined {
+  return resumeToken === undefined ? undefined : parseToken(resumeToken)?.sessionId;
 }
 
 const WELCOME = '{"type":"welcome"';
@@ -120,12 +124,13 @@ export class AdmissionHold {
     this.#admission = admission;
   }
 
-  /** A frame to the client: its welcome gives the place back. */
-  sent(frame: string): void {
-    if (this.#admission === undefined || !frame.startsWith(WELCOME)) return;
+  /** A frame to the client: its welcome gives the place back; answers whether it was that. */
+  sent(frame: string): boolean {
+    if (this.#admission === undefined || !frame.startsWith(WELCOME)) return false;
     // After the registry writes the welcome comes with (a resumed session is no longer away),
     // which the hub makes in the same turn: the session is counted before its place goes.
     queueMicrotask(() => this.release());
+    return true;
   }
 
   release(): void {
