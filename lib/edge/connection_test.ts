@@ -466,3 +466,46 @@ Deno.test("bad input: frames past MAX_WAITING while a resume is claimed get rate
   );
   assert.ok(frames.slice(welcome).filter((f) => f.type === "reply").every((f) => f.ok));
 });
+
+Deno.test("a connection's place under USER_CONNECTION_LIMIT goes back once: just after its welcome, or at a close before one", async () => {
+  const net = new Deployment();
+  const node = await net.node();
+  const context = {
+    hub: node.hub,
+    config: DEFAULTS,
+    log: silentLogger,
+    sockets: new Set<WebSocket>(),
+    metrics: { messagesIn: 0, messagesOut: 0 },
+  };
+  const attach = () => {
+    const place = { released: 0, release: () => void place.released++ };
+    const socket = new FakeSocket();
+    attachSocket(socket as unknown as WebSocket, context, { admission: place });
+    return { socket, place };
+  };
+
+  // Welcomed: the place goes just after the welcome, and not again when the socket closes.
+  const welcomed = attach();
+  welcomed.socket.open();
+  assert.equal(JSON.parse(welcomed.socket.sent[0]).type, "welcome");
+  await settle();
+  assert.equal(welcomed.place.released, 1);
+  welcomed.socket.onclose?.({ code: 1000 });
+  assert.equal(welcomed.place.released, 1);
+
+  // Closed while its welcome waits for the other nodes to count the session.
+  node.cluster.opening.close();
+  const waiting = attach();
+  waiting.socket.open();
+  assert.deepEqual([waiting.socket.sent, waiting.place.released], [[], 0]);
+  waiting.socket.onclose?.({ code: 1006 });
+  assert.equal(waiting.place.released, 1);
+  node.cluster.opening.open();
+  await settle();
+  assert.equal(waiting.place.released, 1);
+
+  // Closed before it ever opened.
+  const never = attach();
+  never.socket.onclose?.({ code: 1006 });
+  assert.equal(never.place.released, 1);
+});
