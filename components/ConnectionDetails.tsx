@@ -57,7 +57,11 @@ export function ConnectionDetails({ serverTime, onClose }: ConnectionDetailsProp
             <label htmlFor="display-name">Display name</label>
           </dt>
           <dd>
-            <NameForm current={store.name.value} disabled={!connected} />
+            <NameForm
+              current={store.name.value}
+              disabled={!connected}
+              locked={session?.nameLocked ?? false}
+            />
           </dd>
         </div>
         {connected && session.userId !== null && (

@@ -10,7 +10,13 @@ import { LIMITS } from "../lib/protocol/mod.ts";
 import { nameError } from "../lib/ui/checks.ts";
 import { hubStore } from "../lib/ui/shared.ts";
 
-export function NameForm({ current, disabled }: { current: string; disabled: boolean }) {
+/**
+ * `locked`: the name comes from the user's token (`welcome.nameLocked`), so it is shown, not
+ * offered for editing: the hub would refuse any other.
+ */
+export function NameForm(
+  { current, disabled, locked = false }: { current: string; disabled: boolean; locked?: boolean },
+) {
   const store = hubStore();
   const input = useRef<HTMLInputElement>(null);
   const [draft, setDraft] = useState<string | null>(null);
@@ -44,7 +50,7 @@ export function NameForm({ current, disabled }: { current: string; disabled: boo
         type="text"
         value={value}
         maxLength={LIMITS.maxNameLength * 2}
-        disabled={disabled}
+        disabled={disabled || locked}
         autoComplete="nickname"
         aria-invalid={problem !== null}
         aria-describedby="display-name-note"
@@ -54,9 +60,16 @@ export function NameForm({ current, disabled }: { current: string; disabled: boo
           setError("");
         }}
       />
-      <button type="submit" disabled={disabled || !changed || problem !== null}>Save</button>
+      <button type="submit" disabled={disabled || locked || !changed || problem !== null}>
+        Save
+      </button>
       <p id="display-name-note" class={shown ? "error" : "note"} role="status">
-        {shown || (saved ? "Saved. Everyone in your rooms sees the new name." : "")}
+        {shown ||
+          (locked
+            ? "Your name comes from your account."
+            : saved
+            ? "Saved. Everyone in your rooms sees the new name."
+            : "")}
       </p>
     </form>
   );

@@ -25,6 +25,11 @@ browserTest(
       assert.ok(!page.url().includes("token="), "the token left the address bar");
       const details = await openDetails(page);
       assert.equal(await page.getByLabel("Display name").inputValue(), "Ada Lovelace");
+      assert.ok(
+        await page.getByLabel("Display name").isDisabled(),
+        "a name from the token is not offered for editing",
+      );
+      await details.getByText("Your name comes from your account").waitFor();
       assert.equal(await details.getByTestId("user-id").textContent(), "ada-42");
       await page.getByRole("button", { name: "Close" }).click();
 

@@ -55,6 +55,7 @@ Deno.test("welcome: ULID session id, guest name, connect time and the configured
     "connectedAt",
     "heartbeatMs",
     "name",
+    "nameLocked",
     "resumeToken",
     "resumeTtlMs",
     "resumed",
@@ -63,6 +64,7 @@ Deno.test("welcome: ULID session id, guest name, connect time and the configured
     "userId",
   ]);
   assert.equal(w.userId, null, "anonymous: null, not absent");
+  assert.equal(w.nameLocked, false);
   assert.equal(w.resumed, false);
   assert.equal(w.resumeTtlMs, 120_000, "the default RESUME_TTL_MS");
   assert.match(w.resumeToken, /^[A-Za-z0-9._-]{1,256}$/);

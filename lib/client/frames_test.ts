@@ -18,6 +18,7 @@ const welcome: Events["welcome"] = {
   resumeToken: "t1",
   resumeTtlMs: 60_000,
   resumed: false,
+  nameLocked: false,
 };
 const error: ErrorBody = { code: "bad_request", message: "No id" };
 

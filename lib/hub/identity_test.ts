@@ -60,6 +60,13 @@ const user = (userId: string, more: Partial<Identity> = {}): Identity => ({
   ...more,
 });
 
+Deno.test("welcome says whether the name is the token's (nameLocked)", () => {
+  const { connect } = setup();
+  assert.equal(connect(user("ada", { name: "Ada" })).of("welcome")[0].nameLocked, true);
+  assert.equal(connect(user("bea")).of("welcome")[0].nameLocked, false);
+  assert.equal(connect().of("welcome")[0].nameLocked, false);
+});
+
 Deno.test("a token's name is the session's, and set_name is forbidden; without one it is not", async () => {
   const { connect, call, refusal } = setup();
   const ada = connect(user("ada", { name: "Ada Lovelace" }));

@@ -314,6 +314,7 @@ export class Sessions {
       resumeToken,
       resumeTtlMs,
       resumed,
+      nameLocked: session.identity?.name !== undefined,
     }));
   }
 }

@@ -126,6 +126,8 @@ export interface Events {
     resumeTtlMs: number;
     /** Whether this connection continues an earlier session. */
     resumed: boolean;
+    /** Whether the name comes from the session's token, so `set_name` is refused. */
+    nameLocked: boolean;
   };
   heartbeat: { text: "Connected"; serverTime: number };
   presence: {

@@ -13,6 +13,7 @@ const welcome = (sessionId: string, name = "guest", resumed = false): Events["we
   resumeToken: `token-${sessionId}`,
   resumeTtlMs: 120_000,
   resumed,
+  nameLocked: false,
 });
 
 function setup() {

@@ -27,6 +27,7 @@ function open() {
     resumeToken: "t",
     resumeTtlMs: 120_000,
     resumed: false,
+    nameLocked: false,
   });
   return { fake, store: Object.assign(store, { [Symbol.dispose]: () => store.dispose() }) };
 }

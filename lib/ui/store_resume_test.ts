@@ -17,6 +17,7 @@ const welcome = (sessionId: string, resumed: boolean, name = "guest"): Events["w
   resumeToken: `t-${sessionId}`,
   resumeTtlMs: 120_000,
   resumed,
+  nameLocked: false,
 });
 
 const chat = (room: string, offset: number): ChatMessage => ({

@@ -77,6 +77,7 @@ export class FakeHub {
             resumeToken,
             resumeTtlMs: resume ? 60_000 : 0,
             resumed: resumed !== undefined,
+            nameLocked: false,
           };
           send(socket, { type: "welcome", data: welcome });
         };

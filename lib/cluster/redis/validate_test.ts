@@ -216,6 +216,7 @@ Deno.test("bad states are refused: a frame to replay that no hub would send, a s
     resumeToken: "",
     resumeTtlMs: 0,
     resumed: true,
+    nameLocked: false,
   });
   refuses(
     () => sessionState(state({ frames: [forged] })),
