@@ -3,6 +3,11 @@
  * and `admin`, each checked, since a token is signed by the application, not made by this server,
  * and a claim that would not pass as a request field does not pass here either.
  *
+ * Except `name`: the application signs it from its own user records, which it cannot always bend
+ * to this server's name rules, and refusing the token would lock that user out for good. A name
+ * over the length limit is shortened; one the rules still refuse (a `guest-` name, invisible or
+ * control characters) is not used, and the session keeps its default name, free to choose one.
+ *
  * @module
  */
 
@@ -24,8 +29,26 @@ export function identityOf(payload: JWTPayload): Identity {
     admin: admin(payload.admin),
     expiresAt: (payload.exp as number) * 1000,
   };
-  if (payload.name !== undefined) identity.name = checkName(payload.name, "name");
+  const name = usableName(payload.name);
+  if (name !== undefined) identity.name = name;
   return identity;
+}
+
+/** The `name` claim as a display name, shortened to the limit; undefined when none is usable. */
+function usableName(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  // Whole code points, so an emoji at the cut is not split in half.
+  const chars = [...value.normalize("NFC").trim()];
+  let name = chars.join("");
+  while (name.length > LIMITS.maxNameLength) {
+    chars.pop();
+    name = chars.join("").trim();
+  }
+  try {
+    return checkName(name, "name");
+  } catch {
+    return undefined;
+  }
 }
 
 function rooms(value: unknown): string[] {

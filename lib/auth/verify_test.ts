@@ -16,6 +16,7 @@ import {
   unsignedToken,
 } from "../../tests/spec_helpers.ts";
 import { AUTH_DEFAULTS, type AuthSettings } from "./config.ts";
+import { LIMITS } from "../protocol/mod.ts";
 import {
   createVerifier,
   KeyError,
@@ -91,8 +92,6 @@ Deno.test("refused: claims that are missing or would not pass as request fields"
     { sub: "u".repeat(65) },
     { sub: 42 },
     { sub: "u1\nadmin" },
-    { sub: "u1", name: "guest-abcdef" },
-    { sub: "u1", name: "Bea\u202Eexe" },
     { sub: "u1", rooms: "private-ops" },
     { sub: "u1", rooms: ["private ops"] },
     { sub: "u1", rooms: ["priv*ate"] },
@@ -101,6 +100,19 @@ Deno.test("refused: claims that are missing or would not pass as request fields"
   for (const claims of bad) await refuses(v, await mint(claims), "Invalid token");
   // The longest allowed user id passes.
   assert.equal((await v.verify(await mint({ sub: "u".repeat(64) }))).userId, "u".repeat(64));
+});
+
+Deno.test("bad input: a name claim the name rules refuse does not lock the user out; a long one is shortened", async () => {
+  const v = hs256();
+  const nameOf = async (name: unknown) => (await v.verify(await mint({ sub: "u1", name }))).name;
+  assert.equal(await nameOf("  Ada  "), "Ada");
+  const long = "Maximilian Alexander von Habsburg-Lothringen";
+  assert.equal(await nameOf(long), long.slice(0, LIMITS.maxNameLength).trim());
+  // Signed by the application, but a name that would garble or impersonate in others' lists is
+  // not used: the session keeps its default name and may choose one.
+  for (const bad of ["guest-abcdef", "Bea\u202Eexe", "", "   ", 42, ["Ada"]]) {
+    assert.equal(await nameOf(bad), undefined, JSON.stringify(bad));
+  }
 });
 
 Deno.test("audience and issuer are checked when configured", async () => {
