@@ -131,6 +131,31 @@ Deno.test("USER_CONNECTION_LIMIT=1: a session resuming is not a connection over 
   await again.probe[Symbol.asyncDispose]();
 });
 
+clusterTest("USER_CONNECTION_LIMIT holds when a user's connections race on two nodes", async () => {
+  // The issue: the limit "caps sessions per user, deployment-wide". Connections that arrive
+  // together on two nodes are the case a per-node count would miss.
+  await using cluster = await startCluster(2, { ...REQUIRED, USER_CONNECTION_LIMIT: "1" });
+  const jwt = await token({ sub: "user-race" });
+  const outcomes = await Promise.all(
+    [0, 1, 0, 1, 0, 1].map((i) => attempt(wsUrl(cluster.nodes[i], { token: jwt }))),
+  );
+  try {
+    // Whatever the first moments looked like, the deployment settles at the cap.
+    await eventually(async () => {
+      const open = outcomes.filter((o) => o.probe.socket.readyState === WebSocket.OPEN);
+      for (const o of open) await o.probe.request("ping").catch(() => undefined);
+      const still = outcomes.filter((o) => o.probe.socket.readyState === WebSocket.OPEN);
+      assert.ok(still.length <= 1, `${still.length} sessions of one user with a limit of 1`);
+    }, 3000);
+    assert.ok(
+      outcomes.some((o) => o.probe.socket.readyState === WebSocket.OPEN),
+      `none of the user's connections got in: ${JSON.stringify(outcomes.map((o) => o.closed))}`,
+    );
+  } finally {
+    for (const o of outcomes) await o.probe[Symbol.asyncDispose]();
+  }
+});
+
 Deno.test("USER_CONNECTION_LIMIT holds when a user's connections arrive together on one node", async () => {
   await using server = await spawnServer({ ...REQUIRED, USER_CONNECTION_LIMIT: "1" });
   const jwt = await token({ sub: "user-burst" });

@@ -611,3 +611,16 @@ Deno.test("AUTH_MODE=required or optional with no key: the server does not start
     assert.equal(unsigned.status, 401, `${mode}, alg none: ${unsigned.status}`);
   }
 });
+
+Deno.test("a well-signed token whose name breaks the set_name rules still lets its user in", async () => {
+  // Reading: the issue refuses "a bad, expired or wrong-audience token"; a token the application
+  // signed for a user whose real name is long, or starts with "Guest-", is none of those. Refusing
+  // it locks that user out for good; the name may be trimmed or replaced, the user may not be.
+  await using server = await spawnServer({ AUTH_MODE: "required", AUTH_SECRET: SECRET });
+  for (const name of ["Maximilian Alexander von Habsburg-Lothringen", "Guest-House Bookings"]) {
+    const answer = await upgradeWith(server, {
+      token: await token({ sub: "user-long-name", name }),
+    });
+    assert.equal(answer.status, 101, `${name}: ${answer.status} ${answer.body}`);
+  }
+});
