@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { spawnServer } from "./server_process.ts";
-import { ack, CLIENTS, connect, withTimeout } from "./socketio_helpers.ts";
-import { Probe } from "./helpers.ts";
+import { ack, CLIENTS, connect, record, withTimeout } from "./socketio_helpers.ts";
+import { eventually, Probe } from "./helpers.ts";
 import { closedWithin, nowS, openWith, SECRET, token, unsignedToken } from "./spec_helpers.ts";
 
 const { io } = CLIENTS[0];
@@ -136,4 +136,25 @@ Deno.test("Socket.IO: token_expiring comes, and the session ends within a second
   } finally {
     socket.disconnect();
   }
+});
+
+Deno.test("Socket.IO: the seeds' join-room is no way into a private room", async () => {
+  await using server = await spawnServer({
+    AUTH_MODE: "optional",
+    AUTH_SECRET: SECRET,
+    CHAT_RATE: "0",
+  });
+  await using member = await openWith(server, await token({ sub: "user-m", rooms: ["private-x"] }));
+  assert.equal((await member.request("join", { room: "private-x" })).ok, true);
+  await using eve = await connect(io, server.origin, { transports: ["websocket"] });
+  const chats = record(eve.socket, "chat");
+  const errors = record(eve.socket, "error");
+  eve.socket.emit("join-room", { roomName: "private-x", username: "eve" });
+  eve.socket.emit("join-room", { room: "private-x", username: "eve" });
+  await eventually(() => assert.equal(errors.length, 2, JSON.stringify(errors)));
+  for (const [error] of errors) assert.equal((error as { code: string }).code, "forbidden");
+  // A chat sent after the refusals, and a request of eve's behind it: nothing reached her.
+  await member.request("chat", { room: "private-x", text: "members only" });
+  await ack(eve.socket, "ping");
+  assert.deepEqual(chats, []);
 });
