@@ -41,6 +41,26 @@ Deno.test("API_KEY unset: the API is off, every call 404 (and /api/stats stays)"
   assert.equal((await api(server, "GET", "/api/stats", { key: null })).status, 200);
 });
 
+Deno.test("API_KEY empty or blank: an empty bearer opens nothing", async () => {
+  // Reading: an empty key is no key (the API off, 404), or a setting the server refuses at start;
+  // were it a key, "Authorization: Bearer " would pass.
+  for (const key of ["", "  "]) {
+    const started = await spawnServer({ API_KEY: key }).catch(() => undefined);
+    if (!started) continue;
+    await using server = started;
+    for (const authorization of ["Bearer ", "Bearer", `Bearer ${key}`]) {
+      const answer = await api(server, "POST", "/api/publish", {
+        body: { room: "lobby", text: "x" },
+        authorization,
+      });
+      assert.ok(
+        answer.status === 404 || answer.status === 401,
+        `API_KEY ${JSON.stringify(key)}, ${authorization}: ${answer.status} ${answer.text}`,
+      );
+    }
+  }
+});
+
 Deno.test("every API call with a missing or wrong key gets 401 unauthorized and does nothing", async () => {
   await using server = await spawnServer(API_ENV);
   await using watcher = await openWith(server);
