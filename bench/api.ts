@@ -77,6 +77,8 @@ export interface ApiSaturation {
   messagesPerSec: number;
   /** Over `busySeconds`. */
   deliveriesPerSec: number;
+  /** Refused because the room was too far behind (429, or `rate_limited`): backpressure. */
+  refused: number;
   failed: number;
   /** Request to answer (API) */
   requestP50Ms?: number;
@@ -233,7 +235,7 @@ export async function apiWorkload(
         }));
 
       const saturation = (
-        answered: { ok: number; startMs: number; endMs: number; failed: number },
+        answered: { ok: number; refused: number; startMs: number; endMs: number; failed: number },
         seen: { hist: Histogram; received: number; lastMs: number },
         cpuUs: number,
         request?: Histogram,
@@ -247,6 +249,7 @@ export async function apiWorkload(
           messages: answered.ok,
           messagesPerSec: Math.round(answered.ok / seconds),
           deliveriesPerSec: Math.round(seen.received / busySeconds),
+          refused: answered.refused,
           failed: answered.failed,
           ...(request
             ? { requestP50Ms: ms(request.percentile(50)), requestP99Ms: ms(request.percentile(99)) }
@@ -261,8 +264,9 @@ export async function apiWorkload(
       };
       const api = saturation(sat.sent, sat.seen, sat.cpuUs, Histogram.from(sat.sent.latency));
       const { acked, sent, startMs, endMs } = chat.sent;
+      const refused = chat.sent.refused ?? 0;
       const ws = saturation(
-        { ok: acked, startMs, endMs, failed: sent - acked },
+        { ok: acked, refused, startMs, endMs, failed: sent - acked - refused },
         chat.seen,
         chat.cpuUs,
       );

@@ -63,7 +63,10 @@ export interface RpcResult {
 
 export interface PublishResult {
   sent: number;
+  /** Answered ok. */
   acked: number;
+  /** Refused with an error reply (`rate_limited` while the room is too far behind). */
+  refused?: number;
   startMs: number;
   endMs: number;
   /** How late the open-loop sends were against their schedule, worst case, in ms. */
@@ -268,7 +271,7 @@ function chatLoop(
 ): Promise<PublishResult> {
   const conn = pool[0];
   const { promise, resolve } = Promise.withResolvers<PublishResult>();
-  let sent = 0, acked = 0, maxLagMs = 0;
+  let sent = 0, acked = 0, refused = 0, maxLagMs = 0;
   const startMs = now();
   const start = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -280,16 +283,17 @@ function chatLoop(
     clearTimeout(guard);
     conn.onReply = () => {};
     conn.pending.clear();
-    resolve({ sent, acked, startMs, endMs: now(), maxLagMs });
+    resolve({ sent, acked, refused, startMs, endMs: now(), maxLagMs });
   };
   const sending = () => performance.now() - start < durationMs;
   const publish = () => {
     sent++;
     conn.send("chat", { room, text: `${phase}|${now()}` });
   };
-  conn.onReply = (c, id) => {
+  conn.onReply = (c, id, _data, error) => {
     if (!c.pending.delete(id)) return;
-    acked++;
+    if (error) refused++;
+    else acked++;
     if ("window" in mode && sending()) publish();
     else if (!sending() && c.pending.size === 0) finish();
   };

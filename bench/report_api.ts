@@ -30,7 +30,10 @@ export function apiSection(api: ApiResult): string[] {
     "A publish is answered once the room's stream has it, not once every member has it, so at " +
     "saturation messages come in faster than 1,000 copies of each go out: each saturation phase " +
     "is measured until its last delivery (deliveries/s, the hub's CPU from `/proc`), and its " +
-    "delivery p99 is mostly time queued. The fixed rate gives the latency a member sees.",
+    "delivery p99 is mostly time queued. Past 500,000 deliveries waiting in the room the hub " +
+    "refuses further messages into it (429 on the API, `rate_limited` on the WebSocket) until it " +
+    "caught up: those are counted as refused, not failed, and bound the queue and its latency. " +
+    "The fixed rate gives the latency a member sees.",
     "",
   ];
   if (!f) out.push("Not measured: see the errors below.", "");
@@ -78,6 +81,12 @@ export function apiSection(api: ApiResult): string[] {
           "deliveries seen",
           `${fmt(f.api.deliveries, 0)} of ${fmt(f.api.expected, 0)}`,
           `${fmt(f.ws.deliveries, 0)} of ${fmt(f.ws.expected, 0)}`,
+          "–",
+        ],
+        [
+          "refused: room too far behind (429 / rate_limited)",
+          fmt(f.api.refused ?? 0, 0),
+          fmt(f.ws.refused ?? 0, 0),
           "–",
         ],
         ["failed", fmt(f.api.failed, 0), fmt(f.ws.failed, 0), "–"],
