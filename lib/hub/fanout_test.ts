@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { ValidRequest } from "../protocol/validate.ts";
 import { Fanout } from "./fanout.ts";
-import { Hub, type Link } from "./hub.ts";
+import { Hub, type HubOptions, type Link } from "./hub.ts";
 import type { Session } from "./session.ts";
 import { Deployment, type Node } from "./testing/deployment.ts";
 import { ManualTimers } from "./timers.ts";
@@ -165,10 +165,8 @@ async function crowd(hub: Hub, size: number) {
   return { conns, ids };
 }
 
-const chat = (hub: Hub, id: string, text: string) =>
-  hub.handle(id, { type: "chat", id: 1, data: { room: "big", text } } as ValidRequest);
-
-Deno.test("each chat is serialized once, whatever the room's size and its slices", async () => {
+/** A hub whose fan-out slices by {@link SLICE}, its turns run by hand. */
+function slicedHub(options: Partial<HubOptions> = {}) {
   const turns = new Turns();
   const hub = new Hub({
     heartbeatMs: 1000,
@@ -176,7 +174,16 @@ Deno.test("each chat is serialized once, whatever the room's size and its slices
     timers: new ManualTimers(0),
     fanoutSlice: SLICE,
     yieldTo: turns.yieldTo,
+    ...options,
   });
+  return { turns, hub };
+}
+
+const chat = (hub: Hub, id: string, text: string) =>
+  hub.handle(id, { type: "chat", id: 1, data: { room: "big", text } } as ValidRequest);
+
+Deno.test("each chat is serialized once, whatever the room's size and its slices", async () => {
+  const { turns, hub } = slicedHub();
   const { conns, ids } = await crowd(hub, 450);
   const stringify = JSON.stringify;
   let calls = 0;
@@ -251,14 +258,7 @@ Deno.test("a session moving to another node part-way through a fan-out misses no
 });
 
 Deno.test("a slow consumer dropped by its edge part-way is cut off; the others get every frame", async () => {
-  const turns = new Turns();
-  const hub = new Hub({
-    heartbeatMs: 1000,
-    dmRequestTtlMs: 1000,
-    timers: new ManualTimers(0),
-    fanoutSlice: SLICE,
-    yieldTo: turns.yieldTo,
-  });
+  const { turns, hub } = slicedHub();
   const { conns, ids } = await crowd(hub, 300);
   const slow = 150;
   // Its edge gives up after two chats, as one whose queue stayed over MAX_BUFFERED_BYTES does:
@@ -294,15 +294,7 @@ Deno.test("backlog: deliveries still waiting in a room, its queued frames times 
 });
 
 Deno.test("bad input: chat into a room whose fan-out is far behind is refused with rate_limited, and flows again once it caught up", async () => {
-  const turns = new Turns();
-  const hub = new Hub({
-    heartbeatMs: 1000,
-    dmRequestTtlMs: 1000,
-    timers: new ManualTimers(0),
-    fanoutSlice: SLICE,
-    yieldTo: turns.yieldTo,
-    maxRoomBacklog: 1000,
-  });
+  const { turns, hub } = slicedHub({ maxRoomBacklog: 1000 });
   const { conns, ids } = await crowd(hub, 300);
   turns.drain(); // the joins' presence events
   // 300 members a frame: the fourth frame queued puts 1,200 - 100 deliveries behind.
