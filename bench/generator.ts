@@ -16,6 +16,7 @@
 
 import { Histogram, type HistogramData } from "../tools/load/histogram.ts";
 import { lines } from "./lines.ts";
+import { PhaseLatencies } from "./phases.ts";
 import { type ProbeCommand, probeCommand } from "./probe_client.ts";
 import { type StormCommand, stormCommand } from "./storm_client.ts";
 import { type Dialect, type DialectName, DIALECTS, type Incoming } from "./wire.ts";
@@ -143,24 +144,12 @@ class Conn {
 
 const pool: Conn[] = [];
 /** Per phase: what the sockets of this process received from the publisher. */
-const phases = new Map<
-  string,
-  { hist: Histogram; received: number; first: number; last: number }
->();
+const phases = new PhaseLatencies();
 
 function onChat(_name: string, data: unknown): void {
   const text = (data as { text?: string }).text ?? "";
   const bar = text.indexOf("|");
-  const phase = text.slice(0, bar);
-  const sentAt = Number(text.slice(bar + 1));
-  const at = now();
-  let stats = phases.get(phase);
-  if (!stats) {
-    phases.set(phase, stats = { hist: new Histogram(), received: 0, first: at, last: at });
-  }
-  stats.received++;
-  stats.last = at;
-  stats.hist.recordMs(at - sentAt);
+  phases.record(text.slice(0, bar), Number(text.slice(bar + 1)), now());
 }
 
 async function connect(command: Extract<Command, { cmd: "connect" }>): Promise<ConnectResult> {
@@ -315,17 +304,6 @@ function chatLoop(
   return promise;
 }
 
-function fanout(phase: string): FanoutResult {
-  const stats = phases.get(phase);
-  if (!stats) return { received: 0, firstMs: 0, lastMs: 0, latency: new Histogram().toJSON() };
-  return {
-    received: stats.received,
-    firstMs: stats.first,
-    lastMs: stats.last,
-    latency: stats.hist.toJSON(),
-  };
-}
-
 async function run(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case "connect":
@@ -341,7 +319,7 @@ async function run(command: Command): Promise<unknown> {
         window: command.window,
       });
     case "fanout":
-      return fanout(command.phase);
+      return phases.result(command.phase);
     case "close":
       for (const conn of pool) conn.ws.close();
       pool.length = 0;

@@ -14,9 +14,9 @@
  */
 
 import { Buffer } from "node:buffer";
-import { Histogram } from "../tools/load/histogram.ts";
-import type { ConnectResult, FanoutResult } from "./generator.ts";
+import type { ConnectResult } from "./generator.ts";
 import { lines } from "./lines.ts";
+import { PhaseLatencies } from "./phases.ts";
 import { type RawHandler, type RawTarget, RawWebSocket } from "./raw_ws.ts";
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between processes. */
@@ -66,10 +66,7 @@ const connecting = new Map<RawWebSocket, { room?: string; done: (error?: string)
 const frames: Record<string, number> = {};
 const errors: string[] = [];
 let closed = 0;
-const phases = new Map<
-  string,
-  { hist: Histogram; received: number; first: number; last: number }
->();
+const phases = new PhaseLatencies();
 
 const TEXT = Buffer.from('"text":"');
 
@@ -87,15 +84,7 @@ function chat(data: Buffer, start: number, end: number): void {
   const text = data.toString("latin1", from, to);
   const bar = text.indexOf("|");
   if (bar < 0) return;
-  const phase = text.slice(0, bar);
-  const at = now();
-  let stats = phases.get(phase);
-  if (!stats) {
-    phases.set(phase, stats = { hist: new Histogram(), received: 0, first: at, last: at });
-  }
-  stats.received++;
-  stats.last = at;
-  stats.hist.recordMs(at - Number(text.slice(bar + 1)));
+  phases.record(text.slice(0, bar), Number(text.slice(bar + 1)), now());
 }
 
 const handler: RawHandler = {
@@ -184,17 +173,6 @@ function tally(mark: boolean): Tally {
   return result;
 }
 
-function fanout(phase: string): FanoutResult {
-  const stats = phases.get(phase);
-  if (!stats) return { received: 0, firstMs: 0, lastMs: 0, latency: new Histogram().toJSON() };
-  return {
-    received: stats.received,
-    firstMs: stats.first,
-    lastMs: stats.last,
-    latency: stats.hist.toJSON(),
-  };
-}
-
 /** Resets every socket and waits (up to 5 s) for them to be gone. */
 async function closeAll(): Promise<{ reset: number }> {
   const reset = sockets.size;
@@ -213,7 +191,7 @@ async function run(command: RawCommand): Promise<unknown> {
     case "tally":
       return tally(command.mark === true);
     case "fanout":
-      return fanout(command.phase);
+      return phases.result(command.phase);
     case "close":
       return await closeAll();
   }
