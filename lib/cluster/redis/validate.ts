@@ -21,6 +21,7 @@ import {
   type ChatMessage,
   type Events,
   LIMITS,
+  REPLAYED_EVENTS,
   SERVER_SENDER,
   type StreamPosition,
 } from "../../protocol/mod.ts";
@@ -155,15 +156,8 @@ type CheckedEvent = keyof typeof EVENTS;
 
 /** Events on room channels. */
 const ROOM_EVENTS: readonly CheckedEvent[] = ["chat", "presence", "renamed"];
-/** Events a moving session's replay may hold (`REPLAYED_EVENTS`). */
-const REPLAY_EVENTS: readonly CheckedEvent[] = [
-  "chat",
-  "dm",
-  "dm_request",
-  "dm_accepted",
-  "dm_declined",
-  "dm_closed",
-];
+/** Events a moving session's replay may hold: the protocol's list, each one checked here. */
+const REPLAY_EVENTS: readonly CheckedEvent[] = REPLAYED_EVENTS;
 
 const FRAME = shape(["type", "data"]);
 
