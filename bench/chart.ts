@@ -7,10 +7,10 @@
  * @module
  */
 
-import { launchChromium } from "../tools/chromium.ts";
 import type { PeerResult, Results } from "./main.ts";
 import type { PeerName } from "./peers.ts";
 import { spread } from "./rounds.ts";
+import { escape, MARGIN, renderPng, svgDocument, twoColumns, WIDTH } from "./svg.ts";
 
 // The servers compared; the hub with history off has its own section of the page, not bars.
 const ORDER = [
@@ -147,8 +147,6 @@ function spreadOver(one: Series, pick: (p: PeerResult) => number | undefined) {
   return spread(rounds.map((r) => pick({ ...one.result, ...r })));
 }
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
 function panelSvg(
   panel: Panel,
   results: Results,
@@ -225,22 +223,14 @@ function panelSvg(
 
 /** The chart as a standalone SVG document. */
 export function chartSvg(results: Results): string {
-  const width = 1100, colWidth = 530, margin = 20;
   const series = seriesOf(results);
-  const body: string[] = [];
-  let rowY = 70, rowHeight = 0;
-  PANELS.forEach((panel, i) => {
-    const col = i % 2;
-    if (col === 0 && i > 0) {
-      rowY += rowHeight + 20;
-      rowHeight = 0;
-    }
-    const [svg, h] = panelSvg(panel, results, margin + col * (colWidth + 20), rowY, colWidth);
-    body.push(svg);
-    rowHeight = Math.max(rowHeight, h);
-  });
-  const height = rowY + rowHeight + 20;
-  let lx = margin;
+  const { body, height } = twoColumns(
+    PANELS,
+    70,
+    20,
+    (panel, x, y, width) => panelSvg(panel, results, x, y, width),
+  );
+  let lx = MARGIN;
   const legend = series.map((one) => {
     const item = `<rect x="${lx}" y="40" width="14" height="14" fill="${one.color}"/>` +
       `<text x="${lx + 20}" y="52" class="label">${escape(one.label)}</text>`;
@@ -257,37 +247,18 @@ export function chartSvg(results: Results): string {
   const subtitle =
     `${results.mode} run, ${results.timestamp.slice(0, 16).replace("T", " ")} UTC · ` +
     `${m.cores} cores, ${m.cpuModel} · loadavg before ${m.loadavgBefore.split(" ")[0]}`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
-<style>
-  text { font-family: "DejaVu Sans", Arial, sans-serif; fill: #0f172a; }
-  .title { font-size: 15px; font-weight: bold; }
-  .label { font-size: 12px; }
-  .value { font-size: 11px; fill: #334155; }
-  .head { font-size: 20px; font-weight: bold; }
-  .sub { font-size: 12px; fill: #475569; }
-</style>
-<rect width="100%" height="100%" fill="#ffffff"/>
-<text x="${margin}" y="26" class="head">${escape(heading)}</text>
-<text x="${width - margin}" y="52" class="sub" text-anchor="end">${escape(subtitle)}</text>
-<text x="${width - margin}" y="66" class="sub" text-anchor="end">${escape(note)}</text>
+  return svgDocument(
+    height,
+    15,
+    `<text x="${MARGIN}" y="26" class="head">${escape(heading)}</text>
+<text x="${WIDTH - MARGIN}" y="52" class="sub" text-anchor="end">${escape(subtitle)}</text>
+<text x="${WIDTH - MARGIN}" y="66" class="sub" text-anchor="end">${escape(note)}</text>
 ${legend}
-${body.join("\n")}
-</svg>`;
+${body.join("\n")}`,
+  );
 }
 
 /** Renders the chart to a PNG at `path` with Debian's Chromium. */
 export async function renderChart(results: Results, path: string): Promise<void> {
-  const svg = chartSvg(results);
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ deviceScaleFactor: 1 });
-    await page.setContent(
-      `<!doctype html><html><body style="margin:0;background:#fff">${svg}</body></html>`,
-    );
-    const element = await page.$("svg");
-    if (!element) throw new Error("The chart SVG did not render");
-    await element.screenshot({ path });
-  } finally {
-    await browser.close();
-  }
+  await renderPng(chartSvg(results), path, "The chart SVG");
 }

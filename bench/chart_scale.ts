@@ -6,10 +6,10 @@
  * @module
  */
 
-import { launchChromium } from "../tools/chromium.ts";
 import type { Results } from "./main.ts";
 import { CENTRIFUGO } from "./report_scale.ts";
 import type { ScaleFigures } from "./scale.ts";
+import { escape, MARGIN, renderPng, svgDocument, twoColumns, WIDTH } from "./svg.ts";
 
 interface Bar {
   label: string;
@@ -32,8 +32,6 @@ const COLORS = {
   deployment: "#7c3aed",
   centrifugo: "#d97706",
 };
-
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function panelSvg(panel: Panel, x: number, y: number, width: number): [string, number] {
   const bar = 18, gap = 6, labelWidth = 170, valueWidth = 80;
@@ -187,54 +185,23 @@ function panels(results: Results): Panel[] {
 export function scaleChartSvg(results: Results): string | undefined {
   const list = panels(results);
   if (list.length === 0) return undefined;
-  const width = 1100, colWidth = 530, margin = 20;
-  const body: string[] = [];
-  let rowY = 50, rowHeight = 0;
-  list.forEach((panel, i) => {
-    const col = i % 2;
-    if (col === 0 && i > 0) {
-      rowY += rowHeight + 18;
-      rowHeight = 0;
-    }
-    const [svg, h] = panelSvg(panel, margin + col * (colWidth + 20), rowY, colWidth);
-    body.push(svg);
-    rowHeight = Math.max(rowHeight, h);
-  });
-  const height = rowY + rowHeight + 20;
+  const { body, height } = twoColumns(list, 50, 18, panelSvg);
   const m = results.machine;
   const subtitle = `${results.timestamp.slice(0, 16).replace("T", " ")} UTC · ${m.cores} cores, ` +
     `${m.cpuModel} · servers, Redis and generators on the same cores`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
-<style>
-  text { font-family: "DejaVu Sans", Arial, sans-serif; fill: #0f172a; }
-  .title { font-size: 14px; font-weight: bold; }
-  .label { font-size: 12px; }
-  .value { font-size: 11px; fill: #334155; }
-  .head { font-size: 20px; font-weight: bold; }
-  .sub { font-size: 12px; fill: #475569; }
-</style>
-<rect width="100%" height="100%" fill="#ffffff"/>
-<text x="${margin}" y="26" class="head">The hub at scale</text>
-<text x="${width - margin}" y="26" class="sub" text-anchor="end">${escape(subtitle)}</text>
-${body.join("\n")}
-</svg>`;
+  return svgDocument(
+    height,
+    14,
+    `<text x="${MARGIN}" y="26" class="head">The hub at scale</text>
+<text x="${WIDTH - MARGIN}" y="26" class="sub" text-anchor="end">${escape(subtitle)}</text>
+${body.join("\n")}`,
+  );
 }
 
 /** Renders the chart to a PNG at `path`; answers false when there is nothing to draw. */
 export async function renderScaleChart(results: Results, path: string): Promise<boolean> {
   const svg = scaleChartSvg(results);
   if (!svg) return false;
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ deviceScaleFactor: 1 });
-    await page.setContent(
-      `<!doctype html><html><body style="margin:0;background:#fff">${svg}</body></html>`,
-    );
-    const element = await page.$("svg");
-    if (!element) throw new Error("The scale chart SVG did not render");
-    await element.screenshot({ path });
-    return true;
-  } finally {
-    await browser.close();
-  }
+  await renderPng(svg, path, "The scale chart SVG");
+  return true;
 }
