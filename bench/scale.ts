@@ -192,10 +192,27 @@ async function withServer<T>(
   }
 }
 
-function opened(result: ConnectResult, count: number): void {
+/** Opens `count` raw sockets to the server on `port` (joined to `room` if given), every one. */
+async function openAll(
+  raw: Generator,
+  port: number,
+  count: number,
+  concurrency: number,
+  room?: string,
+): Promise<ConnectResult> {
+  const result = await raw.send<ConnectResult>({
+    cmd: "connect",
+    host: "127.0.0.1",
+    port,
+    path: "/ws",
+    count,
+    concurrency,
+    room,
+  });
   if (result.opened !== count) {
     throw new Error(`${result.opened} of ${count} connections opened: ${result.errors[0]}`);
   }
+  return result;
 }
 
 async function connectPhase(
@@ -208,16 +225,8 @@ async function connectPhase(
     await sleep(2000);
     const startRssBytes = await meanRss(server.child.pid);
     const before = cpuMicros([server.child.pid]);
-    const result = await raw.send<ConnectResult>({
-      cmd: "connect",
-      host: "127.0.0.1",
-      port: server.port,
-      path: "/ws",
-      count: s.connections,
-      concurrency: s.concurrency,
-    });
+    const result = await openAll(raw, server.port, s.connections, s.concurrency);
     const cpu = cpuMicros([server.child.pid]) - before;
-    opened(result, s.connections);
     await sleep(3000);
     const rss = await meanRss(server.child.pid);
     const seconds = (result.endMs - result.startMs) / 1000;
@@ -242,15 +251,7 @@ async function idlePhase(
   return await withServer(kind, heartbeatMs, baseline, async (server, gen) => {
     const raw = gen(RAW, LOAD_NICE);
     const probe = gen();
-    const result = await raw.send<ConnectResult>({
-      cmd: "connect",
-      host: "127.0.0.1",
-      port: server.port,
-      path: "/ws",
-      count: s.connections,
-      concurrency: s.concurrency,
-    });
-    opened(result, s.connections);
+    await openAll(raw, server.port, s.connections, s.concurrency);
     await sleep(3000);
     await raw.send<Tally>({ cmd: "tally", mark: true });
     const t0 = performance.now();
@@ -289,18 +290,7 @@ async function roomPhase(
     const raw = gen(RAW, LOAD_NICE);
     const publisher = gen(undefined, LOAD_NICE);
     const probe = gen();
-    opened(
-      await raw.send<ConnectResult>({
-        cmd: "connect",
-        host: "127.0.0.1",
-        port: server.port,
-        path: "/ws",
-        count: members,
-        concurrency: s.concurrency,
-        room: joins,
-      }),
-      members,
-    );
+    await openAll(raw, server.port, members, s.concurrency, joins);
     await publisher.send({ cmd: "connect", url: server.base, dialect: "hub", count: 1, room });
     await sleep(2000);
     const t0 = performance.now();
