@@ -4,6 +4,7 @@
  * few interactions every scenario repeats.
  */
 
+import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { defaultName } from "../lib/protocol/mod.ts";
 import { chromiumSkipReason, launchChromium } from "../tools/chromium.ts";
@@ -171,4 +172,41 @@ export async function sayDirect(page: Page, name: string, text: string): Promise
   await box.fill(text);
   await box.press("Enter");
   await until(async () => (await box.inputValue()) === "", `"${text}" to be sent to ${name}`);
+}
+
+/** Playwright keeps pipes and timers of its own; each test closes its browser and server. */
+export function browserTest(name: string, fn: (browser: Browser) => Promise<void>): void {
+  const skip = browserSkipReason();
+  Deno.test({
+    name,
+    ignore: skip !== null,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const browser = await launchChromium();
+      try {
+        await fn(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+  });
+}
+
+/** Runs `fn`; on failure, saves screenshots of the visitors before rethrowing. */
+export async function withShots(name: string, visitors: Visitor[], fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (err) {
+    await Promise.all(visitors.map((v, i) => v.screenshot(`${name}-${i}-failed`).catch(() => {})));
+    throw err;
+  }
+}
+
+/** The page logged no error and opened no dialog. */
+export function assertNoErrors(...visitors: Visitor[]) {
+  for (const v of visitors) {
+    assert.deepEqual(v.errors, [], "the page logged errors");
+    assert.deepEqual(v.dialogs, [], "a dialog opened");
+  }
 }

@@ -9,15 +9,15 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { HubClient } from "../lib/client/mod.ts";
 import {
-  browserSkipReason,
+  assertNoErrors,
+  browserTest,
   chatMessages,
   connected,
   dmPane,
   joinRoom,
-  launchChromium,
   openDetails,
   openView,
   say,
@@ -25,46 +25,9 @@ import {
   setName,
   until,
   visit,
-  type Visitor,
+  withShots,
 } from "./browser_helpers.ts";
 import { startTestServer } from "./helpers.ts";
-
-const skip = browserSkipReason();
-
-/** Playwright keeps pipes and timers of its own; each test closes its browser and server. */
-function browserTest(name: string, fn: (browser: Browser) => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore: skip !== null,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const browser = await launchChromium();
-      try {
-        await fn(browser);
-      } finally {
-        await browser.close();
-      }
-    },
-  });
-}
-
-/** Runs `fn`; on failure, saves screenshots of the visitors before rethrowing. */
-async function withShots(name: string, visitors: Visitor[], fn: () => Promise<void>) {
-  try {
-    await fn();
-  } catch (err) {
-    await Promise.all(visitors.map((v, i) => v.screenshot(`${name}-${i}-failed`).catch(() => {})));
-    throw err;
-  }
-}
-
-function assertNoErrors(...visitors: Visitor[]) {
-  for (const v of visitors) {
-    assert.deepEqual(v.errors, [], "the page logged errors");
-    assert.deepEqual(v.dialogs, [], "a dialog opened");
-  }
-}
 
 /** The texts of the chat stream's messages shown, in order. */
 async function messageTexts(page: Page): Promise<string[]> {
