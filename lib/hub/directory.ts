@@ -14,7 +14,7 @@
  */
 
 import type { RoomInfo } from "../protocol/mod.ts";
-import { visibleRooms } from "./access.ts";
+import { PRIVATE_PREFIX, visibleRooms } from "./access.ts";
 import { encodeEvent, type Session, type TimerId } from "./session.ts";
 import type { Timers } from "./timers.ts";
 
@@ -81,13 +81,20 @@ export class Directory {
       }
       if (this.#watchers.size === 0) return this.stop();
       const list = await this.#options.list();
-      // One frame per distinct view, keyed by the rooms it shows.
+      // Without a private room every watcher sees the same list: one frame, no check per watcher.
+      const everyone = list.some((r) => r.room.startsWith(PRIVATE_PREFIX))
+        ? undefined
+        : encodeEvent("rooms", { rooms: list });
+      // Otherwise one frame per distinct view, keyed by the rooms it shows.
       const frames = new Map<string, string>();
       for (const session of this.#watchers) {
-        const rooms = visibleRooms(session.identity, list);
-        const key = rooms === list ? "" : rooms.map((r) => r.room).join("\n");
-        let frame = frames.get(key);
-        if (frame === undefined) frames.set(key, frame = encodeEvent("rooms", { rooms }));
+        let frame = everyone;
+        if (frame === undefined) {
+          const rooms = visibleRooms(session.identity, list);
+          const key = rooms.map((r) => r.room).join("\n");
+          frame = frames.get(key);
+          if (frame === undefined) frames.set(key, frame = encodeEvent("rooms", { rooms }));
+        }
         if (this.#last.get(session) === frame) continue;
         this.#last.set(session, frame);
         session.send(frame);
